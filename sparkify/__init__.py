@@ -1,0 +1,1 @@
+"""Sparkify on AWS Glue: pipeline definition, transforms, validation and the local runner."""

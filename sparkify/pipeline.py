@@ -1,0 +1,177 @@
+"""The one definition of the Sparkify workflow: its steps, their order, arguments and outputs.
+
+The Pulumi program turns it into Glue jobs, crawlers, a workflow and its triggers; the local runner
+(`sparkify run`) walks the same steps in order and runs the same job scripts on local Spark. Adding a
+job here adds it to both places; `tests/test_consistency.py` keeps scripts, suites and triggers in line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+
+class Location(StrEnum):
+    """Locations a job receives as `--<value>` arguments: `s3://bucket/prefix` on Glue, a folder locally.
+
+    Job code never names a bucket; every place it reads or writes arrives as one of these.
+    """
+
+    RAW = "raw_uri"  # holds song_data/ and log_data/
+    STAGING = "staging_uri"
+    CURATED = "curated_uri"
+    QUARANTINE = "quarantine_uri"
+    REPORTS = "reports_uri"  # per-run step metrics and run reports
+    EXPECTATIONS = "expectations_uri"  # the suites of expectations/
+    DATA_DOCS = "data_docs_uri"
+
+
+# The two raw sources and the prefixes they land under in the raw location.
+SOURCES: dict[str, str] = {"songs": "song_data", "events": "log_data"}
+
+# Staging datasets: typed, cleaned copies of the sources (one per source).
+STAGING_TABLES: tuple[str, ...] = ("songs", "events")
+
+# The star schema. `partition_by` is empty for dimensions: they are small and read whole.
+@dataclass(frozen=True)
+class Table:
+    name: str
+    key: tuple[str, ...]
+    partition_by: tuple[str, ...] = ()
+    description: str = ""
+
+
+CURATED_TABLES: tuple[Table, ...] = (
+    Table("songplays", ("songplay_id",), ("year", "month"), "One row per NextSong event (fact)."),
+    Table("users", ("user_id",), (), "One current row per user, with the latest level."),
+    Table(
+        "users_history",
+        ("user_id", "valid_from"),
+        (),
+        "Level history per user (SCD type 2): one row per run of the same level.",
+    ),
+    Table("songs", ("song_id",), (), "One row per song of the song metadata."),
+    Table("artists", ("artist_id",), (), "One row per artist id, name chosen deterministically."),
+    Table("time", ("start_time",), ("year", "month"), "One row per distinct songplay start time."),
+)
+
+
+@dataclass(frozen=True)
+class JobStep:
+    """A Glue Spark job: `script` runs on Glue as is and locally through `run(spark, args)`."""
+
+    name: str
+    script: str  # relative to the repository root
+    description: str
+    upstream: tuple[str, ...]
+    locations: tuple[Location, ...]
+    kind: Literal["job"] = field(default="job", init=False)
+
+
+@dataclass(frozen=True)
+class CrawlerStep:
+    """A Glue crawler over one location; it only exists in the cloud (locally it is reported as skipped)."""
+
+    name: str
+    description: str
+    upstream: tuple[str, ...]
+    target: Location
+    tables: tuple[str, ...]
+    kind: Literal["crawler"] = field(default="crawler", init=False)
+
+
+Step = JobStep | CrawlerStep
+
+# Validation runs before the catalog crawl, so a run with bad data never registers new partitions
+# for Athena users; the workflow stops at the failed validation.
+STEPS: tuple[Step, ...] = (
+    JobStep(
+        name="stage",
+        script="glue_jobs/stage.py",
+        description="Raw JSON → typed staging Parquet; bad records to quarantine with their reason.",
+        upstream=(),
+        locations=(Location.RAW, Location.STAGING, Location.QUARANTINE, Location.REPORTS),
+    ),
+    JobStep(
+        name="model",
+        script="glue_jobs/model.py",
+        description="Staging → star schema (songplays, users, users_history, songs, artists, time).",
+        upstream=("stage",),
+        locations=(Location.STAGING, Location.CURATED, Location.REPORTS),
+    ),
+    JobStep(
+        name="validate",
+        script="glue_jobs/validate.py",
+        description="Great Expectations suites on every curated table; Data Docs; fails on bad data.",
+        upstream=("model",),
+        locations=(
+            Location.STAGING,
+            Location.CURATED,
+            Location.EXPECTATIONS,
+            Location.DATA_DOCS,
+            Location.REPORTS,
+        ),
+    ),
+    CrawlerStep(
+        name="catalog",
+        description="Registers the curated tables and their new partitions in the Glue Data Catalog.",
+        upstream=("validate",),
+        target=Location.CURATED,
+        tables=tuple(t.name for t in CURATED_TABLES),
+    ),
+)
+
+# Outside the workflow: catalogs the raw JSON for exploration in Athena (run on demand).
+RAW_CRAWLER = CrawlerStep(
+    name="raw",
+    description="Catalogs the raw song and log JSON for exploration in Athena.",
+    upstream=(),
+    target=Location.RAW,
+    tables=tuple(SOURCES.values()),
+)
+
+
+def job_steps() -> tuple[JobStep, ...]:
+    return tuple(s for s in STEPS if isinstance(s, JobStep))
+
+
+def step(name: str) -> Step:
+    for s in STEPS:
+        if s.name == name:
+            return s
+    raise KeyError(f"no step named {name!r}; steps are {', '.join(s.name for s in STEPS)}")
+
+
+def table(name: str) -> Table:
+    for t in CURATED_TABLES:
+        if t.name == name:
+            return t
+    raise KeyError(f"no curated table named {name!r}")
+
+
+def suite_path(table_name: str) -> Path:
+    return EXPECTATIONS_DIR / f"{table_name}.json"
+
+
+# Where each location sits: under one folder locally (`sparkify run --lake DIR`); on AWS the Pulumi
+# program maps the same locations to buckets and prefixes.
+LAKE_LAYOUT: dict[Location, str] = {
+    Location.STAGING: "staging",
+    Location.CURATED: "curated",
+    Location.QUARANTINE: "quarantine",
+    Location.REPORTS: "reports",
+    Location.DATA_DOCS: "data_docs",
+}
+
+
+def job_arguments(job: JobStep, locations: dict[Location, str]) -> dict[str, str]:
+    """The `--name value` arguments a job receives, the same on Glue (default arguments) and locally."""
+    missing = [loc.value for loc in job.locations if loc not in locations]
+    if missing:
+        raise KeyError(f"job {job.name!r} needs locations {', '.join(missing)}")
+    return {f"--{loc.value}": locations[loc] for loc in job.locations}
