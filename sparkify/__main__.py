@@ -1,0 +1,3 @@
+from sparkify.cli import app
+
+app(prog_name="sparkify")

@@ -1,0 +1,56 @@
+"""The run report: one JSON document per workflow run, assembled from the steps' metrics.
+
+Shape (every key always present, so scripts can rely on it):
+{
+  "run_id": str, "status": "succeeded" | "failed", "started_at": ISO time, "seconds": float,
+  "steps":   [{"name", "kind", "status", "seconds", "error"}],   # in pipeline order
+  "sources": {source: {"read", "staged", "quarantined"}},        # rows in = staged + quarantined
+  "quarantined": {source: int},
+  "tables":  {table: {"rows": int}},
+  "suites":  {table: {"success": bool, "evaluated": int, "failed": int, "failed_expectations": [...]}},
+  "data_docs_index": str | null
+}
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+StepStatus = Literal["succeeded", "failed", "skipped", "not run"]
+
+
+@dataclass
+class StepResult:
+    name: str
+    kind: str
+    status: StepStatus
+    seconds: float = 0.0
+    error: str | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def build_report(run_id: str, started_at: str, seconds: float, steps: list[StepResult]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for result in steps:
+        merged.update(result.metrics)
+    sources = merged.get("sources", {})
+    suites = merged.get("suites", {})
+    ok = all(s.status in ("succeeded", "skipped") for s in steps) and all(
+        suite.get("success") for suite in suites.values()
+    )
+    return {
+        "run_id": run_id,
+        "status": "succeeded" if ok else "failed",
+        "started_at": started_at,
+        "seconds": round(seconds, 2),
+        "steps": [
+            {k: v for k, v in asdict(s).items() if k != "metrics"} | {"seconds": round(s.seconds, 2)}
+            for s in steps
+        ],
+        "sources": sources,
+        "quarantined": {name: counts["quarantined"] for name, counts in sources.items()},
+        "tables": {name: {"rows": rows} for name, rows in merged.get("rows", {}).items()},
+        "suites": suites,
+        "data_docs_index": merged.get("data_docs_index"),
+    }

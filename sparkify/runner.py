@@ -1,0 +1,108 @@
+"""The local run: walks `pipeline.STEPS` in order and runs each job script on one local SparkSession,
+with the same arguments Glue would pass. Crawlers exist only in the cloud and are reported as skipped."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import time
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sparkify import pipeline
+from sparkify.pipeline import LAKE_LAYOUT, Location
+from sparkify.report import StepResult, build_report
+from sparkify.runtime import StepFailed, write_metrics
+
+# Called before and after each step, so a front end can show progress.
+StepHook = Callable[[pipeline.Step, StepResult | None], None]
+
+
+def lake_locations(raw: Path, lake: Path) -> dict[Location, str]:
+    """Every location of a local run: raw where it is, the rest under the lake folder."""
+    locations = {loc: str(lake / sub) for loc, sub in LAKE_LAYOUT.items()}
+    locations[Location.RAW] = str(raw)
+    locations[Location.EXPECTATIONS] = str(pipeline.EXPECTATIONS_DIR)
+    return locations
+
+
+def load_job(job: pipeline.JobStep) -> ModuleType:
+    """Import a job script from glue_jobs/ by path, exactly the file Glue runs."""
+    path = pipeline.REPO_ROOT / job.script
+    spec = importlib.util.spec_from_file_location(f"glue_jobs.{job.name}", path)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(f"job script {path} for step {job.name!r} not found")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("local-%Y%m%dT%H%M%S%fZ")
+
+
+def run_pipeline(raw: Path, lake: Path, on_step: StepHook | None = None) -> dict[str, Any]:
+    """Run every step; a failed step stops the run (later steps are `not run`). Returns the run report,
+    also written to `<lake>/reports/runs/<run_id>/report.json` and `<lake>/reports/latest.json`."""
+    from sparkify.spark import local_session
+
+    hook = on_step or (lambda step, result: None)
+    run_id = new_run_id()
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    start = time.perf_counter()
+    locations = lake_locations(raw.resolve(), lake.resolve())
+    spark = local_session("sparkify-local-run")
+    results: list[StepResult] = []
+    failed = False
+    for step in pipeline.STEPS:
+        hook(step, None)
+        if failed:
+            result = StepResult(step.name, step.kind, "not run", error="an upstream step failed")
+        elif isinstance(step, pipeline.CrawlerStep):
+            result = StepResult(step.name, step.kind, "skipped", error="Glue crawlers run only on AWS")
+        else:
+            result = _run_job(spark, step, locations, run_id)
+            failed = result.status == "failed"
+        results.append(result)
+        hook(step, result)
+    report = build_report(run_id, started_at, time.perf_counter() - start, results)
+    _save_report(Path(locations[Location.REPORTS]), run_id, report)
+    return report
+
+
+def _run_job(spark: Any, job: pipeline.JobStep, locations: dict[Location, str], run_id: str) -> StepResult:
+    args = {name.removeprefix("--"): value for name, value in pipeline.job_arguments(job, locations).items()}
+    args["run_id"] = run_id
+    start = time.perf_counter()
+    try:
+        metrics = load_job(job).run(spark, args)
+        status, error = "succeeded", None
+    except StepFailed as failure:
+        metrics, status, error = failure.metrics, "failed", str(failure)
+    except Exception as exc:  # any other failure ends the run with the error, like a failed Glue job
+        metrics, status, error = {}, "failed", _one_line(exc)
+        trace = Path(locations[Location.REPORTS]) / "runs" / run_id / f"{job.name}.error.txt"
+        trace.parent.mkdir(parents=True, exist_ok=True)
+        trace.write_text(traceback.format_exc())
+        error += f" (traceback: {trace})"
+    seconds = time.perf_counter() - start
+    if metrics:
+        write_metrics(spark, args, job.name, metrics)
+    return StepResult(job.name, job.kind, status, seconds, error, metrics)  # type: ignore[arg-type]
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def _save_report(reports: Path, run_id: str, report: dict[str, Any]) -> None:
+    text = json.dumps(report, indent=2, sort_keys=False)
+    run_dir = reports / "runs" / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "report.json").write_text(text)
+    (reports / "latest.json").write_text(text)
