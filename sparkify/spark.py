@@ -38,7 +38,7 @@ def local_session(app_name: str = "sparkify", master: str = "local[*]", **extra:
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master)
-        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{LOG4J_CONF}")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J_CONF}")
     )
     for key, value in {**SPARK_CONF, **LOCAL_CONF, **extra}.items():
         builder = builder.config(key, value)

@@ -1,0 +1,40 @@
+# The two things a new machine needs: `make run` (set up, then run the pipeline locally end to end)
+# and `make test` (set up, then run the tests). Only Python 3.11 and Java 17 must be installed.
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export GX_ANALYTICS_ENABLED := false
+
+RAW ?=
+LAKE ?= lake
+RUN_ARGS := $(if $(RAW),--raw $(RAW)) --lake $(LAKE)
+
+.PHONY: setup run test typecheck lock clean
+
+# uv itself is pinned and lives in its own small venv; the project venv (.venv) is built from uv.lock.
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+setup: .venv/.synced
+
+run: setup
+	$(UV) run --frozen sparkify run $(RUN_ARGS)
+
+test: setup
+	$(UV) run --frozen pytest
+
+typecheck: setup
+	$(UV) run --frozen mypy
+
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
+
+clean:
+	rm -rf lake sample_raw .pytest_cache .mypy_cache

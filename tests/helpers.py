@@ -1,0 +1,44 @@
+"""Writing tiny raw inputs for tests, byte for byte in the real formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def event(**fields: Any) -> dict[str, Any]:
+    """A logged-in NextSong event in eventsim's shape; keyword arguments override fields."""
+    base: dict[str, Any] = {
+        "artist": "Des'ree", "auth": "Logged In", "firstName": "Kaylee", "gender": "F", "itemInSession": 1,
+        "lastName": "Summers", "length": 246.30812, "level": "free", "location": "Phoenix-Mesa-Scottsdale, AZ",
+        "method": "PUT", "page": "NextSong", "registration": 1540344794796.0, "sessionId": 139,
+        "song": "You Gotta Be", "status": 200, "ts": 1541106106796, "userAgent": "Mozilla/5.0", "userId": "8",
+    }
+    base.update(fields)
+    return base
+
+
+def song(**fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "num_songs": 1, "artist_id": "ARD7TVE1187B99BFB1", "artist_latitude": None, "artist_longitude": None,
+        "artist_location": "California - LA", "artist_name": "Casual", "song_id": "SOMZWCG12A8C13C480",
+        "title": "I Didn't Mean To", "duration": 218.93179, "year": 0,
+    }
+    base.update(fields)
+    return base
+
+
+def write_log(raw: Path, day: str, lines: list[dict[str, Any] | str]) -> Path:
+    """Write JSON lines (dicts are dumped, strings written as they are) to log_data/YYYY/MM/DAY-events.json."""
+    path = raw / "log_data" / day[:4] / day[5:7] / f"{day}-events.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    return path
+
+
+def write_song(raw: Path, track_id: str, record: dict[str, Any] | str) -> Path:
+    path = raw / "song_data" / track_id[2] / track_id[3] / track_id[4] / f"{track_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(record if isinstance(record, str) else json.dumps(record))
+    return path

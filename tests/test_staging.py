@@ -1,0 +1,131 @@
+"""Staging: every raw record is either staged (renamed, cast) or quarantined with the rule it broke."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from chispa import assert_df_equality
+from pyspark.sql import types as T
+
+from sparkify import schemas
+from sparkify.io import RawInputError, read_raw
+from sparkify.transforms import staging
+from tests.helpers import event, song, write_log, write_song
+
+
+def reasons(tagged_df) -> list[tuple[str, str | None]]:
+    """(corrupt line text, or ts/userId/itemInSession) and reason per record, in a stable order."""
+    rows = tagged_df.select("ts", "userId", "itemInSession", "_corrupt_record", staging.REASON).collect()
+    return sorted(
+        ((r["_corrupt_record"] or f"{r['ts']}/{r['userId']}/{r['itemInSession']}", r[staging.REASON]) for r in rows),
+        key=lambda pair: (pair[0], pair[1] or ""),
+    )
+
+
+def test_each_bad_event_is_tagged_with_the_rule_it_breaks(spark, tmp_path):
+    write_log(
+        tmp_path,
+        "2018-11-01",
+        [
+            event(ts=1541106106796, itemInSession=1),  # good play
+            event(page="Home", userId="", firstName=None, lastName=None, gender=None, auth="Logged Out",
+                  artist=None, song=None, length=None, registration=None, ts=1541106106800, itemInSession=2),
+            '{"ts": 1541106106900, "page": "NextSong", "userId": "8"',  # truncated line
+            '{"artist": "X", "page": "NextSong", "ts": 1541106107000, "sessionId": "abc", "userId": "8"}',
+            event(ts=None, itemInSession=4),
+            event(ts=1541106108000, song=None, itemInSession=5),
+            event(ts=1541106109000, userId="eight", itemInSession=6),
+            event(ts=1541106, itemInSession=7),  # seconds, not milliseconds
+            event(ts=1541106110000, itemInSession=8),
+            event(ts=1541106110000, itemInSession=8),  # the same event twice
+        ],
+    )
+    tagged = staging.tag_events(read_raw(spark, str(tmp_path), "events"))
+    log_file = tagged.first()["source_file"]
+    assert reasons(tagged) == [
+        ("1541106/8/7", "ts out of range (epoch ms, 2000–2100): 1541106"),
+        ("1541106106796/8/1", None),
+        ("1541106106800//2", None),
+        ("1541106108000/8/5", "missing required field song"),
+        ("1541106109000/eight/6", "userId is not an integer: eight"),
+        ("1541106110000/8/8", None),
+        ("1541106110000/8/8", f"duplicate event (first seen in {log_file})"),
+        ("None/8/4", "missing required field ts"),
+        ('{"artist": "X", "page": "NextSong", "ts": 1541106107000, "sessionId": "abc", "userId": "8"}',
+         "field sessionId: expected bigint, got abc"),
+        ('{"ts": 1541106106900, "page": "NextSong", "userId": "8"', "malformed JSON: not a JSON object"),
+    ]
+
+
+def test_quarantine_keeps_file_record_and_reason(spark, tmp_path):
+    path = write_log(tmp_path, "2018-11-02", [event(), "not json at all"])
+    tagged = staging.tag_events(read_raw(spark, str(tmp_path), "events"))
+    rows = staging.quarantined(tagged, "events", schemas.RAW_EVENT).collect()
+    assert len(rows) == 1
+    assert rows[0]["source"] == "events"
+    assert rows[0]["source_file"].endswith(str(path))
+    assert rows[0]["record"] == "not json at all"
+    assert rows[0]["reason"] == "malformed JSON: not a JSON object"
+
+
+def test_staged_events_are_renamed_and_cast(spark, tmp_path):
+    write_log(
+        tmp_path,
+        "2018-11-01",
+        [
+            event(),
+            event(page="Home", userId="", auth="Logged Out", firstName=None, lastName=None, gender=None,
+                  artist=None, song=None, length=None, registration=None, itemInSession=2, sessionId=140),
+        ],
+    )
+    staged = staging.staged_events(staging.tag_events(read_raw(spark, str(tmp_path), "events")))
+    assert staged.schema.fieldNames() == schemas.STAGING_EVENTS.fieldNames()
+    rows = {r["item_in_session"]: r for r in staged.collect()}
+    play = rows[1]
+    assert play["user_id"] == 8
+    # 1541106106796 ms = 2018-11-01T21:01:46.796Z (session time zone is UTC)
+    assert play["start_time"] == dt.datetime(2018, 11, 1, 21, 1, 46, 796000)
+    assert play["registration"] == dt.datetime(2018, 10, 24, 1, 33, 14, 796000)
+    assert play["length"] == 246.30812
+    logged_out = rows[2]
+    assert logged_out["user_id"] is None  # "" in the raw data
+    assert logged_out["registration"] is None
+
+
+def test_songs_blank_location_and_zero_year_become_null_and_duplicates_are_quarantined(spark, tmp_path):
+    write_song(tmp_path, "TRAAAAW128F429D538", song(song_id="SOAAAAAAAAAAAAAAA1", year=0, artist_location=""))
+    write_song(tmp_path, "TRAAABD128F429CF47", song(song_id="SOAAAAAAAAAAAAAAA2", year=1969, title="Soul Deep"))
+    write_song(tmp_path, "TRBBBBB128F429CF47", song(song_id="SOAAAAAAAAAAAAAAA2", year=1969, title="Soul Deep"))
+    write_song(tmp_path, "TRAAACN128F9355673", song(song_id="SOAAAAAAAAAAAAAAA3", title=None))
+    write_song(tmp_path, "TRAAADJ128F4287B47", '{"song_id": "SOX", "duration": "long"}')
+    tagged = staging.tag_songs(read_raw(spark, str(tmp_path), "songs")).cache()
+    got = {(r["song_id"], r["source_file"].rsplit("/", 1)[1]): r[staging.REASON] for r in tagged.collect()}
+    assert got == {
+        ("SOAAAAAAAAAAAAAAA1", "TRAAAAW128F429D538.json"): None,
+        ("SOAAAAAAAAAAAAAAA2", "TRAAABD128F429CF47.json"): None,
+        ("SOAAAAAAAAAAAAAAA2", "TRBBBBB128F429CF47.json"): (
+            "duplicate song_id (first seen in "
+            + next(r["source_file"] for r in tagged.collect() if r["source_file"].endswith("TRAAABD128F429CF47.json"))
+            + ")"
+        ),
+        ("SOAAAAAAAAAAAAAAA3", "TRAAACN128F9355673.json"): "missing required field title",
+        ("SOX", "TRAAADJ128F4287B47.json"): "field duration: expected double, got long",
+    }
+    staged = staging.staged_songs(tagged).drop("source_file")
+    expected = spark.createDataFrame(
+        [
+            ("SOAAAAAAAAAAAAAAA1", "I Didn't Mean To", "ARD7TVE1187B99BFB1", "Casual", None, None, None, None, 218.93179),
+            ("SOAAAAAAAAAAAAAAA2", "Soul Deep", "ARD7TVE1187B99BFB1", "Casual", "California - LA", None, None, 1969, 218.93179),
+        ],
+        T.StructType(schemas.STAGING_SONGS.fields[:-1]),
+    )
+    assert_df_equality(staged, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_missing_source_folder_names_the_path_and_what_to_do(spark, tmp_path):
+    (tmp_path / "song_data").mkdir()
+    with pytest.raises(RawInputError, match=r"no raw events at .*log_data.*sparkify generate"):
+        read_raw(spark, str(tmp_path), "events")
+    with pytest.raises(RawInputError, match=r"no \*\.json files under .*song_data"):
+        read_raw(spark, str(tmp_path), "songs")
