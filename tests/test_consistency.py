@@ -1,0 +1,70 @@
+"""The pipeline definition, the job scripts, the schemas and the suites agree with each other."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+import pytest
+
+from sparkify import pipeline, schemas
+from sparkify.runner import lake_locations, load_job
+
+
+def test_steps_are_in_dependency_order_with_one_start():
+    seen: set[str] = set()
+    for step in pipeline.STEPS:
+        assert step.name not in seen, f"step {step.name} defined twice"
+        unknown = set(step.upstream) - seen
+        assert not unknown, f"step {step.name} runs before its upstream {sorted(unknown)}"
+        seen.add(step.name)
+    starts = [s.name for s in pipeline.STEPS if not s.upstream]
+    assert starts == ["stage"]
+
+
+@pytest.mark.parametrize("job", pipeline.job_steps(), ids=lambda j: j.name)
+def test_every_job_step_has_a_script_that_runs_on_glue_and_locally(job):
+    path = pipeline.REPO_ROOT / job.script
+    assert path.is_file(), f"{job.script} missing for step {job.name}"
+    module = load_job(job)
+    assert module.STEP == job.name, f"{job.script} declares STEP={module.STEP!r}"
+    assert callable(module.run)
+    tree = ast.parse(path.read_text())
+    main_calls = [
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "glue_main"
+    ]
+    assert len(main_calls) == 1, f"{job.script} must end with glue_main(STEP, run)"
+
+
+@pytest.mark.parametrize("job", pipeline.job_steps(), ids=lambda j: j.name)
+def test_job_code_never_names_a_bucket(job):
+    text = (pipeline.REPO_ROOT / job.script).read_text()
+    assert "s3://" not in text, f"{job.script} hard-codes an S3 location; pass it as an argument"
+
+
+def test_local_run_provides_every_location_a_job_needs(tmp_path):
+    locations = lake_locations(tmp_path / "raw", tmp_path / "lake")
+    for job in pipeline.job_steps():
+        args = pipeline.job_arguments(job, locations)
+        assert sorted(args) == sorted(f"--{loc.value}" for loc in job.locations)
+
+
+def test_every_curated_table_has_a_schema_and_a_suite():
+    names = [t.name for t in pipeline.CURATED_TABLES]
+    assert sorted(schemas.CURATED) == sorted(names)
+    for table in pipeline.CURATED_TABLES:
+        columns = schemas.CURATED[table.name].fieldNames()
+        assert set(table.key) <= set(columns), f"{table.name} key not in its schema"
+        assert set(table.partition_by) <= set(columns), f"{table.name} partition columns not in its schema"
+        suite = json.loads(pipeline.suite_path(table.name).read_text())
+        assert suite["name"] == table.name
+    suites = sorted(p.stem for p in pipeline.EXPECTATIONS_DIR.glob("*.json"))
+    assert suites == sorted(names), "a suite without a table, or a table without a suite"
+
+
+def test_the_catalog_crawler_covers_every_curated_table():
+    catalog = pipeline.step("catalog")
+    assert isinstance(catalog, pipeline.CrawlerStep)
+    assert catalog.tables == tuple(t.name for t in pipeline.CURATED_TABLES)
+    assert catalog.target is pipeline.Location.CURATED
