@@ -1,0 +1,108 @@
+"""Pulumi program: the Sparkify Glue pipeline of one stack (`pulumi up`; see docs/deploy.md).
+
+It reads the stack's config once, builds each group of resources from `infra/`, and exports what a
+person needs next. Every job, crawler and trigger comes from `sparkify.pipeline`, the same definition
+the local runner walks.
+"""
+
+import pulumi
+
+from infra import config
+from infra.alerting import Alerting
+from infra.artifacts import ArtifactUpload
+from infra.athena import AthenaWorkgroup
+from infra.catalog import Catalog
+from infra.cost import estimate_run_cost
+from infra.docs_site import DocsSite
+from infra.iam import GlueRole, PolicyInputs
+from infra.jobs import GlueJobs
+from infra.naming import AwsContext, Names
+from infra.security import StackEncryption
+from infra.storage import build_buckets
+from infra.workflow import PipelineWorkflow
+from sparkify import pipeline
+
+# Validation first: a bad key fails here, before any resource is registered.
+cfg = config.load()
+names = Names(cfg.prefix)
+ctx = AwsContext.lookup(cfg.region)
+
+encryption = StackEncryption("encryption", cfg, names, ctx)
+buckets = build_buckets(cfg, names, ctx)
+locations = buckets.location_uris()
+uploads = ArtifactUpload("artifacts", buckets.artifacts.bucket)
+
+role = GlueRole(
+    "glue-role",
+    names.role,
+    pulumi.Output.all(ctx.account_id, ctx.partition, buckets.names(), encryption.key.arn).apply(
+        lambda v: PolicyInputs(
+            partition=v[1],
+            region=cfg.region,
+            account_id=v[0],
+            buckets=v[2],
+            database=names.database,
+            stack_key_arn=v[3],
+            data_key_arn=cfg.kms_key_arn,
+        )
+    ),
+)
+security_configuration = encryption.security_configuration.name
+
+glue_jobs = GlueJobs(
+    "jobs",
+    cfg,
+    names,
+    uploads.artifacts,
+    locations,
+    temp_bucket=buckets.temp.bucket.bucket,
+    role_arn=role.role.arn,
+    security_configuration=security_configuration,
+    depends_on=[role.policy, *uploads.artifacts.objects],
+)
+crawler_steps = [s for s in pipeline.STEPS if isinstance(s, pipeline.CrawlerStep)]
+catalog = Catalog(
+    "catalog",
+    names,
+    [*crawler_steps, pipeline.RAW_CRAWLER],
+    locations,
+    role_arn=role.role.arn,
+    security_configuration=security_configuration,
+    depends_on=[role.policy],
+)
+workflow = PipelineWorkflow("workflow", cfg, names, {**glue_jobs.jobs, **catalog.crawlers})
+
+docs = DocsSite("docs", cfg, names, buckets.docs)
+docs_location = pulumi.Output.concat("s3://", buckets.docs.bucket.bucket, "/")
+validation_steps = [s.name for s in pipeline.job_steps() if pipeline.Location.EXPECTATIONS in s.locations]
+alerting = Alerting(
+    "alerts",
+    names.prefix,
+    kms_key_id=encryption.key.arn,
+    job_names=[names.job(s.name) for s in pipeline.job_steps()],
+    validation_job_names=[names.job(s) for s in validation_steps],
+    crawler_names=[names.crawler(s.name) for s in crawler_steps] + [names.crawler(pipeline.RAW_CRAWLER.name)],
+    docs_location=docs_location,
+    alert_email=cfg.alert_email,
+)
+athena = AthenaWorkgroup(
+    "athena",
+    names.prefix,
+    database=catalog.database.name,
+    results_bucket=buckets.temp.bucket.bucket,
+    kms_key_arn=cfg.kms_key_arn,
+    force_destroy=cfg.force_destroy,
+)
+
+pulumi.export("buckets", {purpose: b.bucket.bucket for purpose, b in buckets.by_purpose().items()})
+pulumi.export("workflow_name", workflow.workflow.name)
+pulumi.export("job_names", {step: job.name for step, job in glue_jobs.jobs.items()})
+pulumi.export("crawler_names", {step: crawler.name for step, crawler in catalog.crawlers.items()})
+pulumi.export("database_name", catalog.database.name)
+pulumi.export("athena_workgroup", athena.workgroup.name)
+pulumi.export("docs_location", docs_location)
+pulumi.export("docs_latest_sync", pulumi.Output.concat("aws s3 sync ", docs_location, "latest/ data_docs/"))
+if docs.url is not None:
+    pulumi.export("docs_url", docs.url)
+pulumi.export("alerts_topic_arn", alerting.topic.arn)
+pulumi.export("estimated_usd_per_run", round(estimate_run_cost(cfg).usd, 2))

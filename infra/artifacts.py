@@ -1,0 +1,123 @@
+"""What Glue runs, uploaded to the artifacts bucket: entry scripts, the shared `sparkify` package as a zip
+(`--extra-py-files`), the pinned requirements (`--additional-python-modules`) and the suites.
+
+Each object carries the SHA-256 of its content as `source_hash`, and the zip is built byte-for-byte
+reproducibly, so `pulumi up` re-uploads exactly the objects whose content changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from sparkify import pipeline
+
+REPO_ROOT = pipeline.REPO_ROOT
+PACKAGE = "sparkify"
+REQUIREMENTS_FILE = "glue_requirements.txt"
+
+# Keys in the artifacts bucket.
+SHARED_CODE_KEY = "lib/sparkify.zip"
+REQUIREMENTS_KEY = "lib/glue_requirements.txt"
+EXPECTATIONS_PREFIX = "expectations/"
+
+# A fixed timestamp (the earliest a zip can hold) so the archive's bytes depend on content alone.
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def package_files(package_dir: Path) -> list[Path]:
+    """The files of the package that belong in the zip, in a stable order (no caches, no hidden files)."""
+    files = [
+        p
+        for p in package_dir.rglob("*")
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and not any(part.startswith(".") for part in p.relative_to(package_dir).parts)
+        and p.suffix not in (".pyc", ".pyo")
+    ]
+    return sorted(files, key=lambda p: p.relative_to(package_dir).as_posix())
+
+
+def build_shared_zip(package_dir: Path, out: Path) -> Path:
+    """Zip `package_dir` as `<name>/...` with sorted entries, fixed timestamps and permissions."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w") as archive:
+        for path in package_files(package_dir):
+            info = zipfile.ZipInfo(f"{package_dir.name}/{path.relative_to(package_dir).as_posix()}", _ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    tmp.replace(out)
+    return out
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    script_uris: dict[str, pulumi.Output[str]]  # job step name → s3:// URI of its entry script
+    shared_code_uri: pulumi.Output[str]
+    requirements_uri: pulumi.Output[str]
+    objects: list[aws.s3.BucketObjectv2]
+
+
+class ArtifactUpload(pulumi.ComponentResource):
+    """Uploads everything the Glue jobs load at start-up to the artifacts bucket."""
+
+    artifacts: Artifacts
+
+    def __init__(
+        self,
+        name: str,
+        bucket: aws.s3.Bucket,
+        repo_root: Path = REPO_ROOT,
+        build_dir: Path | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("sparkify:artifacts:ArtifactUpload", name, None, opts)
+        objects: list[aws.s3.BucketObjectv2] = []
+
+        def upload(key: str, path: Path, content_type: str) -> pulumi.Output[str]:
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} is missing; it is uploaded to the artifacts bucket as {key}")
+            # source_hash makes a content change an update of this object on the next `pulumi up`.
+            obj = aws.s3.BucketObjectv2(
+                f"{name}-{key}",
+                bucket=bucket.id,
+                key=key,
+                source=pulumi.FileAsset(str(path)),
+                source_hash=sha256(path),
+                content_type=content_type,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            objects.append(obj)
+            return pulumi.Output.concat("s3://", bucket.bucket, "/", key)
+
+        script_uris: dict[str, pulumi.Output[str]] = {}
+        for step in pipeline.job_steps():
+            script = repo_root / step.script
+            if not script.is_file():
+                raise FileNotFoundError(f"pipeline step {step.name!r} names script {step.script}, which does not exist")
+            script_uris[step.name] = upload(step.script, script, "text/x-python")
+
+        zip_path = build_shared_zip(repo_root / PACKAGE, (build_dir or repo_root / "build" / "glue") / "sparkify.zip")
+        shared_code_uri = upload(SHARED_CODE_KEY, zip_path, "application/zip")
+        requirements_uri = upload(REQUIREMENTS_KEY, repo_root / REQUIREMENTS_FILE, "text/plain")
+        for suite in sorted((repo_root / "expectations").glob("*.json")):
+            upload(EXPECTATIONS_PREFIX + suite.name, suite, "application/json")
+
+        self.artifacts = Artifacts(
+            script_uris=script_uris,
+            shared_code_uri=shared_code_uri,
+            requirements_uri=requirements_uri,
+            objects=objects,
+        )
+        self.register_outputs({"shared_code_uri": shared_code_uri, "requirements_uri": requirements_uri})

@@ -1,0 +1,70 @@
+"""Athena, so the catalog is useful on day one: a workgroup with encrypted, expiring results and a scan
+limit, and the classic Sparkify questions of `sparkify.queries` as saved (named) queries.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from sparkify.queries import DESCRIPTIONS, QUERIES
+
+# Stops a runaway query at 10 GiB scanned (about $0.05 at $5/TB); the star schema is far smaller.
+BYTES_SCANNED_CUTOFF = 10 * 1024**3
+RESULTS_PREFIX = "athena-results/"
+
+
+class AthenaWorkgroup(pulumi.ComponentResource):
+    workgroup: aws.athena.Workgroup
+    queries: dict[str, aws.athena.NamedQuery]
+
+    def __init__(
+        self,
+        name: str,
+        workgroup_name: str,
+        database: pulumi.Input[str],
+        results_bucket: pulumi.Input[str],
+        kms_key_arn: str | None,
+        force_destroy: bool,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("sparkify:athena:AthenaWorkgroup", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        encryption = (
+            aws.athena.WorkgroupConfigurationResultConfigurationEncryptionConfigurationArgs(
+                encryption_option="SSE_KMS", kms_key_arn=kms_key_arn
+            )
+            if kms_key_arn
+            else aws.athena.WorkgroupConfigurationResultConfigurationEncryptionConfigurationArgs(encryption_option="SSE_S3")
+        )
+        # Results land in the temp bucket (they expire with it); clients cannot override the settings.
+        # https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html
+        self.workgroup = aws.athena.Workgroup(
+            name,
+            name=workgroup_name,
+            description="Sparkify star schema queries",
+            force_destroy=force_destroy,
+            configuration=aws.athena.WorkgroupConfigurationArgs(
+                enforce_workgroup_configuration=True,
+                publish_cloudwatch_metrics_enabled=True,
+                bytes_scanned_cutoff_per_query=BYTES_SCANNED_CUTOFF,
+                result_configuration=aws.athena.WorkgroupConfigurationResultConfigurationArgs(
+                    output_location=pulumi.Output.concat("s3://", results_bucket, "/", RESULTS_PREFIX),
+                    encryption_configuration=encryption,
+                ),
+            ),
+            opts=child,
+        )
+        self.queries = {}
+        for query_name, sql in QUERIES.items():
+            # Saved in the workgroup, against the stack's database: the bare table names resolve there.
+            self.queries[query_name] = aws.athena.NamedQuery(
+                f"{name}-{query_name}",
+                name=query_name,
+                description=DESCRIPTIONS[query_name],
+                workgroup=self.workgroup.name,
+                database=database,
+                query=sql,
+                opts=child,
+            )
+        self.register_outputs({"workgroup": self.workgroup.name})

@@ -1,0 +1,73 @@
+"""The shared-code zip is reproducible, and every uploaded object redeploys when its content changes."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from infra.artifacts import build_shared_zip, sha256
+from sparkify import pipeline
+from tests.infra.conftest import REPO_ROOT, Rendered
+
+OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
+
+
+def make_package(root: Path) -> Path:
+    package = root / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "__init__.py").write_text('"""pkg"""\n')
+    (package / "sub" / "b.py").write_text("B = 2\n")
+    (package / "a.py").write_text("A = 1\n")
+    (package / "log4j2.properties").write_text("rootLogger.level = error\n")
+    (package / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\x00junk")
+    return package
+
+
+def test_zip_is_byte_for_byte_reproducible(tmp_path: Path) -> None:
+    package = make_package(tmp_path)
+    first = build_shared_zip(package, tmp_path / "one" / "pkg.zip").read_bytes()
+    (package / "a.py").touch()  # a newer mtime alone must not change the archive
+    second = build_shared_zip(package, tmp_path / "two" / "pkg.zip").read_bytes()
+    assert first == second
+
+
+def test_zip_holds_the_package_sorted_without_caches(tmp_path: Path) -> None:
+    out = build_shared_zip(make_package(tmp_path), tmp_path / "pkg.zip")
+    with zipfile.ZipFile(out) as archive:
+        assert archive.namelist() == ["pkg/__init__.py", "pkg/a.py", "pkg/log4j2.properties", "pkg/sub/b.py"]
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert archive.read("pkg/sub/b.py") == b"B = 2\n"
+
+
+def test_zip_changes_when_code_changes(tmp_path: Path) -> None:
+    package = make_package(tmp_path)
+    before = sha256(build_shared_zip(package, tmp_path / "pkg.zip"))
+    (package / "a.py").write_text("A = 3\n")
+    assert sha256(build_shared_zip(package, tmp_path / "pkg.zip")) != before
+
+
+def test_uploads_carry_the_hash_of_their_content(stack: Rendered) -> None:
+    objects = {o.inputs["key"]: o.inputs for o in stack.of_type(OBJECT)}
+    local = {step.script: REPO_ROOT / step.script for step in pipeline.job_steps()}
+    local["lib/glue_requirements.txt"] = REPO_ROOT / "glue_requirements.txt"
+    local["lib/sparkify.zip"] = REPO_ROOT / "build" / "glue" / "sparkify.zip"
+    for suite in (REPO_ROOT / "expectations").glob("*.json"):
+        local[f"expectations/{suite.name}"] = suite
+    assert sorted(objects) == sorted(local)
+    for key, path in local.items():
+        assert objects[key]["sourceHash"] == sha256(path), f"object {key}: source_hash is not its content's hash"
+        assert objects[key]["bucket"] == f"sparkify-{stack.stack}-artifacts-123456789012-us-east-1", key
+
+
+def test_every_job_script_and_suite_is_uploaded(stack: Rendered) -> None:
+    keys = {o.inputs["key"] for o in stack.of_type(OBJECT)}
+    assert {"glue_jobs/stage.py", "glue_jobs/model.py", "glue_jobs/validate.py"} <= keys
+    assert {f"expectations/{t.name}.json" for t in pipeline.CURATED_TABLES} <= keys
+
+
+def test_the_uploaded_zip_imports_the_pipeline(stack: Rendered) -> None:
+    with zipfile.ZipFile(REPO_ROOT / "build" / "glue" / "sparkify.zip") as archive:
+        names = set(archive.namelist())
+    assert {"sparkify/__init__.py", "sparkify/pipeline.py", "sparkify/runtime.py"} <= names
+    assert not any("__pycache__" in n for n in names)

@@ -1,0 +1,156 @@
+"""Stack config: the repository's stacks parse to what their files say; bad config fails early, by key."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra import config
+from infra.config import ConfigError, JobSettings, from_mapping, validate_cron
+from tests.infra.conftest import RecordingMocks, render, stack_config
+
+VALID = {
+    "aws:region": "eu-west-1",
+    "sparkify:schedule": "cron(15 2 * * ? *)",
+    "sparkify:workerType": "G.2X",
+    "sparkify:numberOfWorkers": "3",
+}
+
+
+def test_dev_stack_is_cheap_and_manual() -> None:
+    cfg = from_mapping(stack_config("dev"), "dev")
+    assert cfg.region == "us-east-1"
+    assert cfg.schedule == "cron(0 6 * * ? *)"
+    assert cfg.schedule_enabled is False
+    assert cfg.force_destroy is True
+    flex = JobSettings("G.1X", 2, 30, 0, "FLEX")
+    assert dict(cfg.jobs) == {"stage": flex, "model": flex, "validate": flex}
+
+
+def test_prod_stack_is_scheduled_alerting_and_gives_the_model_job_more_workers() -> None:
+    cfg = from_mapping(stack_config("prod"), "prod")
+    assert cfg.schedule == "cron(0 3 * * ? *)"
+    assert cfg.schedule_enabled is True
+    assert cfg.alert_email == "data-alerts@example.com"
+    assert cfg.force_destroy is False
+    assert cfg.jobs["stage"] == JobSettings("G.1X", 4, 60, 1, "STANDARD")
+    assert cfg.jobs["validate"] == JobSettings("G.1X", 4, 60, 1, "STANDARD")
+    assert cfg.jobs["model"] == JobSettings("G.1X", 6, 60, 1, "STANDARD")
+
+
+def test_defaults_fill_every_optional_key() -> None:
+    cfg = from_mapping(VALID, "qa")
+    assert cfg.schedule_enabled is True
+    assert cfg.jobs["model"] == JobSettings("G.2X", 3, 60, 0, "STANDARD")
+    assert (cfg.kms_key_arn, cfg.alert_email, cfg.docs_cloudfront) == (None, None, False)
+    assert (cfg.temp_expiration_days, cfg.noncurrent_version_days, cfg.force_destroy) == (7, 90, False)
+    assert cfg.prefix == "sparkify-qa"
+
+
+def _problems(values: dict[str, str], stack: str = "qa") -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        from_mapping(values, stack)
+    return caught.value.problems
+
+
+@pytest.mark.parametrize(
+    "change, key",
+    [
+        ({"sparkify:schedule": "cron(0 25 * * ? *)"}, "sparkify:schedule"),
+        ({"sparkify:schedule": "0 3 * * *"}, "sparkify:schedule"),
+        ({"sparkify:schedule": "cron(0 3 * * * *)"}, "sparkify:schedule"),
+        ({"sparkify:workerType": "G.3X"}, "sparkify:workerType"),
+        ({"sparkify:workerType": "Standard"}, "sparkify:workerType"),
+        ({"sparkify:numberOfWorkers": "1"}, "sparkify:numberOfWorkers"),
+        ({"sparkify:numberOfWorkers": "two"}, "sparkify:numberOfWorkers"),
+        ({"sparkify:executionClass": "SPOT"}, "sparkify:executionClass"),
+        ({"sparkify:executionClass": "FLEX", "sparkify:workerType": "G.4X"}, "sparkify:executionClass"),
+        ({"sparkify:jobTimeoutMinutes": "0"}, "sparkify:jobTimeoutMinutes"),
+        ({"sparkify:scheduleEnabled": "yes"}, "sparkify:scheduleEnabled"),
+        ({"sparkify:jobs": '{"modle": {"numberOfWorkers": 4}}'}, "sparkify:jobs.modle"),
+        ({"sparkify:jobs": '{"model": {"workerType": "G.9X"}}'}, "sparkify:jobs.model.workerType"),
+        ({"sparkify:jobs": '{"model": {"workers": 4}}'}, "sparkify:jobs.model.workers"),
+        ({"sparkify:kmsKeyArn": "alias/mine"}, "sparkify:kmsKeyArn"),
+        ({"sparkify:alertEmail": "nobody"}, "sparkify:alertEmail"),
+        ({"sparkify:docsCloudFront": "true"}, "sparkify:docsAllowedCidrs"),
+        ({"sparkify:docsAllowedCidrs": '["10.0.0.0/33"]'}, "sparkify:docsAllowedCidrs"),
+        ({"sparkify:tempExpirationDays": "0"}, "sparkify:tempExpirationDays"),
+        ({"aws:region": "Frankfurt"}, "aws:region"),
+    ],
+)
+def test_a_bad_value_is_reported_once_by_its_key(change: dict[str, str], key: str) -> None:
+    problems = _problems({**VALID, **change})
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{key}:"), problems
+
+
+@pytest.mark.parametrize("missing", config.REQUIRED_KEYS)
+def test_a_missing_required_key_is_named(missing: str) -> None:
+    values = {k: v for k, v in VALID.items() if k != missing}
+    problems = _problems(values)
+    assert problems == [f"{missing}: required but not set (pulumi config set {missing} ...)"]
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    problems = _problems({"aws:region": "us-east-1", "sparkify:workerType": "G.3X"})
+    assert [p.split(":")[0] + ":" + p.split(":")[1] for p in problems] == [
+        "sparkify:schedule",
+        "sparkify:numberOfWorkers",
+        "sparkify:workerType",
+    ]
+
+
+def test_stack_names_that_cannot_be_part_of_a_bucket_name_are_refused() -> None:
+    assert _problems(VALID, stack="Prod_EU")[0].startswith("stack name 'Prod_EU'")
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "cron(0 3 * * ? *)",
+        "cron(15 10 ? * 6L 2030)",
+        "cron(0/15 * * * ? *)",
+        "cron(0 8 1,15 * ? *)",
+        "cron(0 18 ? * MON-FRI *)",
+        "cron(30 4 L * ? *)",
+        "cron(0 12 ? JAN-MAR 2#1 *)",
+    ],
+)
+def test_glue_cron_expressions_are_accepted(expression: str) -> None:
+    validate_cron(expression)
+
+
+@pytest.mark.parametrize(
+    "expression, says",
+    [
+        ("rate(1 day)", "must look like cron("),
+        ("cron(0 3 * * ?)", "has 5 fields"),
+        ("cron(60 3 * * ? *)", "minutes field '60'"),
+        ("cron(0 3 32 * ? *)", "day-of-month field '32'"),
+        ("cron(0 3 ? 13 * *)", "month field '13'"),
+        ("cron(0 3 ? * 8 *)", "day-of-week field '8'"),
+        ("cron(0 3 1 * MON *)", "exactly one of day-of-month and day-of-week"),
+        ("cron(0 3 ? * ? *)", "exactly one of day-of-month and day-of-week"),
+        ("cron(? 3 1 * ? *)", "'?' is only allowed"),
+        ("cron(0/0 3 * * ? *)", "step '0'"),
+    ],
+)
+def test_bad_cron_expressions_say_what_is_wrong(expression: str, says: str) -> None:
+    with pytest.raises(ValueError, match=r".*") as caught:
+        validate_cron(expression)
+    assert says in str(caught.value)
+
+
+def test_bad_config_fails_before_any_resource_is_created(monkeypatch: pytest.MonkeyPatch) -> None:
+    created: list[str] = []
+    original = RecordingMocks.new_resource
+
+    def spy(self: RecordingMocks, args):  # type: ignore[no-untyped-def]
+        created.append(args.typ)
+        return original(self, args)
+
+    monkeypatch.setattr(RecordingMocks, "new_resource", spy)
+    bad = {**stack_config("dev"), "sparkify:workerType": "G.3X"}
+    with pytest.raises(ConfigError) as caught:
+        render("dev", bad)
+    assert "sparkify:workerType: 'G.3X' is not a Glue 5.1 Spark worker type" in str(caught.value)
+    assert created == []

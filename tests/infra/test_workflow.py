@@ -1,0 +1,91 @@
+"""The trigger graph equals the pipeline definition; the start follows the stack's schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sparkify import pipeline
+from tests.infra.conftest import Rendered
+
+TRIGGER = "aws:glue/trigger:Trigger"
+
+
+def step_of(action_or_condition: dict[str, Any], stack: str) -> str:
+    name = action_or_condition.get("jobName") or action_or_condition["crawlerName"]
+    prefix = f"sparkify-{stack}-"
+    assert name.startswith(prefix), name
+    return str(name[len(prefix) :])
+
+
+def graph(stack: Rendered) -> dict[str, set[str]]:
+    """step → the steps whose success starts it, read back from the triggers."""
+    result: dict[str, set[str]] = {}
+    for trigger in stack.of_type(TRIGGER):
+        inputs = trigger.inputs
+        assert inputs["workflowName"] == f"sparkify-{stack.stack}", f"trigger {inputs['name']} outside the workflow"
+        upstream = {step_of(c, stack.stack) for c in inputs.get("predicate", {}).get("conditions", [])}
+        for action in inputs["actions"]:
+            step = step_of(action, stack.stack)
+            assert step not in result, f"step {step} is started by two triggers"
+            result[step] = upstream
+    return result
+
+
+def test_trigger_graph_is_the_pipeline_definition(stack: Rendered) -> None:
+    assert graph(stack) == {"stage": set(), "model": {"stage"}, "validate": {"model"}, "catalog": {"validate"}}
+    assert graph(stack) == {s.name: set(s.upstream) for s in pipeline.STEPS}
+
+
+def test_conditions_wait_for_success_with_the_right_state_field(stack: Rendered) -> None:
+    for trigger in stack.of_type(TRIGGER):
+        if trigger.inputs["type"] != "CONDITIONAL":
+            continue
+        predicate = trigger.inputs["predicate"]
+        assert predicate["logical"] == "AND", f"trigger {trigger.inputs['name']}: predicate needs logical"
+        for condition in predicate["conditions"]:
+            upstream = pipeline.step(step_of(condition, stack.stack))
+            field = "crawlState" if isinstance(upstream, pipeline.CrawlerStep) else "state"
+            assert condition[field] == "SUCCEEDED", f"trigger {trigger.inputs['name']}: {condition}"
+            assert ({"crawlState", "state"} - {field}).isdisjoint(condition)
+        assert trigger.inputs["enabled"] is True and trigger.inputs["startOnCreation"] is True
+
+
+def test_prod_starts_on_its_schedule(rendered_stack: Callable[[str], Rendered]) -> None:
+    start = rendered_stack("prod").by_physical_name(TRIGGER)["sparkify-prod-start"].inputs
+    assert (start["type"], start["schedule"], start["enabled"], start["startOnCreation"]) == (
+        "SCHEDULED",
+        "cron(0 3 * * ? *)",
+        True,
+        True,
+    )
+
+
+def test_dev_starts_only_on_demand_and_not_at_creation(rendered_stack: Callable[[str], Rendered]) -> None:
+    start = rendered_stack("dev").by_physical_name(TRIGGER)["sparkify-dev-start"].inputs
+    assert start["type"] == "ON_DEMAND"
+    assert start["enabled"] is False, "an enabled ON_DEMAND trigger would start a run on `pulumi up`"
+    assert "schedule" not in start
+
+
+def test_workflow_runs_one_at_a_time(stack: Rendered) -> None:
+    workflow = stack.by_physical_name("aws:glue/workflow:Workflow")[f"sparkify-{stack.stack}"].inputs
+    assert workflow["maxConcurrentRuns"] == 1
+
+
+def test_crawlers_register_each_table_incrementally(stack: Rendered) -> None:
+    crawlers = stack.by_physical_name("aws:glue/crawler:Crawler")
+    curated_bucket = f"s3://sparkify-{stack.stack}-curated-123456789012-us-east-1"
+    raw_bucket = f"s3://sparkify-{stack.stack}-raw-123456789012-us-east-1"
+    catalog = crawlers[f"sparkify-{stack.stack}-catalog"].inputs
+    assert [t["path"] for t in catalog["s3Targets"]] == [
+        f"{curated_bucket}/curated/{t}/" for t in ("songplays", "users", "users_history", "songs", "artists", "time")
+    ]
+    raw = crawlers[f"sparkify-{stack.stack}-raw"].inputs
+    assert [t["path"] for t in raw["s3Targets"]] == [f"{raw_bucket}/song_data/", f"{raw_bucket}/log_data/"]
+    for crawler in (catalog, raw):
+        assert crawler["databaseName"] == f"sparkify_{stack.stack}"
+        assert crawler["recrawlPolicy"] == {"recrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}
+        assert crawler["schemaChangePolicy"] == {"updateBehavior": "LOG", "deleteBehavior": "LOG"}
+        assert crawler["securityConfiguration"] == f"sparkify-{stack.stack}"
+        assert "schedule" not in crawler, "crawlers run from the workflow or on demand"
