@@ -1,0 +1,363 @@
+"""Data quality of the curated tables with Great Expectations 1.x: load suites, validate, build Data Docs.
+
+One suite per curated table lives in `expectations/<table>.json` (GX 1.x suite JSON). Two kinds of rule
+span more than one table, and GX has no built-in cross-table expectation that runs on Spark:
+
+- Foreign keys (and other joins): every table handed to `validate` is registered as a Spark temp view
+  under its own name, so a suite's `unexpected_rows_expectation` can join `{batch}` to, say, `users`
+  (`... WHERE NOT EXISTS (SELECT 1 FROM users ...)`). It is an anti-join, so it scales with the tables,
+  unlike a `value_set` of every key. Such expectations name the table they need in `meta.references`;
+  `validate` refuses to run when that table is not given.
+- Reconciliation with staging: `{"$PARAMETER": name}` values (the staging NextSong event count) are
+  passed in by the caller and substituted by GX at validation time.
+
+GX is imported lazily (it takes seconds), so reading suites and the job's wiring stay cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from great_expectations import ExpectationSuite
+    from pyspark.sql import DataFrame
+
+SITE_NAME = "sparkify"
+PARAMETER = "$PARAMETER"
+
+Summary = dict[str, Any]  # {"success", "evaluated", "failed", "failed_expectations": [...]}
+
+
+# --- Reading suites -------------------------------------------------------------------------------------
+
+
+def is_s3(uri: str | Path) -> bool:
+    return str(uri).startswith("s3://")
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """`s3://bucket/some/prefix/` → ("bucket", "some/prefix")."""
+    if not is_s3(uri):
+        raise ValueError(f"not an s3:// URI: {uri!r}")
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    return bucket, key.strip("/")
+
+
+def _s3_client(client: Any = None) -> Any:
+    if client is not None:
+        return client
+    import boto3  # type: ignore[import-untyped]
+
+    return boto3.client("s3")
+
+
+def load_suites(uri: str | Path, s3_client: Any = None) -> dict[str, dict[str, Any]]:
+    """Every `*.json` suite directly under a folder or `s3://` prefix, as plain dicts keyed by suite name."""
+    texts: dict[str, str] = {}
+    if is_s3(uri):
+        client = _s3_client(s3_client)
+        bucket, prefix = split_s3_uri(str(uri))
+        for key in _s3_keys(client, bucket, prefix):
+            relative = key[len(prefix) :].lstrip("/") if prefix else key
+            if relative.endswith(".json") and "/" not in relative:
+                texts[f"s3://{bucket}/{key}"] = client.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    else:
+        folder = Path(uri)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"no expectations folder at {folder}")
+        texts = {str(p): p.read_text() for p in sorted(folder.glob("*.json"))}
+    suites: dict[str, dict[str, Any]] = {}
+    for where, text in texts.items():
+        try:
+            suite = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"suite {where} is not valid JSON: {error}") from None
+        if not isinstance(suite, dict) or not suite.get("name") or not isinstance(suite.get("expectations"), list):
+            raise ValueError(f"suite {where} needs a 'name' and a list of 'expectations'")
+        suites[suite["name"]] = suite
+    if not suites:
+        raise FileNotFoundError(f"no *.json suites under {uri}")
+    return suites
+
+
+def _s3_keys(client: Any, bucket: str, prefix: str) -> Iterator[str]:
+    paginator = client.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/" if prefix else ""):
+        for item in page.get("Contents", []):
+            yield item["Key"]
+
+
+def suite_parameters(suite: Mapping[str, Any]) -> set[str]:
+    """Names of the `{"$PARAMETER": name}` values a suite needs at validation time."""
+    return {
+        value[PARAMETER]
+        for exp in suite["expectations"]
+        for value in exp.get("kwargs", {}).values()
+        if isinstance(value, dict) and PARAMETER in value
+    }
+
+
+def referenced_tables(suite: Mapping[str, Any]) -> set[str]:
+    """Tables other than its own that a suite's queries join to (from `meta.references`: "table.column")."""
+    return {
+        exp["meta"]["references"].split(".")[0]
+        for exp in suite["expectations"]
+        if exp.get("meta", {}).get("references")
+    }
+
+
+def expectation_column(expectation: Mapping[str, Any]) -> str | None:
+    """The column(s) an expectation is about: kwargs column/column_list/column_A+B, else `meta.column`."""
+    kwargs = expectation.get("kwargs", {})
+    if kwargs.get("column"):
+        return str(kwargs["column"])
+    if kwargs.get("column_list"):
+        return ",".join(kwargs["column_list"])
+    if kwargs.get("column_A"):
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
+    column = (expectation.get("meta") or {}).get("column")
+    return str(column) if column else None
+
+
+# --- Validating -----------------------------------------------------------------------------------------
+
+
+def _gx() -> Any:
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations
+
+    return great_expectations
+
+
+def to_gx_suite(suite: Mapping[str, Any]) -> ExpectationSuite:
+    """A GX suite from its JSON. GX logs and drops an expectation it cannot parse: here that is an error.
+
+    `meta.notes` (why each rule exists) is copied to the `notes` field, which Data Docs render.
+    """
+    _gx()
+    from great_expectations import ExpectationSuite
+
+    expectations = [
+        {**exp, "notes": exp.get("notes") or exp.get("meta", {}).get("notes")} for exp in suite["expectations"]
+    ]
+    meta = dict(suite.get("meta") or {})
+    built = ExpectationSuite(
+        name=suite["name"], expectations=expectations, meta=meta, notes=suite.get("notes") or meta.get("notes")
+    )
+    if len(built.expectations) != len(expectations):
+        kept = {e.expectation_type for e in built.expectations}
+        bad = sorted({e["type"] for e in expectations} - kept) or ["(see the GX log above)"]
+        raise ValueError(f"suite {suite['name']!r}: GX rejected expectations of type {', '.join(bad)}")
+    return built
+
+
+def _context(docs_dir: Path | None) -> Any:
+    """An in-memory GX context without analytics or progress bars; a Data Docs site at `docs_dir`, if any."""
+    _gx()
+    from great_expectations.data_context.data_context.context_factory import get_context
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    sites = {}
+    if docs_dir is not None:
+        sites[SITE_NAME] = {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        data_docs_sites=sites,
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    return get_context(mode="ephemeral", project_config=config)
+
+
+def validate(
+    tables: Mapping[str, DataFrame],
+    suites: Mapping[str, Mapping[str, Any]],
+    parameters: Mapping[str, Any] | None = None,
+    docs_dir: str | Path | None = None,
+    run_name: str | None = None,
+) -> dict[str, Summary]:
+    """Validate each table against the suite of the same name; one GX validation per table.
+
+    `tables` holds every table a suite names (its own and the ones its queries reference); each is
+    cached for the duration and visible to the queries as a temp view of its name. `parameters`
+    fills the suites' `$PARAMETER` values. With `docs_dir`, Data Docs (index.html and one validation
+    page per suite) are built there. Returns a plain, JSON-ready summary per suite.
+    """
+    parameters = dict(parameters or {})
+    _check_inputs(tables, suites, parameters)
+    gx = _gx()
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    context = _context(Path(docs_dir) if docs_dir is not None else None)
+    source = context.data_sources.add_spark("curated", persist=False)  # caching is done here, once per table
+    run_id = RunIdentifier(run_name=run_name)
+    cached = [df for df in tables.values() if not df.is_cached]  # GX runs dozens of Spark jobs per table
+    try:
+        for df in cached:
+            df.cache()
+        for name, df in tables.items():
+            df.createOrReplaceTempView(name)
+        summaries: dict[str, Summary] = {}
+        for name, suite in suites.items():
+            batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch_definition, suite=context.suites.add(to_gx_suite(suite)))
+            )
+            result = definition.run(
+                batch_parameters={"dataframe": tables[name]},
+                expectation_parameters=parameters,
+                result_format="SUMMARY",
+                run_id=run_id,
+            )
+            summaries[name] = summarize(result)
+        if docs_dir is not None:
+            context.build_data_docs(site_names=[SITE_NAME])
+        return summaries
+    finally:
+        for name, df in tables.items():
+            df.sparkSession.catalog.dropTempView(name)
+        for df in cached:
+            df.unpersist()
+
+
+def validate_and_publish(
+    tables: Mapping[str, DataFrame],
+    suites: Mapping[str, Mapping[str, Any]],
+    parameters: Mapping[str, Any],
+    docs_uri: str,
+    run_id: str,
+) -> tuple[dict[str, Summary], str]:
+    """`validate` with Data Docs published at `docs_uri`; returns the summaries and the site's index.
+
+    A local folder gets the site directly (GX removes the pages of earlier runs, so it shows this run).
+    An `s3://` location gets it through a temporary folder on the driver, uploaded to `latest/` and
+    `runs/<run_id>/` (GX 1.x has no S3 site store since 1.13).
+    """
+    if not is_s3(docs_uri):
+        summaries = validate(tables, suites, parameters, docs_dir=docs_uri, run_name=run_id)
+        return summaries, str(Path(docs_uri) / "index.html")
+    with tempfile.TemporaryDirectory(prefix="data_docs_") as site:
+        summaries = validate(tables, suites, parameters, docs_dir=site, run_name=run_id)
+        return summaries, upload_site(site, docs_uri, run_id)
+
+
+def _check_inputs(
+    tables: Mapping[str, DataFrame], suites: Mapping[str, Mapping[str, Any]], parameters: Mapping[str, Any]
+) -> None:
+    problems = []
+    for name, suite in suites.items():
+        missing_tables = sorted(({name} | referenced_tables(suite)) - set(tables))
+        if missing_tables:
+            problems.append(f"suite {name!r} needs table(s) {', '.join(missing_tables)}")
+        missing_parameters = sorted(suite_parameters(suite) - set(parameters))
+        if missing_parameters:
+            problems.append(f"suite {name!r} needs parameter(s) {', '.join(missing_parameters)}")
+    if problems:
+        raise ValueError("cannot validate: " + "; ".join(problems))
+
+
+def summarize(result: Any) -> Summary:
+    """A GX suite validation result as plain data: success, counts, and what failed with a short detail."""
+    failed = [
+        {
+            "type": r.expectation_config.type,
+            "column": expectation_column(r.expectation_config.to_json_dict()),
+            "details": _details(r),
+        }
+        for r in result.results
+        if not r.success
+    ]
+    return {
+        "success": bool(result.success),
+        "evaluated": int(result.statistics["evaluated_expectations"]),
+        "failed": int(result.statistics["unsuccessful_expectations"]),
+        "failed_expectations": failed,
+    }
+
+
+def _details(r: Any) -> str:
+    error = _exception_message(r.exception_info or {})
+    if error:
+        return f"error: {error}"
+    result, config = r.result or {}, r.expectation_config
+    if "unexpected_count" in result:
+        sample = list(dict.fromkeys(_short(v) for v in result.get("partial_unexpected_list") or []))[:5]
+        return f"{result['unexpected_count']} of {result.get('element_count')} rows unexpected (e.g. {'; '.join(sample)})"
+    mismatched = (result.get("details") or {}).get("mismatched")
+    if mismatched:
+        return "; ".join(f"{k} columns: {', '.join(map(str, v))}" for k, v in mismatched.items() if v)
+    if config.type == "unexpected_rows_expectation":
+        count = result.get("observed_value")
+        return f"{count} row{'' if count == 1 else 's'} unexpected" + (f": {config.description}" if config.description else "")
+    expected = config.kwargs.get("value")
+    return f"observed {_short(result.get('observed_value'))}" + (f", expected {expected}" if expected is not None else "")
+
+
+def _exception_message(info: Mapping[str, Any]) -> str | None:
+    """GX reports exceptions flat ({"raised_exception", "exception_message"}) or per metric."""
+    candidates = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    for candidate in candidates:
+        if candidate.get("raised_exception") or candidate.get("exception_message"):
+            return str(candidate.get("exception_message") or "exception").strip().splitlines()[0][:300]
+    return None
+
+
+def _short(value: Any) -> str:
+    """A sample value for a message: rows of compound keys as `k=v`, datetimes as ISO-like text."""
+    if isinstance(value, dict):
+        text = " ".join(f"{k}={v}" for k, v in value.items())
+    elif isinstance(value, (tuple, list)):
+        text = "(" + ", ".join(map(str, value)) + ")"
+    else:
+        text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# --- Publishing Data Docs -------------------------------------------------------------------------------
+
+
+def upload_site(site_dir: str | Path, docs_uri: str, run_id: str, s3_client: Any = None) -> str:
+    """Copy a built Data Docs site to `<docs_uri>/runs/<run_id>/` and `<docs_uri>/latest/`.
+
+    `latest/` is made an exact copy: files of older runs that this site no longer has are deleted
+    (after the upload, so readers never see a half-empty site). Returns the URI of latest/index.html.
+    """
+    client = _s3_client(s3_client)
+    bucket, prefix = split_s3_uri(docs_uri)
+    root = Path(site_dir)
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    if not (root / "index.html").is_file():
+        raise FileNotFoundError(f"no Data Docs site at {root} (index.html missing)")
+
+    def key(*parts: str) -> str:
+        return "/".join(p.strip("/") for p in (prefix, *parts) if p.strip("/"))
+
+    for target in (key("runs", run_id), key("latest")):
+        for path in files:
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            client.upload_file(
+                str(path), bucket, f"{target}/{path.relative_to(root).as_posix()}", ExtraArgs={"ContentType": content_type}
+            )
+    latest = key("latest")
+    fresh = {f"{latest}/{p.relative_to(root).as_posix()}" for p in files}
+    stale = [k for k in _s3_keys(client, bucket, latest) if k not in fresh]
+    for start in range(0, len(stale), 1000):  # DeleteObjects takes at most 1000 keys
+        client.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in stale[start : start + 1000]], "Quiet": True}
+        )
+    return f"s3://{bucket}/{latest}/index.html"

@@ -1,0 +1,308 @@
+"""The Great Expectations suites and `sparkify.quality`: a hand-made star schema passes every suite, and each
+broken variant of it fails on exactly the expectation written for that defect."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sparkify import pipeline, quality, schemas
+
+SONG_A, SONG_B = "SOMZWCG12A8C13C480", "SOGVQGJ12AB017F169"
+ARTIST_A, ARTIST_B = "ARD7TVE1187B99BFB1", "AR62SOJ1187FB47BB5"
+PLAY_1, PLAY_2, PLAY_3 = "0" * 31 + "1", "9e107d9d372bb6826bd81d3542a419d6", "a" * 32
+NEXT_SONG_EVENTS = {"staging_next_song_events": 3}
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2018, 11, day, hour, minute)
+
+
+SUNDAY, MONDAY = at(4, 10), at(5, 23, 59)  # 2018-11-04 is a Sunday (ISO week 44), the 5th a Monday (week 45)
+
+
+def curated_rows() -> dict[str, list[tuple[Any, ...]]]:
+    """A tiny star schema that passes every suite, with a null wherever the schema allows one.
+
+    User 8 played free on Sunday and paid on Monday (two users_history versions); user 39 has no name
+    or gender. The second play matched no song (null song_id and artist_id); song A's year is unknown.
+    """
+    return {
+        "songplays": [
+            (PLAY_1, SUNDAY, 8, "free", SONG_A, ARTIST_A, 139, "Phoenix-Mesa-Scottsdale, AZ", "Mozilla/5.0", 2018, 11),
+            (PLAY_2, MONDAY, 8, "paid", None, None, 140, None, None, 2018, 11),
+            (PLAY_3, MONDAY, 39, "free", SONG_B, ARTIST_B, 38, "San Francisco, CA", "Mozilla/5.0", 2018, 11),
+        ],
+        "users": [(8, "Kaylee", "Summers", "F", "paid"), (39, None, None, None, "free")],
+        "users_history": [
+            (8, "free", SUNDAY, MONDAY, False),
+            (8, "paid", MONDAY, None, True),
+            (39, "free", MONDAY, None, True),
+        ],
+        "songs": [(SONG_A, "I Didn't Mean To", ARTIST_A, None, 218.93179), (SONG_B, "Ten Tonne", ARTIST_B, 2005, 337.68444)],
+        "artists": [(ARTIST_A, "Casual", "California - LA", None, None), (ARTIST_B, "Chase & Status", "", 51.50632, -0.12714)],
+        "time": [(SUNDAY, 10, 4, 44, 11, 2018, 7), (MONDAY, 23, 5, 45, 11, 2018, 1)],
+    }
+
+
+def curated_frames(spark, rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
+    return {name: spark.createDataFrame(table_rows, schemas.CURATED[name]) for name, table_rows in rows.items()}
+
+
+@pytest.fixture(scope="module")
+def suites() -> dict[str, dict[str, Any]]:
+    return quality.load_suites(pipeline.EXPECTATIONS_DIR)
+
+
+# --- The suites as documents: checked against the schemas and the pipeline, no Spark needed ---------------
+
+
+def _expectations(suite: dict[str, Any], type_: str) -> list[dict[str, Any]]:
+    return [e for e in suite["expectations"] if e["type"] == type_]
+
+
+@pytest.mark.parametrize("table", pipeline.CURATED_TABLES, ids=lambda t: t.name)
+def test_suite_columns_are_exactly_the_schema_columns(suites, table):
+    suite = suites[table.name]
+    schema_columns = set(schemas.CURATED[table.name].fieldNames())
+    [columns] = _expectations(suite, "expect_table_columns_to_match_set")
+    assert set(columns["kwargs"]["column_set"]) == schema_columns
+    assert len(columns["kwargs"]["column_set"]) == len(schema_columns)
+    assert columns["kwargs"]["exact_match"] is True
+    mentioned = {
+        c for e in suite["expectations"] for c in (quality.expectation_column(e) or "").split(",") if c
+    }
+    assert mentioned <= schema_columns, f"{table.name} suite names columns not in the schema: {mentioned - schema_columns}"
+
+
+@pytest.mark.parametrize("table", pipeline.CURATED_TABLES, ids=lambda t: t.name)
+def test_suite_checks_the_key_and_every_required_column(suites, table):
+    suite = suites[table.name]
+    not_null = {e["kwargs"]["column"] for e in _expectations(suite, "expect_column_values_to_not_be_null")}
+    required = {f.name for f in schemas.CURATED[table.name].fields if not f.nullable}
+    assert not_null == required
+    if len(table.key) == 1:
+        unique = {e["kwargs"]["column"] for e in _expectations(suite, "expect_column_values_to_be_unique")
+                  if "row_condition" not in e["kwargs"]}
+        assert unique == {table.key[0]}
+    else:
+        [compound] = _expectations(suite, "expect_compound_columns_to_be_unique")
+        assert tuple(compound["kwargs"]["column_list"]) == table.key
+
+
+def test_every_expectation_says_why_and_cross_table_queries_name_their_tables(suites):
+    for name, suite in suites.items():
+        for e in suite["expectations"]:
+            assert e["meta"].get("notes"), f"{name}: {e['type']} has no meta.notes"
+            if e["type"] == "unexpected_rows_expectation":
+                query = e["kwargs"]["unexpected_rows_query"]
+                assert "{batch}" in query, f"{name}: query does not select from {{batch}}"
+                if "references" in e["meta"]:
+                    ref_table, ref_column = e["meta"]["references"].split(".")
+                    assert re.search(rf"\b{ref_table}\b", query) and ref_column in query, (name, query)
+    assert quality.referenced_tables(suites["songplays"]) == {"users", "songs", "artists", "time"}
+    assert quality.suite_parameters(suites["songplays"]) == {"staging_next_song_events"}
+
+
+def test_id_patterns_match_every_id_of_the_real_song_data(suites, shared_sample):
+    patterns = {
+        (e["kwargs"]["column"], e["kwargs"]["regex"])
+        for e in _expectations(suites["songs"], "expect_column_values_to_match_regex")
+    }
+    assert {c for c, _ in patterns} == {"song_id", "artist_id"}
+    records = [json.loads(p.read_text()) for p in (shared_sample / "song_data").rglob("*.json")]
+    assert records
+    for column, regex in patterns:
+        bad = [r[column] for r in records if not re.search(regex, r[column])]
+        assert not bad, f"{column} ids of the real data that {regex} rejects: {bad[:5]}"
+
+
+def test_a_suite_gx_cannot_parse_is_an_error_not_a_silently_shorter_suite():
+    suite = {"name": "t", "expectations": [{"type": "expect_column_values_to_be_purple", "kwargs": {"column": "x"}}]}
+    with pytest.raises(ValueError, match="expect_column_values_to_be_purple"):
+        quality.to_gx_suite(suite)
+
+
+def test_validate_refuses_missing_referenced_tables_and_parameters(spark, suites):
+    frames = curated_frames(spark, curated_rows())
+    only_songplays = {"songplays": frames["songplays"]}
+    with pytest.raises(ValueError) as error:
+        quality.validate(only_songplays, {"songplays": suites["songplays"]}, parameters={})
+    message = str(error.value)
+    assert "artists, songs, time, users" in message
+    assert "staging_next_song_events" in message
+
+
+# --- Validating: the good star schema, then one defect at a time ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def good_run(spark, suites, tmp_path_factory):
+    docs = tmp_path_factory.mktemp("data_docs")
+    summary = quality.validate(
+        curated_frames(spark, curated_rows()), suites, NEXT_SONG_EVENTS, docs_dir=docs, run_name="test-run"
+    )
+    return summary, docs
+
+
+def test_the_hand_made_star_schema_passes_every_suite(good_run, suites):
+    summary, _ = good_run
+    assert sorted(summary) == sorted(t.name for t in pipeline.CURATED_TABLES)
+    for name, result in summary.items():
+        assert result == {
+            "success": True,
+            "evaluated": len(suites[name]["expectations"]),
+            "failed": 0,
+            "failed_expectations": [],
+        }, name
+
+
+def test_data_docs_have_an_index_and_one_validation_page_per_suite(good_run, suites):
+    _, docs = good_run
+    index = (docs / "index.html").read_text()
+    for name in suites:
+        assert name in index
+        pages = list((docs / "validations" / name / "test-run").glob("*/*.html"))
+        assert len(pages) == 1, f"{name}: {pages}"
+    # The reason for each rule shows up in the docs (meta.notes is rendered as the expectation's notes).
+    assert "Reconciliation with staging" in (docs / "expectations" / "songplays.html").read_text()
+
+
+Rows = dict[str, list[tuple[Any, ...]]]
+
+
+def _replace(table: str, index: int, **changes: Any) -> Callable[[Rows], None]:
+    def mutate(rows: Rows) -> None:
+        fields = schemas.CURATED[table].fieldNames()
+        row = list(rows[table][index])
+        for column, value in changes.items():
+            row[fields.index(column)] = value
+        rows[table][index] = tuple(row)
+
+    return mutate
+
+
+def _append_copy(table: str, index: int) -> Callable[[Rows], None]:
+    return lambda rows: rows[table].append(rows[table][index])
+
+
+UNIQUE, IN_SET, BETWEEN = "expect_column_values_to_be_unique", "expect_column_values_to_be_in_set", "expect_column_values_to_be_between"
+QUERY, REGEX = "unexpected_rows_expectation", "expect_column_values_to_match_regex"
+TIME_PARTS = "hour,day,week,month,year,weekday"
+
+BROKEN = [
+    # (id, suite, change to the good rows, staging NextSong events, expected failures {(type, column): details})
+    # A details of None only requires a detail that is not an error.
+    ("duplicate songplay_id", "songplays", _replace("songplays", 2, songplay_id=PLAY_1), 3, {(UNIQUE, "songplay_id"): None}),
+    ("songplay_id not md5", "songplays", _replace("songplays", 0, songplay_id="play-1"), 3,
+     {(REGEX, "songplay_id"): "1 of 3 rows unexpected (e.g. play-1)"}),
+    ("level gold", "songplays", _replace("songplays", 0, level="gold"), 3,
+     {(IN_SET, "level"): "1 of 3 rows unexpected (e.g. gold)"}),
+    ("song not in songs", "songplays", _replace("songplays", 2, song_id="SOZZZZZZZZZZZZZZZZ"), 3,
+     {(QUERY, "song_id"): "1 row unexpected: Foreign key: every non-null songplays.song_id exists in songs.song_id."}),
+    ("user not in users", "songplays", _replace("songplays", 2, user_id=40), 3, {(QUERY, "user_id"): None}),
+    ("partition month not start_time's", "songplays", _replace("songplays", 0, month=12), 3, {(QUERY, "year,month"): None}),
+    ("row count differs from staging", "songplays", lambda rows: None, 4,
+     {("expect_table_row_count_to_equal", None): "observed 3, expected 4"}),
+    ("duplicate user", "users", _append_copy("users", 1), 3, {(UNIQUE, "user_id"): "2 of 3 rows unexpected (e.g. 39)"}),
+    ("gender X", "users", _replace("users", 0, gender="X"), 3, {(IN_SET, "gender"): None}),
+    ("level differs from current history", "users", _replace("users", 0, level="free"), 3, {(QUERY, "level"): None}),
+    ("two current versions", "users_history", _replace("users_history", 0, valid_to=None, is_current=True), 3,
+     {(UNIQUE, "user_id"): None}),
+    ("duplicate version key", "users_history", _replace("users_history", 1, valid_from=SUNDAY), 3,
+     {("expect_compound_columns_to_be_unique", "user_id,valid_from"):
+      "2 of 3 rows unexpected (e.g. user_id=8 valid_from=2018-11-04 10:00:00)"}),
+    ("current version with an end", "users_history", _replace("users_history", 1, valid_to=at(6, 0)), 3,
+     {(QUERY, "valid_to,is_current"): None}),
+    ("version ends before it starts", "users_history", _replace("users_history", 0, valid_to=at(3, 0)), 3,
+     {("expect_column_pair_values_a_to_be_greater_than_b", "valid_to,valid_from"): None}),
+    ("zero duration", "songs", _replace("songs", 0, duration=0.0), 3, {(BETWEEN, "duration"): None}),
+    ("song artist not in artists", "songs", _replace("songs", 1, artist_id="ARZZZZZZZZZZZZZZZZ"), 3,
+     {(QUERY, "artist_id"): None}),
+    ("latitude 91", "artists", _replace("artists", 1, latitude=91.0), 3, {(BETWEEN, "latitude"): None}),
+    ("hour 24", "time", _replace("time", 0, hour=24), 3,
+     {(BETWEEN, "hour"): "1 of 2 rows unexpected (e.g. 24)", (QUERY, TIME_PARTS): None}),
+    ("weekday counted from Sunday", "time", _replace("time", 0, weekday=1), 3, {(QUERY, TIME_PARTS): None}),
+]
+
+
+@pytest.mark.parametrize(("suite_name", "change", "next_song_events", "expected"),
+                         [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+def test_each_defect_fails_exactly_its_expectation(spark, suites, suite_name, change, next_song_events, expected):
+    rows = copy.deepcopy(curated_rows())
+    change(rows)
+    summary = quality.validate(
+        curated_frames(spark, rows), {suite_name: suites[suite_name]}, {"staging_next_song_events": next_song_events}
+    )[suite_name]
+    assert summary["success"] is False
+    failures = {(f["type"], f["column"]): f["details"] for f in summary["failed_expectations"]}
+    assert set(failures) == set(expected)
+    assert summary["failed"] == len(expected)
+    for key, details in expected.items():
+        assert failures[key] == details if details else not failures[key].startswith("error"), (key, failures[key])
+
+
+def test_a_missing_column_fails_the_columns_expectation_and_names_the_column(spark, suites):
+    frames = curated_frames(spark, curated_rows())
+    frames["artists"] = frames["artists"].drop("location")
+    summary = quality.validate(frames, {"artists": suites["artists"]})["artists"]
+    assert summary["failed_expectations"] == [
+        {"type": "expect_table_columns_to_match_set", "column": None, "details": "missing columns: location"}
+    ]
+
+
+# --- Suites and Data Docs on S3 (moto) ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        import boto3
+
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="docs")
+        yield client
+
+
+def _keys(client, prefix: str) -> set[str]:
+    return {o["Key"] for o in client.list_objects_v2(Bucket="docs", Prefix=prefix).get("Contents", [])}
+
+
+def test_suites_load_from_s3_like_from_the_folder(s3, suites):
+    for path in pipeline.EXPECTATIONS_DIR.glob("*.json"):
+        s3.put_object(Bucket="docs", Key=f"config/expectations/{path.name}", Body=path.read_bytes())
+    s3.put_object(Bucket="docs", Key="config/expectations/old/ignored.json", Body=b"{}")
+    assert quality.load_suites("s3://docs/config/expectations/", s3_client=s3) == suites
+
+
+def test_upload_site_copies_to_the_run_and_replaces_latest(s3, tmp_path):
+    def site(name: str, pages: dict[str, str]) -> Path:
+        root = tmp_path / name
+        for relative, text in pages.items():
+            (root / relative).parent.mkdir(parents=True, exist_ok=True)
+            (root / relative).write_text(text)
+        return root
+
+    first = site("one", {"index.html": "<html>1</html>", "validations/songs/r1/a.html": "old page"})
+    second = site("two", {"index.html": "<html>2</html>", "validations/songs/r2/b.html": "new page"})
+    quality.upload_site(first, "s3://docs/data_docs", "r1", s3_client=s3)
+    index = quality.upload_site(second, "s3://docs/data_docs/", "r2", s3_client=s3)
+
+    assert index == "s3://docs/data_docs/latest/index.html"
+    assert _keys(s3, "data_docs/latest/") == {"data_docs/latest/index.html", "data_docs/latest/validations/songs/r2/b.html"}
+    assert _keys(s3, "data_docs/runs/r1/") == {"data_docs/runs/r1/index.html", "data_docs/runs/r1/validations/songs/r1/a.html"}
+    latest = s3.get_object(Bucket="docs", Key="data_docs/latest/index.html")
+    assert latest["Body"].read() == b"<html>2</html>"
+    assert latest["ContentType"] == "text/html"
