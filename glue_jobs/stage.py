@@ -1,4 +1,10 @@
-"""Glue job `stage`: raw song and log JSON → typed staging Parquet, bad records → quarantine with reasons.
+"""Glue job `stage`: new raw song and log files → typed staging Parquet; bad records → quarantine.
+
+Incremental: Spark's file stream source with `availableNow` and a checkpoint (under
+`<staging_uri>/_checkpoints/`) hands each raw file to exactly one run, the same on Glue and locally.
+Each micro-batch is written to its own `batch_id` partition with dynamic overwrite, so a batch replayed
+after a crash replaces its own output instead of duplicating it. `full_refresh=true` forgets the
+checkpoints and staged data and stages every raw file again.
 
 Runs unchanged on AWS Glue 5.1 (`glue_main`) and locally (`sparkify run` calls `run`).
 """
@@ -12,40 +18,81 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from sparkify import schemas
-from sparkify.io import join_uri, read_raw, write_table
+from sparkify.io import RawInputError, delete, exists, join_uri, read_table, stream_raw_files
 from sparkify.pipeline import SOURCES, Location
 from sparkify.runtime import glue_main
 from sparkify.transforms import staging
 
 STEP = "stage"
+BATCH = "batch_id"
 
 _TAG = {"songs": staging.tag_songs, "events": staging.tag_events}
 _STAGE = {"songs": staging.staged_songs, "events": staging.staged_events}
-
-
-def _counts(tagged: DataFrame) -> tuple[int, int]:
-    """(records read, records quarantined) in one pass over the tagged records."""
-    row = tagged.agg(
-        F.count("*").alias("read"),
-        F.count(staging.REASON).alias("quarantined"),
-    ).first()
-    assert row is not None
-    return int(row["read"]), int(row["quarantined"])
+# Empty files are listed in the metrics; this many names are enough to find them.
+MAX_LISTED_FILES = 20
 
 
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
-    sources: dict[str, Any] = {}
-    for source in SOURCES:
-        tagged = _TAG[source](read_raw(spark, args[Location.RAW], source)).cache()
-        read, quarantined = _counts(tagged)
-        write_table(_STAGE[source](tagged), join_uri(args[Location.STAGING], source))
-        write_table(
-            staging.quarantined(tagged, source, schemas.RAW[source]),
-            join_uri(args[Location.QUARANTINE], source),
+    if args.get("full_refresh") == "true":
+        for location in (Location.STAGING, Location.QUARANTINE):
+            delete(spark, args[location])
+    return {"status": "succeeded", "sources": {source: ingest(spark, args, source) for source in SOURCES}}
+
+
+def ingest(spark: SparkSession, args: Mapping[str, str], source: str) -> dict[str, Any]:
+    """Stage every raw file of `source` that no earlier run staged; return what this run read."""
+    staged_uri = join_uri(args[Location.STAGING], source)
+    quarantine_uri = join_uri(args[Location.QUARANTINE], source)
+    totals: dict[str, Any] = {
+        "read": 0, "staged": 0, "quarantined": 0, "files": 0, "empty_files": [], "unknown_fields": {},
+    }
+
+    def stage_batch(files_df: DataFrame, batch_id: int) -> None:
+        files = files_df.select("path", "length", "content").persist()
+        previous = (
+            read_table(spark, staged_uri).filter(F.col(BATCH) != batch_id) if exists(spark, staged_uri) else None
         )
+        records = staging.records(files, source)
+        tagged = staging.tag_already_staged(_TAG[source](records), previous, source).persist()
+        counts = tagged.agg(F.count("*").alias("read"), F.count(staging.REASON).alias("quarantined")).first()
+        file_counts = files.agg(
+            F.count("*").alias("files"), F.collect_list(F.when(F.col("length") == 0, F.col("path"))).alias("empty")
+        ).first()
+        assert counts is not None and file_counts is not None
+        _write_batch(_STAGE[source](tagged), staged_uri, batch_id)
+        _write_batch(staging.quarantined(tagged, source), quarantine_uri, batch_id)
+        for field, n in staging.unknown_fields(tagged, schemas.RAW[source]).items():
+            totals["unknown_fields"][field] = totals["unknown_fields"].get(field, 0) + n
+        totals["read"] += counts["read"]
+        totals["quarantined"] += counts["quarantined"]
+        totals["staged"] += counts["read"] - counts["quarantined"]
+        totals["files"] += file_counts["files"]
+        totals["empty_files"] += sorted(file_counts["empty"])
         tagged.unpersist()
-        sources[source] = {"read": read, "staged": read - quarantined, "quarantined": quarantined}
-    return {"status": "succeeded", "sources": sources}
+        files.unpersist()
+
+    query = (
+        stream_raw_files(spark, args[Location.RAW], source)
+        .writeStream.foreachBatch(stage_batch)
+        .option("checkpointLocation", join_uri(args[Location.STAGING], "_checkpoints", source))
+        .trigger(availableNow=True)
+        .start()
+    )
+    query.awaitTermination()
+    if not exists(spark, staged_uri):
+        raise RawInputError(
+            f"no *.json files under {join_uri(args[Location.RAW], SOURCES[source])}: nothing to stage for "
+            f"{source}; put the {SOURCES[source]}/ files there first"
+        )
+    totals["empty_files"] = totals["empty_files"][:MAX_LISTED_FILES]
+    return totals
+
+
+def _write_batch(df: DataFrame, uri: str, batch_id: int) -> None:
+    # Its own partition, overwritten dynamically: replaying the batch rewrites exactly this output.
+    df.withColumn(BATCH, F.lit(batch_id)).coalesce(1).write.partitionBy(BATCH).mode("overwrite").option(
+        "partitionOverwriteMode", "dynamic"
+    ).parquet(uri)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,17 @@
-"""Reading raw sources and reading/writing lake tables. Paths are URIs: `s3://…` on Glue, folders locally."""
+"""Reading raw files and reading/writing lake tables. Paths are URIs: `s3://…` on Glue, folders locally.
+
+File operations go through Hadoop's FileSystem API, the one Spark itself uses, so the same code
+works on S3 in Glue and on a local folder.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from sparkify import schemas
 from sparkify.pipeline import SOURCES
-from sparkify.transforms.staging import CORRUPT, SOURCE_FILE
 
 
 class RawInputError(RuntimeError):
@@ -19,44 +22,133 @@ def join_uri(base: str, *parts: str) -> str:
     return "/".join([base.rstrip("/"), *(p.strip("/") for p in parts)])
 
 
-def read_raw(spark: SparkSession, raw_uri: str, source: str) -> DataFrame:
-    """Read every JSON file under `<raw_uri>/<prefix>/` with the declared schema.
+# --- Hadoop FileSystem ----------------------------------------------------------------------------------
 
-    Malformed lines and values of the wrong type are kept (in `_corrupt_record`) rather than
-    dropped, so staging can quarantine them with a reason. The root is listed recursively instead
-    of globbing `*/*/*/*.json`, which is much faster over thousands of tiny song files.
-    """
-    path = join_uri(raw_uri, SOURCES[source])
-    schema = T.StructType([*schemas.RAW[source].fields, T.StructField(CORRUPT, T.StringType())])
+
+def _fs_path(spark: SparkSession, uri: str) -> tuple[Any, Any]:
+    jvm = spark.sparkContext._jvm  # type: ignore[attr-defined]
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    return path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), path  # type: ignore[attr-defined]
+
+
+def exists(spark: SparkSession, uri: str) -> bool:
+    fs, path = _fs_path(spark, uri)
+    return bool(fs.exists(path))
+
+
+def delete(spark: SparkSession, uri: str) -> None:
+    fs, path = _fs_path(spark, uri)
+    fs.delete(path, True)
+
+
+def rename(spark: SparkSession, source: str, target: str) -> None:
+    fs, path = _fs_path(spark, source)
+    if not fs.rename(path, _fs_path(spark, target)[1]):
+        raise OSError(f"could not rename {source} to {target}")
+
+
+def write_text(spark: SparkSession, uri: str, text: str) -> None:
+    """Write one small text file (metrics, state)."""
+    fs, path = _fs_path(spark, uri)
+    out = fs.create(path, True)
     try:
-        df = (
-            spark.read.schema(schema)
-            .option("mode", "PERMISSIVE")
-            .option("columnNameOfCorruptRecord", CORRUPT)
-            .option("recursiveFileLookup", "true")
-            .option("pathGlobFilter", "*.json")
-            .json(path)
+        out.write(bytearray(text.encode("utf-8")))
+    finally:
+        out.close()
+
+
+def read_text(spark: SparkSession, uri: str) -> str | None:
+    """A small text file's content, or None when it does not exist."""
+    if not exists(spark, uri):
+        return None
+    return "\n".join(r.value for r in spark.read.text(uri, wholetext=True).collect())
+
+
+# --- Raw files ------------------------------------------------------------------------------------------
+
+
+def raw_path(spark: SparkSession, raw_uri: str, source: str) -> str:
+    """`<raw_uri>/<prefix>`, after checking it exists (a clear error beats an empty run)."""
+    path = join_uri(raw_uri, SOURCES[source])
+    if not exists(spark, path):
+        raise RawInputError(
+            f"no raw {source} at {path}: expected {SOURCES[source]}/ under the raw folder "
+            f"(generate some with `sparkify generate --out DIR`, or upload the Sparkify data there)"
         )
-    except Exception as error:  # Spark raises AnalysisException for a path that does not exist
-        if "PATH_NOT_FOUND" in str(error) or "Path does not exist" in str(error):
-            raise RawInputError(
-                f"no raw {source} at {path}: expected {SOURCES[source]}/ under the raw folder "
-                f"(generate some with `sparkify generate --out DIR`, or upload the Sparkify data there)"
-            ) from None
-        raise
-    if not df.inputFiles():
-        raise RawInputError(f"no *.json files under {path}: nothing to stage for {source}")
-    return df.withColumn(SOURCE_FILE, F.input_file_name())
+    return path
+
+
+# What Spark's binaryFile source yields per file (a streaming source must be told its schema).
+BINARY_FILE = T.StructType(
+    [
+        T.StructField("path", T.StringType(), False),
+        T.StructField("modificationTime", T.TimestampType(), False),
+        T.StructField("length", T.LongType(), False),
+        T.StructField("content", T.BinaryType()),
+    ]
+)
+
+
+def _binary_files(reader: Any) -> Any:
+    # Listing the root recursively is much faster than globbing `*/*/*/*.json` over thousands of files.
+    return (
+        reader.format("binaryFile")
+        .schema(BINARY_FILE)
+        .option("recursiveFileLookup", "true")
+        .option("pathGlobFilter", "*.json")
+    )
+
+
+def read_raw_files(spark: SparkSession, raw_uri: str, source: str) -> DataFrame:
+    """Every raw file of a source as (`path`, `modificationTime`, `length`, `content`) — a batch read."""
+    return _binary_files(spark.read).load(raw_path(spark, raw_uri, source))
+
+
+def stream_raw_files(spark: SparkSession, raw_uri: str, source: str) -> DataFrame:
+    """The same files as a streaming source: with a checkpoint, each file is read by exactly one run."""
+    return _binary_files(spark.readStream).load(raw_path(spark, raw_uri, source))
+
+
+# --- Tables ---------------------------------------------------------------------------------------------
 
 
 def write_table(df: DataFrame, uri: str, partition_by: tuple[str, ...] = ()) -> None:
-    """Overwrite a Parquet table without a tiny-file explosion: one file per partition value for
-    partitioned tables (all rows of a partition meet in one task), one file for the others."""
-    if partition_by:
-        writer = df.repartition(*partition_by).write.partitionBy(*partition_by)
-    else:
-        writer = df.coalesce(1).write
-    writer.mode("overwrite").parquet(uri)
+    """Overwrite a partitioned Parquet table's partitions that `df` holds (dynamic partition overwrite:
+    the other partitions stay, and until Spark commits the job the old files stay readable), one
+    file per partition value (all rows of a partition meet in one task)."""
+    if not partition_by:
+        raise ValueError("write_table writes partitioned tables; use publish_table for the others")
+    df.repartition(*partition_by).write.partitionBy(*partition_by).mode("overwrite").option(
+        "partitionOverwriteMode", "dynamic"
+    ).parquet(uri)
+
+
+def publish_table(spark: SparkSession, df: DataFrame, uri: str) -> None:
+    """Replace an unpartitioned table as a whole: write the new version beside it, then swap folders.
+
+    Readers see the old version until the swap; a crash leaves either version in place or the old one
+    parked in `.<name>.prev`, which `recover_table` puts back. On S3 a rename is a copy, so the swap is
+    not instantaneous there, but it only ever moves complete versions.
+    """
+    parent, name = uri.rstrip("/").rsplit("/", 1)
+    next_uri, prev_uri = join_uri(parent, f".{name}.next"), join_uri(parent, f".{name}.prev")
+    delete(spark, next_uri)
+    df.coalesce(1).write.mode("overwrite").parquet(next_uri)
+    if exists(spark, uri):
+        delete(spark, prev_uri)
+        rename(spark, uri, prev_uri)
+    rename(spark, next_uri, uri)
+    delete(spark, prev_uri)
+
+
+def recover_table(spark: SparkSession, uri: str) -> None:
+    """Undo a swap a crash interrupted: restore the parked version, drop an unfinished new one."""
+    parent, name = uri.rstrip("/").rsplit("/", 1)
+    next_uri, prev_uri = join_uri(parent, f".{name}.next"), join_uri(parent, f".{name}.prev")
+    if not exists(spark, uri) and exists(spark, prev_uri):
+        rename(spark, prev_uri, uri)
+    delete(spark, prev_uri)
+    delete(spark, next_uri)
 
 
 def read_table(spark: SparkSession, uri: str, schema: T.StructType | None = None) -> DataFrame:

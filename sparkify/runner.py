@@ -3,11 +3,14 @@ with the same arguments Glue would pass. Crawlers exist only in the cloud and ar
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
+import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from types import ModuleType
@@ -41,13 +44,52 @@ def load_job(job: pipeline.JobStep) -> ModuleType:
     return module
 
 
+class LakeLocked(RuntimeError):
+    """Another run is writing to the same lake."""
+
+
+@contextmanager
+def lake_lock(lake: Path) -> Iterator[None]:
+    """One run per lake at a time. The OS releases the lock when its process ends, even by a crash,
+    so a killed run never leaves a stale lock behind."""
+    lake.mkdir(parents=True, exist_ok=True)
+    lock_file = lake / ".sparkify.lock"
+    with open(lock_file, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LakeLocked(
+                f"{lake} is in use by a run that is still going ({holder}); "
+                "wait for it to finish, or use another --lake"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("local-%Y%m%dT%H%M%S%fZ")
 
 
-def run_pipeline(raw: Path, lake: Path, on_step: StepHook | None = None) -> dict[str, Any]:
+def run_pipeline(
+    raw: Path, lake: Path, on_step: StepHook | None = None, full_refresh: bool = False
+) -> dict[str, Any]:
     """Run every step; a failed step stops the run (later steps are `not run`). Returns the run report,
-    also written to `<lake>/reports/runs/<run_id>/report.json` and `<lake>/reports/latest.json`."""
+    also written to `<lake>/reports/runs/<run_id>/report.json` and `<lake>/reports/latest.json`.
+    Only raw files no earlier run staged are read, unless `full_refresh`. Raises `LakeLocked` when
+    another run holds the lake."""
+    with lake_lock(lake):
+        return _run_locked(raw, lake, on_step, full_refresh)
+
+
+def _run_locked(raw: Path, lake: Path, on_step: StepHook | None, full_refresh: bool) -> dict[str, Any]:
     from sparkify.spark import local_session
 
     hook = on_step or (lambda step, result: None)
@@ -65,7 +107,7 @@ def run_pipeline(raw: Path, lake: Path, on_step: StepHook | None = None) -> dict
         elif isinstance(step, pipeline.CrawlerStep):
             result = StepResult(step.name, step.kind, "skipped", error="Glue crawlers run only on AWS")
         else:
-            result = _run_job(spark, step, locations, run_id)
+            result = _run_job(spark, step, locations, run_id, full_refresh)
             failed = result.status == "failed"
         results.append(result)
         hook(step, result)
@@ -74,9 +116,12 @@ def run_pipeline(raw: Path, lake: Path, on_step: StepHook | None = None) -> dict
     return report
 
 
-def _run_job(spark: Any, job: pipeline.JobStep, locations: dict[Location, str], run_id: str) -> StepResult:
+def _run_job(
+    spark: Any, job: pipeline.JobStep, locations: dict[Location, str], run_id: str, full_refresh: bool
+) -> StepResult:
     args = {name.removeprefix("--"): value for name, value in pipeline.job_arguments(job, locations).items()}
     args["run_id"] = run_id
+    args["full_refresh"] = "true" if full_refresh else "false"
     start = time.perf_counter()
     try:
         metrics = load_job(job).run(spark, args)

@@ -18,6 +18,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from sparkify import pipeline
+from sparkify.io import write_text
 
 JobFn = Callable[[SparkSession, Mapping[str, str]], dict[str, Any]]
 
@@ -32,18 +33,6 @@ class StepFailed(Exception):
 
 def step_metrics_uri(reports_uri: str, run_id: str, step_name: str) -> str:
     return f"{reports_uri.rstrip('/')}/runs/{run_id}/{step_name}.json"
-
-
-def write_text(spark: SparkSession, uri: str, text: str) -> None:
-    """Write one small text file through Hadoop's FileSystem, so `s3://` on Glue and local paths are one path."""
-    jvm = spark.sparkContext._jvm  # type: ignore[attr-defined]
-    path = jvm.org.apache.hadoop.fs.Path(uri)
-    fs = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())  # type: ignore[attr-defined]
-    out = fs.create(path, True)
-    try:
-        out.write(bytearray(text.encode("utf-8")))
-    finally:
-        out.close()
 
 
 def write_metrics(spark: SparkSession, args: Mapping[str, str], step_name: str, metrics: dict[str, Any]) -> None:
@@ -65,6 +54,9 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     # Started by the workflow, every job of one run shares its WORKFLOW_RUN_ID; a manual job run has none.
     if "--WORKFLOW_RUN_ID" in argv:
         names.append("WORKFLOW_RUN_ID")
+    # `--full_refresh true` on a manual job run rebuilds from all raw files (see `sparkify run --full-refresh`).
+    if "--full_refresh" in argv:
+        names.append("full_refresh")
     resolved = getResolvedOptions(argv, names)
     glue_context = GlueContext(SparkContext.getOrCreate())
     spark = glue_context.spark_session
@@ -72,6 +64,7 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     job.init(resolved["JOB_NAME"], resolved)
     args = {loc.value: resolved[loc.value] for loc in job_step.locations}
     args["run_id"] = resolved.get("WORKFLOW_RUN_ID") or resolved["JOB_RUN_ID"]
+    args["full_refresh"] = resolved.get("full_refresh", "false").lower()
     try:
         metrics = run(spark, args)
     except StepFailed as failed:

@@ -100,6 +100,7 @@ QUARANTINE = T.StructType(
     [
         T.StructField("source", T.StringType(), False),
         T.StructField("source_file", T.StringType(), False),
+        T.StructField("line", T.IntegerType(), False),
         T.StructField("record", T.StringType()),
         T.StructField("reason", T.StringType(), False),
     ]

@@ -33,8 +33,11 @@ def test_run_succeeds_and_reports_every_step_table_source_and_suite(spark, gener
     ]
     assert all(isinstance(s["seconds"], float) for s in report["steps"])
     # Rows in = rows staged + rows quarantined, per source, against what the generator wrote.
-    assert report["sources"]["songs"] == {"read": summary.song_files, "staged": summary.song_files, "quarantined": 0}
-    assert report["sources"]["events"] == {"read": summary.events, "staged": summary.events, "quarantined": 0}
+    songs, events = report["sources"]["songs"], report["sources"]["events"]
+    assert (songs["files"], songs["read"], songs["staged"], songs["quarantined"]) == (summary.song_files,) * 3 + (0,)
+    assert (events["files"], events["read"], events["staged"], events["quarantined"]) == (
+        summary.log_files, summary.events, summary.events, 0,
+    )
     assert report["tables"]["songplays"]["rows"] == summary.next_song_events
     assert report["tables"]["artists"]["rows"] == summary.artists
     assert report["tables"]["songs"]["rows"] == summary.song_files

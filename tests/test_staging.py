@@ -9,9 +9,14 @@ from chispa import assert_df_equality
 from pyspark.sql import types as T
 
 from sparkify import schemas
-from sparkify.io import RawInputError, read_raw
+from sparkify.io import RawInputError, read_raw_files
 from sparkify.transforms import staging
 from tests.helpers import event, song, write_log, write_song
+
+
+def read_raw(spark, raw, source):
+    """The parsed records of every raw file of a source, as the stage job sees them."""
+    return staging.records(read_raw_files(spark, raw, source), source)
 
 
 def reasons(tagged_df) -> list[tuple[str, str | None]]:
@@ -50,7 +55,7 @@ def test_each_bad_event_is_tagged_with_the_rule_it_breaks(spark, tmp_path):
         ("1541106108000/8/5", "missing required field song"),
         ("1541106109000/eight/6", "userId is not an integer: eight"),
         ("1541106110000/8/8", None),
-        ("1541106110000/8/8", f"duplicate event (first seen in {log_file})"),
+        ("1541106110000/8/8", f"duplicate event (first seen in {log_file} line 9)"),
         ("None/8/4", "missing required field ts"),
         ('{"artist": "X", "page": "NextSong", "ts": 1541106107000, "sessionId": "abc", "userId": "8"}',
          "field sessionId: expected bigint, got abc"),
@@ -61,10 +66,11 @@ def test_each_bad_event_is_tagged_with_the_rule_it_breaks(spark, tmp_path):
 def test_quarantine_keeps_file_record_and_reason(spark, tmp_path):
     path = write_log(tmp_path, "2018-11-02", [event(), "not json at all"])
     tagged = staging.tag_events(read_raw(spark, str(tmp_path), "events"))
-    rows = staging.quarantined(tagged, "events", schemas.RAW_EVENT).collect()
+    rows = staging.quarantined(tagged, "events").collect()
     assert len(rows) == 1
     assert rows[0]["source"] == "events"
     assert rows[0]["source_file"].endswith(str(path))
+    assert rows[0]["line"] == 2
     assert rows[0]["record"] == "not json at all"
     assert rows[0]["reason"] == "malformed JSON: not a JSON object"
 
@@ -107,7 +113,7 @@ def test_songs_blank_location_and_zero_year_become_null_and_duplicates_are_quara
         ("SOAAAAAAAAAAAAAAA2", "TRBBBBB128F429CF47.json"): (
             "duplicate song_id (first seen in "
             + next(r["source_file"] for r in tagged.collect() if r["source_file"].endswith("TRAAABD128F429CF47.json"))
-            + ")"
+            + " line 1)"
         ),
         ("SOAAAAAAAAAAAAAAA3", "TRAAACN128F9355673.json"): "missing required field title",
         ("SOX", "TRAAADJ128F4287B47.json"): "field duration: expected double, got long",
@@ -127,5 +133,16 @@ def test_missing_source_folder_names_the_path_and_what_to_do(spark, tmp_path):
     (tmp_path / "song_data").mkdir()
     with pytest.raises(RawInputError, match=r"no raw events at .*log_data.*sparkify generate"):
         read_raw(spark, str(tmp_path), "events")
-    with pytest.raises(RawInputError, match=r"no \*\.json files under .*song_data"):
-        read_raw(spark, str(tmp_path), "songs")
+
+
+def test_a_source_without_any_file_stops_the_stage_job_with_the_folder_named(spark, tmp_path):
+    from sparkify.runner import load_job
+    from sparkify import pipeline
+
+    raw = tmp_path / "raw"
+    (raw / "song_data").mkdir(parents=True)
+    write_log(raw, "2018-11-01", [event()])
+    stage = load_job(pipeline.step("stage"))
+    args = {"raw_uri": str(raw), "staging_uri": str(tmp_path / "staging"), "quarantine_uri": str(tmp_path / "q")}
+    with pytest.raises(RawInputError, match=r"no \*\.json files under .*song_data: nothing to stage for songs"):
+        stage.run(spark, args)

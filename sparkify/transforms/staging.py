@@ -1,9 +1,10 @@
-"""Staging: raw JSON records → typed, renamed rows, each bad record tagged with why it is bad.
+"""Staging: raw files → records → typed, renamed rows, each bad record tagged with why it is bad.
 
-The input is what `sparkify.io.read_raw` returns: the raw fields as declared in `schemas.RAW_*`,
-`_corrupt_record` (the line's text when it is not valid JSON or a value does not fit its type) and
-`source_file`. Each `tag_*` function adds `quarantine_reason` (null for good records), so one pass
-decides every record's fate and rows in = rows staged + rows quarantined by construction.
+`split_records` turns raw files (path + bytes, as Spark's binaryFile source gives them) into one row
+per record with its file and line number; `parse_records` parses each with the declared raw schema,
+keeping the text of records that are not valid JSON or whose values do not fit their types. Each
+`tag_*` function then adds `quarantine_reason` (null for good records), so one pass decides every
+record's fate and rows in = rows staged + rows quarantined by construction.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from sparkify.transforms.common import blank_to_null, first_reason, require_colu
 
 CORRUPT = "_corrupt_record"
 SOURCE_FILE = "source_file"
+LINE = "line"
+TEXT = "text"
+FIELDS = "_fields"  # the keys the record's JSON object has, to report fields the schema does not know
 REASON = "quarantine_reason"
 
 # Events must fall in a plausible window: Sparkify did not exist before 2000, and a far-future
@@ -27,6 +31,51 @@ MAX_TS_MS = 4_102_444_800_000  # 2100-01-01T00:00:00Z
 SONG_REQUIRED = ("song_id", "title", "artist_id", "artist_name", "duration")
 EVENT_REQUIRED = ("ts", "page")
 NEXT_SONG_REQUIRED = ("userId", "sessionId", "itemInSession", "level", "song", "artist", "length")
+
+
+def split_records(files_df: DataFrame, one_record_per_file: bool) -> DataFrame:
+    """Raw files (`path`, `content` bytes) → one row per record: `source_file`, `line` (1-based), `text`.
+
+    Song files hold one JSON object each (line 1); log files hold JSON lines, and blank lines are not
+    records. Bytes that are not valid UTF-8 decode to U+FFFD, which `tag_*` quarantines.
+    """
+    require_columns(files_df, ["path", "content"], "split_records")
+    text = F.decode(F.col("content"), "UTF-8")
+    if one_record_per_file:
+        records = files_df.select(F.col("path").alias(SOURCE_FILE), F.lit(1).alias(LINE), F.trim(text).alias(TEXT))
+    else:
+        records = files_df.select(
+            F.col("path").alias(SOURCE_FILE), F.posexplode(F.split(text, r"\r?\n")).alias("_pos", TEXT)
+        ).select(SOURCE_FILE, (F.col("_pos") + 1).alias(LINE), TEXT)
+    return records.filter(F.trim(F.col(TEXT)) != "")
+
+
+def parse_records(records_df: DataFrame, raw_schema: T.StructType) -> DataFrame:
+    """Parse each record's text with the raw schema; unparseable text and wrong types keep the text in `_corrupt_record`."""
+    require_columns(records_df, [SOURCE_FILE, LINE, TEXT], "parse_records")
+    schema = T.StructType([*raw_schema.fields, T.StructField(CORRUPT, T.StringType())])
+    parsed = F.from_json(TEXT, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
+    keys = F.map_keys(F.from_json(TEXT, T.MapType(T.StringType(), T.StringType())))
+    return records_df.select(SOURCE_FILE, LINE, TEXT, parsed.alias("_parsed"), keys.alias(FIELDS)).select(
+        SOURCE_FILE, LINE, TEXT, "_parsed.*", FIELDS
+    )
+
+
+def records(files_df: DataFrame, source: str) -> DataFrame:
+    """Raw files of a source → its parsed records (split, then parsed with the source's raw schema)."""
+    return parse_records(split_records(files_df, one_record_per_file=source == "songs"), schemas.RAW[source])
+
+
+def unknown_fields(parsed_df: DataFrame, raw_schema: T.StructType) -> dict[str, int]:
+    """Fields present in the records but not in the raw schema (schema drift), with how many records carry each."""
+    known = F.array(*[F.lit(name) for name in raw_schema.fieldNames()])
+    rows = (
+        parsed_df.select(F.explode(F.array_except(F.col(FIELDS), known)).alias("field"))
+        .groupBy("field")
+        .count()
+        .collect()
+    )
+    return {row["field"]: int(row["count"]) for row in sorted(rows, key=lambda r: r["field"])}
 
 
 def _missing(fields: tuple[str, ...]) -> list[Column]:
@@ -50,6 +99,8 @@ def _unparseable(raw_schema: T.StructType) -> Column:
         if not isinstance(f.dataType, T.StringType)
     ]
     return F.when(
+        F.col(TEXT).contains("\ufffd"), F.lit("not valid UTF-8 text (unreadable encoding)")
+    ).when(
         F.col(CORRUPT).isNotNull(),
         F.coalesce(
             F.when(as_text.isNull(), F.lit("malformed JSON: not a JSON object")),
@@ -61,7 +112,7 @@ def _unparseable(raw_schema: T.StructType) -> Column:
 
 def tag_songs(raw_df: DataFrame) -> DataFrame:
     """Add `quarantine_reason` to raw song records: unparseable, missing a required field, or a duplicate song_id."""
-    require_columns(raw_df, [*schemas.RAW_SONG.fieldNames(), CORRUPT, SOURCE_FILE], "tag_songs")
+    require_columns(raw_df, [*schemas.RAW_SONG.fieldNames(), CORRUPT, SOURCE_FILE, TEXT], "tag_songs")
     reason = first_reason(_unparseable(schemas.RAW_SONG), *_missing(SONG_REQUIRED))
     tagged = raw_df.withColumn(REASON, reason)
     # Duplicates are judged among the records that are otherwise good.
@@ -74,18 +125,55 @@ def tag_songs(raw_df: DataFrame) -> DataFrame:
 
 def _duplicate_among_good(keys: list[str], what: str) -> Column:
     """Tag every good copy of a key but the first (by source file, then position in it)."""
-    w = Window.partitionBy(F.col(REASON).isNull(), *keys).orderBy(
-        F.col(SOURCE_FILE), F.monotonically_increasing_id()
-    )
+    w = Window.partitionBy(F.col(REASON).isNull(), *keys).orderBy(F.col(SOURCE_FILE), F.col(LINE))
     return F.when(
         F.row_number().over(w) > 1,
-        F.concat(F.lit(f"duplicate {what} (first seen in "), F.first(SOURCE_FILE).over(w), F.lit(")")),
+        F.concat(
+            F.lit(f"duplicate {what} (first seen in "),
+            F.first(SOURCE_FILE).over(w),
+            F.lit(" line "),
+            F.first(LINE).over(w).cast("string"),
+            F.lit(")"),
+        ),
     )
+
+
+# The natural key of each source, in raw and in staged column names.
+RAW_KEYS = {"songs": ["song_id"], "events": ["ts", "userId", "sessionId", "itemInSession"]}
+STAGED_KEYS = {"songs": ["song_id"], "events": ["ts", "user_id", "session_id", "item_in_session"]}
+
+
+def _raw_key(source: str, name: str) -> Column:
+    return blank_to_null(name).cast("int") if name == "userId" else F.col(name)
+
+
+def tag_already_staged(tagged_df: DataFrame, staged_df: DataFrame | None, source: str) -> DataFrame:
+    """Good records whose key an earlier run already staged are duplicates too (a re-delivered file)."""
+    if staged_df is None:
+        return tagged_df
+    staged = staged_df.select(
+        *[F.col(k).alias(f"_staged_{i}") for i, k in enumerate(STAGED_KEYS[source])],
+        F.col(SOURCE_FILE).alias("_staged_file"),
+    ).dropDuplicates([f"_staged_{i}" for i in range(len(STAGED_KEYS[source]))])
+    match = None
+    for i, name in enumerate(RAW_KEYS[source]):
+        cond = _raw_key(source, name).eqNullSafe(F.col(f"_staged_{i}"))
+        match = cond if match is None else match & cond
+    assert match is not None
+    what = "song_id" if source == "songs" else "event"
+    joined = tagged_df.join(staged, match, "left")
+    return joined.withColumn(
+        REASON,
+        F.when(
+            F.col(REASON).isNull() & F.col("_staged_file").isNotNull(),
+            F.concat(F.lit(f"duplicate {what} (already staged from "), F.col("_staged_file"), F.lit(")")),
+        ).otherwise(F.col(REASON)),
+    ).drop(*[c for c in joined.columns if c.startswith("_staged_")])
 
 
 def tag_events(raw_df: DataFrame) -> DataFrame:
     """Add `quarantine_reason` to raw events: unparseable, missing fields, bad userId/ts, or a duplicate event."""
-    require_columns(raw_df, [*schemas.RAW_EVENT.fieldNames(), CORRUPT, SOURCE_FILE], "tag_events")
+    require_columns(raw_df, [*schemas.RAW_EVENT.fieldNames(), CORRUPT, SOURCE_FILE, TEXT], "tag_events")
     user_id = blank_to_null("userId")
     is_next_song = F.col("page") == "NextSong"
     reason = first_reason(
@@ -110,13 +198,13 @@ def tag_events(raw_df: DataFrame) -> DataFrame:
     )
 
 
-def quarantined(tagged_df: DataFrame, source: str, raw_schema: T.StructType) -> DataFrame:
-    """The tagged records that failed, as the quarantine table: source, file, the record's text, reason."""
-    record = F.coalesce(F.col(CORRUPT), F.to_json(F.struct(*raw_schema.fieldNames())))
+def quarantined(tagged_df: DataFrame, source: str) -> DataFrame:
+    """The tagged records that failed, as the quarantine table: source, file, line, the record's text, reason."""
     return tagged_df.filter(F.col(REASON).isNotNull()).select(
         F.lit(source).alias("source"),
         F.col(SOURCE_FILE).alias("source_file"),
-        record.alias("record"),
+        F.col(LINE).alias("line"),
+        F.col(TEXT).alias("record"),
         F.col(REASON).alias("reason"),
     )
 
