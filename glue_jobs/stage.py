@@ -28,8 +28,6 @@ BATCH = "batch_id"
 
 _TAG = {"songs": staging.tag_songs, "events": staging.tag_events}
 _STAGE = {"songs": staging.staged_songs, "events": staging.staged_events}
-# Empty files are listed in the metrics; this many names are enough to find them.
-MAX_LISTED_FILES = 20
 
 
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
@@ -44,21 +42,19 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str) -> dict[st
     staged_uri = join_uri(args[Location.STAGING], source)
     quarantine_uri = join_uri(args[Location.QUARANTINE], source)
     totals: dict[str, Any] = {
-        "read": 0, "staged": 0, "quarantined": 0, "files": 0, "empty_files": [], "unknown_fields": {},
+        "read": 0, "staged": 0, "quarantined": 0, "files": 0, "unknown_fields": {},
     }
 
     def stage_batch(files_df: DataFrame, batch_id: int) -> None:
-        files = files_df.select("path", "length", "content").persist()
+        # Spark's file listing skips empty files: they hold no record to stage or quarantine.
+        files = files_df.select("path", "content").persist()
         previous = (
             read_table(spark, staged_uri).filter(F.col(BATCH) != batch_id) if exists(spark, staged_uri) else None
         )
         records = staging.records(files, source)
         tagged = staging.tag_already_staged(_TAG[source](records), previous, source).persist()
         counts = tagged.agg(F.count("*").alias("read"), F.count(staging.REASON).alias("quarantined")).first()
-        file_counts = files.agg(
-            F.count("*").alias("files"), F.collect_list(F.when(F.col("length") == 0, F.col("path"))).alias("empty")
-        ).first()
-        assert counts is not None and file_counts is not None
+        assert counts is not None
         _write_batch(_STAGE[source](tagged), staged_uri, batch_id)
         _write_batch(staging.quarantined(tagged, source), quarantine_uri, batch_id)
         for field, n in staging.unknown_fields(tagged, schemas.RAW[source]).items():
@@ -66,8 +62,7 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str) -> dict[st
         totals["read"] += counts["read"]
         totals["quarantined"] += counts["quarantined"]
         totals["staged"] += counts["read"] - counts["quarantined"]
-        totals["files"] += file_counts["files"]
-        totals["empty_files"] += sorted(file_counts["empty"])
+        totals["files"] += files.count()
         tagged.unpersist()
         files.unpersist()
 
@@ -84,7 +79,6 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str) -> dict[st
             f"no *.json files under {join_uri(args[Location.RAW], SOURCES[source])}: nothing to stage for "
             f"{source}; put the {SOURCES[source]}/ files there first"
         )
-    totals["empty_files"] = totals["empty_files"][:MAX_LISTED_FILES]
     return totals
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +44,26 @@ def write_song(raw: Path, track_id: str, record: dict[str, Any] | str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(record if isinstance(record, str) else json.dumps(record))
     return path
+
+
+def assert_same_tables(spark, lake_a: Path, lake_b: Path) -> None:
+    """Every curated table of two lakes holds the same rows (order aside)."""
+    from chispa import assert_df_equality
+
+    from sparkify.pipeline import CURATED_TABLES
+
+    for table in CURATED_TABLES:
+        a = spark.read.parquet(str(lake_a / "curated" / table.name))
+        b = spark.read.parquet(str(lake_b / "curated" / table.name)).select(*a.columns)
+        assert a.count() == b.count(), f"{table.name}: {a.count()} rows vs {b.count()}"
+        assert_df_equality(a, b, ignore_row_order=True, ignore_nullable=True)
+
+
+def copy_raw(source: Path, target: Path, only: Callable[[Path], bool] = lambda p: True) -> Path:
+    """Copy the raw files under `source` that `only` accepts (relative path) to `target`."""
+    for path in sorted(source.rglob("*.json")):
+        relative = path.relative_to(source)
+        if only(relative):
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / relative)
+    return target
