@@ -28,6 +28,7 @@ run: setup
 	$(UV) run --frozen sparkify run $(RUN_ARGS)
 
 test: setup
+	$(UV) run --frozen mypy
 	$(UV) run --frozen pytest
 
 typecheck: setup
