@@ -29,7 +29,7 @@ DEFAULT_SONGS, DEFAULT_EVENTS, DEFAULT_SEED = 200, 5000, 42
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -59,8 +59,13 @@ def run(
     ] = None,
     lake: Annotated[Path, typer.Option(help="Output folder for staging, curated tables, quarantine, Data Docs.")] = DEFAULT_LAKE,
     report: Annotated[Path | None, typer.Option(help="Also write the run report (JSON) here.")] = None,
+    full_refresh: Annotated[
+        bool, typer.Option(help="Forget what earlier runs staged and rebuild every table from all raw files.")
+    ] = False,
 ) -> None:
-    """Run the whole workflow locally (stage → model → validate), in pipeline order, on local Spark."""
+    """Run the whole workflow locally (stage → model → validate), in pipeline order, on local Spark.
+
+    Each run stages only the raw files earlier runs into the same lake have not seen."""
     if raw is None:
         raw = _default_sample()
     for prefix in pipeline.SOURCES.values():
@@ -69,7 +74,7 @@ def run(
                 f"{raw / prefix} does not exist: the raw folder needs song_data/ and log_data/ "
                 f"(try `sparkify generate --out {raw}`)"
             )
-    from sparkify.runner import run_pipeline
+    from sparkify.runner import LakeLocked, run_pipeline
 
     console.print(f"[bold]Sparkify local run[/]  raw={raw}  lake={lake}")
     steps = pipeline.STEPS
@@ -87,7 +92,10 @@ def run(
         detail = f"  [dim]{result.error}[/]" if result.error else ""
         console.print(f"{mark} {label:<24} {result.status:<10} {result.seconds:6.1f} s{detail}")
 
-    report_data = run_pipeline(raw, lake, on_step=on_step)
+    try:
+        report_data = run_pipeline(raw, lake, on_step=on_step, full_refresh=full_refresh)
+    except LakeLocked as locked:
+        raise _fail(str(locked), code=3) from None
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(report_data, indent=2))
@@ -131,6 +139,10 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
     console.print(f"Run report: {report_file or Path(lake) / 'reports' / 'latest.json'}")
     color = "green" if report["status"] == "succeeded" else "red"
     console.print(f"[bold {color}]Run {report['run_id']} {report['status']}[/] in {report['seconds']:.1f} s")
+
+
+from sparkify.ops_cli import register as register_ops  # noqa: E402 (the verbs that operate a deployed stack)
+register_ops(app)
 
 
 def main() -> None:  # pragma: no cover - console script shim
