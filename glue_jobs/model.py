@@ -24,11 +24,10 @@ from sparkify.io import (
     delete,
     exists,
     join_uri,
-    publish_table,
     read_table,
     read_text,
     recover_table,
-    write_table,
+    save_table,
     write_text,
 )
 from sparkify.pipeline import CURATED_TABLES, Location
@@ -69,12 +68,8 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         "artists": star.artists(songs),
     }
     for table in CURATED_TABLES:
-        uri = join_uri(curated_uri, table.name)
         df = tables[table.name].select(*schemas.CURATED[table.name].fieldNames())
-        if table.partition_by:
-            write_table(df, uri, table.partition_by)
-        else:
-            publish_table(spark, df, uri)
+        save_table(spark, df, join_uri(curated_uri, table.name), table.partition_by)
     rows = {t.name: read_table(spark, join_uri(curated_uri, t.name)).count() for t in CURATED_TABLES}
     rewritten = (
         "all" if months is None else sorted(f"{r['year']:04d}-{r['month']:02d}" for r in months.collect())

@@ -112,18 +112,24 @@ def stream_raw_files(spark: SparkSession, raw_uri: str, source: str) -> DataFram
 # --- Tables ---------------------------------------------------------------------------------------------
 
 
-def write_table(df: DataFrame, uri: str, partition_by: tuple[str, ...] = ()) -> None:
-    """Overwrite a partitioned Parquet table's partitions that `df` holds (dynamic partition overwrite:
-    the other partitions stay, and until Spark commits the job the old files stay readable), one
-    file per partition value (all rows of a partition meet in one task)."""
-    if not partition_by:
-        raise ValueError("write_table writes partitioned tables; use publish_table for the others")
+def save_table(spark: SparkSession, df: DataFrame, uri: str, partition_by: tuple[str, ...] = ()) -> None:
+    """Write a curated table without ever exposing a half-written one: the partitions `df` holds for a
+    partitioned table, the whole table otherwise."""
+    if partition_by:
+        _overwrite_partitions(df, uri, partition_by)
+    else:
+        _publish_whole(spark, df, uri)
+
+
+def _overwrite_partitions(df: DataFrame, uri: str, partition_by: tuple[str, ...]) -> None:
+    """Dynamic partition overwrite: other partitions stay, and until Spark commits the job the old files
+    stay readable; one file per partition value (all rows of a partition meet in one task)."""
     df.repartition(*partition_by).write.partitionBy(*partition_by).mode("overwrite").option(
         "partitionOverwriteMode", "dynamic"
     ).parquet(uri)
 
 
-def publish_table(spark: SparkSession, df: DataFrame, uri: str) -> None:
+def _publish_whole(spark: SparkSession, df: DataFrame, uri: str) -> None:
     """Replace an unpartitioned table as a whole: write the new version beside it, then swap folders.
 
     Readers see the old version until the swap; a crash leaves either version in place or the old one

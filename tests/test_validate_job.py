@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sparkify import pipeline, schemas
-from sparkify.io import join_uri, write_table
+from sparkify.io import join_uri, save_table
 from sparkify.runner import lake_locations, load_job
 from sparkify.runtime import StepFailed
 from tests.test_quality import MONDAY, SUNDAY, curated_frames, curated_rows
@@ -32,7 +32,7 @@ def write_lake(spark, lake, next_song_events: int) -> dict[str, str]:
     args = {loc.value: value for loc, value in locations.items()} | {"run_id": "run-1"}
     for table in pipeline.CURATED_TABLES:
         frame = curated_frames(spark, {table.name: curated_rows()[table.name]})[table.name]
-        write_table(frame, join_uri(args["curated_uri"], table.name), table.partition_by)
+        save_table(spark, frame, join_uri(args["curated_uri"], table.name), table.partition_by)
     events = [staging_event("Home", SUNDAY)] + [staging_event("NextSong", MONDAY)] * next_song_events
     spark.createDataFrame(events, schemas.STAGING_EVENTS).write.parquet(join_uri(args["staging_uri"], "events"))
     return args
