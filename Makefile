@@ -11,7 +11,7 @@ RAW ?=
 LAKE ?= lake
 RUN_ARGS := $(if $(RAW),--raw $(RAW)) --lake $(LAKE)
 
-.PHONY: setup run test typecheck lock clean
+.PHONY: setup run test typecheck bench lock clean
 
 # uv itself is pinned and lives in its own small venv; the project venv (.venv) is built from uv.lock.
 $(UV):
@@ -29,10 +29,17 @@ run: setup
 
 test: setup
 	$(UV) run --frozen mypy
-	$(UV) run --frozen pytest
+	@# uv on PATH: a test checks glue_requirements.txt against what `uv export` writes.
+	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(UV) run --frozen pytest
 
 typecheck: setup
 	$(UV) run --frozen mypy
+
+# SIZES=S,M by default; SIZES=L on demand (tens of minutes). Results go to bench/results/.
+SIZES ?= S,M
+REPEAT ?= 3
+bench: setup
+	$(UV) run --frozen sparkify bench --sizes $(SIZES) --repeat $(REPEAT)
 
 lock: $(UV)
 	$(UV) lock --python $(PYTHON)

@@ -141,8 +141,12 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
     console.print(f"[bold {color}]Run {report['run_id']} {report['status']}[/] in {report['seconds']:.1f} s")
 
 
-from sparkify.ops_cli import register as register_ops  # noqa: E402 (the verbs that operate a deployed stack)
+# The verbs that operate a deployed stack, and the benchmark; each module registers its commands.
+from sparkify.bench.cli import register as register_bench  # noqa: E402
+from sparkify.ops_cli import register as register_ops  # noqa: E402
+
 register_ops(app)
+register_bench(app)
 
 
 def main() -> None:  # pragma: no cover - console script shim

@@ -37,7 +37,8 @@ def split_records(files_df: DataFrame, one_record_per_file: bool) -> DataFrame:
     """Raw files (`path`, `content` bytes) → one row per record: `source_file`, `line` (1-based), `text`.
 
     Song files hold one JSON object each (line 1); log files hold JSON lines, and blank lines are not
-    records. Bytes that are not valid UTF-8 decode to U+FFFD, which `tag_*` quarantines.
+    records (blank as JSON defines whitespace: spaces, tabs, CR; a form feed is not blank, so it is
+    quarantined as malformed). Bytes that are not valid UTF-8 decode to U+FFFD, which `tag_*` quarantines.
     """
     require_columns(files_df, ["path", "content"], "split_records")
     text = F.decode(F.col("content"), "UTF-8")
@@ -47,7 +48,7 @@ def split_records(files_df: DataFrame, one_record_per_file: bool) -> DataFrame:
         records = files_df.select(
             F.col("path").alias(SOURCE_FILE), F.posexplode(F.split(text, r"\r?\n")).alias("_pos", TEXT)
         ).select(SOURCE_FILE, (F.col("_pos") + 1).alias(LINE), TEXT)
-    return records.filter(F.trim(F.col(TEXT)) != "")
+    return records.filter(~F.col(TEXT).rlike(r"^[ \t\r]*$"))
 
 
 def parse_records(records_df: DataFrame, raw_schema: T.StructType) -> DataFrame:

@@ -1,0 +1,99 @@
+"""`sparkify bench`: time our local workflow against the DuckDB reference and print/write the results."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sparkify.bench import harness
+
+# Wide enough for the table when the output is a file or a CI log (Rich would use 80 columns).
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False)
+
+
+def bench(
+    sizes: Annotated[
+        str,
+        typer.Option(help="Comma-separated sizes: XS (CI smoke), S, M, L (on demand) or SONGSxEVENTS, e.g. 300x3000."),
+    ] = "S,M",
+    repeat: Annotated[int, typer.Option(min=1, help="Runs per size; the table shows medians.")] = 3,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the JSON here instead of bench/results/<timestamp>.json and bench/results/latest.json."),
+    ] = None,
+    data: Annotated[Path, typer.Option(help="Folder for generated data (reused between runs) and scratch lakes.")] = harness.DEFAULT_DATA,
+    seed: Annotated[int, typer.Option(help="Generator seed.")] = harness.SEED,
+) -> None:
+    """Generate seeded data at each size, run our workflow and the DuckDB reference in fresh processes, compare."""
+    try:
+        chosen = [harness.parse_size(s) for s in sizes.split(",") if s.strip()]
+    except ValueError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    status = console.status("")
+    status.start()
+    try:
+        result = harness.run_benchmark(
+            chosen, repeat, data, seed, progress=status.update, command="sparkify bench " + " ".join(sys.argv[2:])
+        )
+    except harness.BenchError as exc:
+        status.stop()
+        err.print(f"[bold red]benchmark failed:[/] {exc}")
+        raise typer.Exit(1) from None
+    status.stop()
+    print_result(result)
+    for path in harness.write_results(result, out):
+        console.print(f"wrote {path}")
+
+
+def print_result(result: dict[str, Any]) -> None:
+    m = result["machine"]
+    steps = harness.STEPS
+    table = Table(
+        title=(
+            f"Medians of {result['repeat']} run(s), seconds · {m['cpus']} CPUs, {m['memory_gib']} GiB · "
+            f"load {' '.join(map(str, m['load_average']))} → {' '.join(map(str, m['load_average_after']))}"
+        ),
+        title_justify="left",
+    )
+    for column in ("size", "song files", "events", "start-up", *steps, "total", "DuckDB", "ratio", "GE share",
+                   "rows/s", "peak MiB"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "size" else "right")
+    for size in result["sizes"]:
+        ours = size["ours"]["median"]
+        table.add_row(
+            size["name"],
+            f"{size['songs']:,}",
+            f"{size['events']:,}",
+            *(f"{ours['steps'][name]:.1f}" for name in ("start-up", *steps)),
+            f"{ours['wall']:.1f}",
+            f"{size['reference']['median']['wall']:.1f}",
+            f"{size['ratio']:.1f}×",
+            f"{size['ge_share']:.0%}",
+            f"{size['rows_per_second']['ours']:,}",
+            f"{ours['peak_rss_mb']:,.0f}",
+        )
+    console.print(table)
+    files = Table(title="Output files per curated table (files / partitions)", title_justify="left")
+    files.add_column("size")
+    tables = [t.name for t in harness.pipeline.CURATED_TABLES]
+    for name in tables:
+        files.add_column(name, justify="right")
+    for size in result["sizes"]:
+        curated = size["output_files"]["curated"]
+        files.add_row(
+            size["name"],
+            *(f"{curated[t]['files']} / {curated[t]['partitions']}" if t in curated else "—" for t in tables),
+        )
+    console.print(files)
+    console.print("Row counts per table equal the DuckDB reference's in every run.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("bench")(bench)

@@ -1,0 +1,74 @@
+"""One measured run in a fresh process: `python -m sparkify.bench.worker {ours,reference} RAW OUT RESULT`.
+
+The harness starts this module once per repeat, so interpreter start, imports and (for ours) Spark
+start-up are part of every measurement, and the process's peak memory is its own. It writes a JSON
+result to RESULT: ours = the run report of `sparkify.runner.run_pipeline`; reference = the dict of
+`reference.run_reference`. Both add `peak_rss_mb` of this process and of its children.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _rss_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def run_ours(raw: Path, lake: Path) -> dict[str, Any]:
+    from sparkify.runner import run_pipeline
+
+    report = run_pipeline(raw, lake)
+    _stop_spark()
+    return report
+
+
+def _stop_spark() -> None:
+    """Stop Spark and wait for its JVM to exit, so the JVM's peak memory is counted as our child's."""
+    from pyspark import SparkContext
+
+    context = SparkContext._active_spark_context
+    gateway = SparkContext._gateway
+    if context is not None:
+        context.stop()
+    proc = getattr(gateway, "proc", None)
+    if gateway is not None:
+        gateway.shutdown()
+    if proc is not None:
+        if proc.stdin is not None:
+            proc.stdin.close()  # the Python gateway server exits when its stdin closes
+        try:
+            proc.wait(timeout=60)
+        except Exception:
+            proc.kill()
+            proc.wait()
+
+
+def run_reference(raw: Path, out: Path) -> dict[str, Any]:
+    from sparkify.bench.reference import run_reference as reference
+
+    return reference(raw, out)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 4 or argv[0] not in ("ours", "reference"):
+        print("usage: python -m sparkify.bench.worker {ours,reference} RAW OUT RESULT", file=sys.stderr)
+        return 2
+    kind, raw, out, result_file = argv[0], Path(argv[1]), Path(argv[2]), Path(argv[3])
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    result = run_ours(raw, out) if kind == "ours" else run_reference(raw, out)
+    result["peak_rss_mb"] = {
+        "self": round(_rss_mb(resource.RUSAGE_SELF), 1),
+        "children": round(_rss_mb(resource.RUSAGE_CHILDREN), 1),
+    }
+    result_file.write_text(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
