@@ -7,6 +7,7 @@ import fcntl
 import importlib.util
 import json
 import os
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sparkify import pipeline
+from sparkify import pipeline, quality
 from sparkify.pipeline import LAKE_LAYOUT, Location
 from sparkify.report import StepResult, build_report
 from sparkify.runtime import StepFailed, write_metrics
@@ -97,6 +98,8 @@ def _run_locked(raw: Path, lake: Path, on_step: StepHook | None, full_refresh: b
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     start = time.perf_counter()
     locations = lake_locations(raw.resolve(), lake.resolve())
+    # Python imports GX while the JVM works on the first steps (import locks make a concurrent import safe).
+    threading.Thread(target=quality.preload, name="preload-great-expectations", daemon=True).start()
     spark = local_session("sparkify-local-run")
     results: list[StepResult] = []
     failed = False

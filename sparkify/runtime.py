@@ -47,6 +47,8 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
 
+    from sparkify.spark import apply_sql_conf
+
     argv = sys.argv if argv is None else argv
     job_step = pipeline.step(step_name)
     assert isinstance(job_step, pipeline.JobStep)
@@ -60,6 +62,7 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     resolved = getResolvedOptions(argv, names)
     glue_context = GlueContext(SparkContext.getOrCreate())
     spark = glue_context.spark_session
+    apply_sql_conf(spark)  # the same SQL settings as a local run
     job = Job(glue_context)
     job.init(resolved["JOB_NAME"], resolved)
     args = {loc.value: resolved[loc.value] for loc in job_step.locations}
