@@ -17,7 +17,6 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import schemas
 from sparkify.io import RawInputError, delete, exists, join_uri, read_table, stream_raw_files
 from sparkify.pipeline import SOURCES, Location
 from sparkify.runtime import glue_main
@@ -25,6 +24,9 @@ from sparkify.transforms import staging
 
 STEP = "stage"
 BATCH = "batch_id"
+# Staging files of a batch hold about this many rows (tens of MB): few files, and a big batch is still
+# written by more than one task.
+ROWS_PER_FILE = 500_000
 
 _TAG = {"songs": staging.tag_songs, "events": staging.tag_events}
 _STAGE = {"songs": staging.staged_songs, "events": staging.staged_events}
@@ -47,24 +49,24 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str) -> dict[st
 
     def stage_batch(files_df: DataFrame, batch_id: int) -> None:
         # Spark's file listing skips empty files: they hold no record to stage or quarantine.
-        files = files_df.select("path", "content").persist()
         previous = (
             read_table(spark, staged_uri).filter(F.col(BATCH) != batch_id) if exists(spark, staged_uri) else None
         )
-        records = staging.records(files, source)
-        tagged = staging.tag_already_staged(_TAG[source](records), previous, source).persist()
+        records = staging.records(files_df.select("path", "content"), source)
+        # Cached once, read by every action below; the raw files are read and parsed once.
+        tagged = staging.drop_text_of_good(staging.tag_already_staged(_TAG[source](records), previous, source)).persist()
         counts = tagged.agg(F.count("*").alias("read"), F.count(staging.REASON).alias("quarantined")).first()
         assert counts is not None
-        _write_batch(_STAGE[source](tagged), staged_uri, batch_id)
+        staged_rows = counts["read"] - counts["quarantined"]
+        _write_batch(_STAGE[source](tagged), staged_uri, batch_id, files=-(-staged_rows // ROWS_PER_FILE))
         _write_batch(staging.quarantined(tagged, source), quarantine_uri, batch_id)
-        for field, n in staging.unknown_fields(tagged, schemas.RAW[source]).items():
+        for field, n in staging.unknown_fields(tagged).items():
             totals["unknown_fields"][field] = totals["unknown_fields"].get(field, 0) + n
         totals["read"] += counts["read"]
         totals["quarantined"] += counts["quarantined"]
-        totals["staged"] += counts["read"] - counts["quarantined"]
-        totals["files"] += files.count()
+        totals["staged"] += staged_rows
+        totals["files"] += files_df.select("path").count()  # without `content`, binaryFile reads no bytes
         tagged.unpersist()
-        files.unpersist()
 
     query = (
         stream_raw_files(spark, args[Location.RAW], source)
@@ -82,9 +84,9 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str) -> dict[st
     return totals
 
 
-def _write_batch(df: DataFrame, uri: str, batch_id: int) -> None:
+def _write_batch(df: DataFrame, uri: str, batch_id: int, files: int = 1) -> None:
     # Its own partition, overwritten dynamically: replaying the batch rewrites exactly this output.
-    df.withColumn(BATCH, F.lit(batch_id)).coalesce(1).write.partitionBy(BATCH).mode("overwrite").option(
+    df.withColumn(BATCH, F.lit(batch_id)).coalesce(max(1, files)).write.partitionBy(BATCH).mode("overwrite").option(
         "partitionOverwriteMode", "dynamic"
     ).parquet(uri)
 

@@ -20,7 +20,7 @@ CORRUPT = "_corrupt_record"
 SOURCE_FILE = "source_file"
 LINE = "line"
 TEXT = "text"
-FIELDS = "_fields"  # the keys the record's JSON object has, to report fields the schema does not know
+FIELDS = "_unknown_fields"  # keys of the record's JSON object that the raw schema does not know
 REASON = "quarantine_reason"
 
 # Events must fall in a plausible window: Sparkify did not exist before 2000, and a far-future
@@ -56,7 +56,9 @@ def parse_records(records_df: DataFrame, raw_schema: T.StructType) -> DataFrame:
     require_columns(records_df, [SOURCE_FILE, LINE, TEXT], "parse_records")
     schema = T.StructType([*raw_schema.fields, T.StructField(CORRUPT, T.StringType())])
     parsed = F.from_json(TEXT, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
-    keys = F.map_keys(F.from_json(TEXT, T.MapType(T.StringType(), T.StringType())))
+    # Top-level keys the schema does not know (schema drift); null when the text is no JSON object.
+    known = F.array(*[F.lit(name) for name in raw_schema.fieldNames()])
+    keys = F.array_except(F.json_object_keys(TEXT), known)
     return records_df.select(SOURCE_FILE, LINE, TEXT, parsed.alias("_parsed"), keys.alias(FIELDS)).select(
         SOURCE_FILE, LINE, TEXT, "_parsed.*", FIELDS
     )
@@ -67,11 +69,10 @@ def records(files_df: DataFrame, source: str) -> DataFrame:
     return parse_records(split_records(files_df, one_record_per_file=source == "songs"), schemas.RAW[source])
 
 
-def unknown_fields(parsed_df: DataFrame, raw_schema: T.StructType) -> dict[str, int]:
+def unknown_fields(parsed_df: DataFrame) -> dict[str, int]:
     """Fields present in the records but not in the raw schema (schema drift), with how many records carry each."""
-    known = F.array(*[F.lit(name) for name in raw_schema.fieldNames()])
     rows = (
-        parsed_df.select(F.explode(F.array_except(F.col(FIELDS), known)).alias("field"))
+        parsed_df.select(F.explode(F.col(FIELDS)).alias("field"))
         .groupBy("field")
         .count()
         .collect()
@@ -197,6 +198,13 @@ def tag_events(raw_df: DataFrame) -> DataFrame:
         REASON,
         F.when(F.col(REASON).isNull(), _duplicate_among_good(key, "event")).otherwise(F.col(REASON)),
     )
+
+
+def drop_text_of_good(tagged_df: DataFrame) -> DataFrame:
+    """Keep a record's raw text only where quarantine needs it: staged rows carry the parsed values, and
+    caching the text of every good record would double what a batch holds in memory."""
+    require_columns(tagged_df, [TEXT, REASON], "drop_text_of_good")
+    return tagged_df.withColumn(TEXT, F.when(F.col(REASON).isNotNull(), F.col(TEXT)))
 
 
 def quarantined(tagged_df: DataFrame, source: str) -> DataFrame:
