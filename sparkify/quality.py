@@ -24,6 +24,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sparkify.docs_assets import localize_site
+
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
     from pyspark.sql import DataFrame
@@ -235,6 +237,7 @@ def validate(
             summaries[name] = summarize(result)
         if docs_dir is not None:
             context.build_data_docs(site_names=[SITE_NAME])
+            localize_site(docs_dir)  # pages load their CSS and JS from the site, not from CDNs
         return summaries
     finally:
         for name, df in tables.items():

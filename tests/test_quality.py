@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from sparkify import pipeline, quality, schemas
+from sparkify.docs_assets import external_resources
 
 SONG_A, SONG_B = "SOMZWCG12A8C13C480", "SOGVQGJ12AB017F169"
 ARTIST_A, ARTIST_B = "ARD7TVE1187B99BFB1", "AR62SOJ1187FB47BB5"
@@ -173,6 +174,8 @@ def test_data_docs_have_an_index_and_one_validation_page_per_suite(good_run, sui
         assert len(pages) == 1, f"{name}: {pages}"
     # The reason for each rule shows up in the docs (meta.notes is rendered as the expectation's notes).
     assert "Reconciliation with staging" in (docs / "expectations" / "songplays.html").read_text()
+    # A site GX 1.24 builds loads nothing from the network once it is localized (sparkify/docs_assets.py).
+    assert external_resources(docs) == {}
 
 
 Rows = dict[str, list[tuple[Any, ...]]]
