@@ -35,7 +35,7 @@ test: setup
 typecheck: setup
 	$(UV) run --frozen mypy
 
-# SIZES=S,M by default; SIZES=L on demand (tens of minutes). Results go to bench/results/.
+# SIZES=S,M by default (L is run on demand: README, Performance). Results go to bench/results/.
 SIZES ?= S,M
 REPEAT ?= 3
 bench: setup

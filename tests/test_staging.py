@@ -75,6 +75,31 @@ def test_quarantine_keeps_file_record_and_reason(spark, tmp_path):
     assert rows[0]["reason"] == "malformed JSON: not a JSON object"
 
 
+def test_only_quarantined_records_keep_their_text(spark):
+    tagged_df = spark.createDataFrame(
+        [("f.json", 1, '{"ts": 1}', None), ("f.json", 2, "not json", "malformed JSON: not a JSON object"),
+         ("f.json", 3, None, "missing required field ts")],
+        "source_file string, line int, text string, quarantine_reason string",
+    )  # fmt: skip
+    expected_df = spark.createDataFrame(
+        [("f.json", 1, None, None), ("f.json", 2, "not json", "malformed JSON: not a JSON object"),
+         ("f.json", 3, None, "missing required field ts")],
+        "source_file string, line int, text string, quarantine_reason string",
+    )  # fmt: skip
+    assert_df_equality(staging.drop_text_of_good(tagged_df), expected_df, ignore_nullable=True)
+
+
+def test_unknown_fields_are_counted_per_field_and_non_objects_carry_none(spark, tmp_path):
+    write_log(tmp_path, "2018-11-02", [
+        {**event(), "device": "ios"},
+        {**event(itemInSession=1), "device": "web", "experiment": {"arm": "b"}},
+        event(itemInSession=2),
+        "[1, 2]",  # not an object: no keys
+        "{broken",
+    ])  # fmt: skip
+    assert staging.unknown_fields(read_raw(spark, str(tmp_path), "events")) == {"device": 2, "experiment": 1}
+
+
 def test_staged_events_are_renamed_and_cast(spark, tmp_path):
     write_log(
         tmp_path,
