@@ -130,29 +130,27 @@ def measure(kind: str, raw: Path, out: Path, log: Path) -> dict[str, Any]:
     return result
 
 
+def _summary(measured: dict[str, Any], steps: dict[str, float], rows: dict[str, int]) -> dict[str, Any]:
+    """One run, the same shape for both sides; `start-up` is the wall time outside the timed steps."""
+    return {
+        "wall": measured["wall"],
+        "steps": {"start-up": measured["wall"] - sum(steps.values()), **steps},
+        "peak_rss_mb": measured["peak_rss_mb"],
+        "rows": rows,
+        "sources": measured["sources"],
+    }
+
+
 def _ours_summary(report: dict[str, Any]) -> dict[str, Any]:
     if report.get("status") != "succeeded":
         failed = [f"{s['name']}: {s['error']}" for s in report["steps"] if s["status"] == "failed"]
         raise BenchError(f"our workflow failed: {'; '.join(failed) or report.get('status')}")
     steps = {s["name"]: s["seconds"] for s in report["steps"] if s["name"] in STEPS}
-    return {
-        "wall": report["wall"],
-        "steps": {"start-up": report["wall"] - sum(steps.values()), **steps},
-        "peak_rss_mb": report["peak_rss_mb"],
-        "rows": {name: info["rows"] for name, info in report["tables"].items()},
-        "sources": report["sources"],
-    }
+    return _summary(report, steps, {name: info["rows"] for name, info in report["tables"].items()})
 
 
 def _reference_summary(result: dict[str, Any]) -> dict[str, Any]:
-    steps = result["steps"]
-    return {
-        "wall": result["wall"],
-        "steps": {"start-up": result["wall"] - sum(steps.values()), **steps},
-        "peak_rss_mb": result["peak_rss_mb"],
-        "rows": result["rows"],
-        "sources": result["sources"],
-    }
+    return _summary(result, result["steps"], result["rows"])
 
 
 def check_counts(ours: dict[str, Any], reference: dict[str, Any], where: str) -> None:

@@ -3,21 +3,15 @@
 The harness starts this module once per repeat, so interpreter start, imports and (for ours) Spark
 start-up are part of every measurement, and the process's peak memory is its own. It writes a JSON
 result to RESULT: ours = the run report of `sparkify.runner.run_pipeline`; reference = the dict of
-`reference.run_reference`. Both add `peak_rss_mb` of this process and of its children.
+`reference.run_reference`. The harness measures wall time and peak memory from outside (`wait4`).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import resource
 import sys
 from pathlib import Path
 from typing import Any
-
-
-def _rss_mb(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
 def run_ours(raw: Path, lake: Path) -> dict[str, Any]:
@@ -60,12 +54,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m sparkify.bench.worker {ours,reference} RAW OUT RESULT", file=sys.stderr)
         return 2
     kind, raw, out, result_file = argv[0], Path(argv[1]), Path(argv[2]), Path(argv[3])
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     result = run_ours(raw, out) if kind == "ours" else run_reference(raw, out)
-    result["peak_rss_mb"] = {
-        "self": round(_rss_mb(resource.RUSAGE_SELF), 1),
-        "children": round(_rss_mb(resource.RUSAGE_CHILDREN), 1),
-    }
     result_file.write_text(json.dumps(result, indent=2, default=str))
     return 0
 
