@@ -11,7 +11,7 @@ RAW ?=
 LAKE ?= lake
 RUN_ARGS := $(if $(RAW),--raw $(RAW)) --lake $(LAKE)
 
-.PHONY: setup run test typecheck bench lock clean
+.PHONY: setup jars run test typecheck bench lock clean
 
 # uv itself is pinned and lives in its own small venv; the project venv (.venv) is built from uv.lock.
 $(UV):
@@ -22,7 +22,14 @@ $(UV):
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-setup: .venv/.synced
+# The Iceberg runtime jar Glue 5.1 ships, from Maven Central, pinned by version and SHA-256 (jars.lock).
+.jars/.fetched: jars.lock scripts/fetch-jars
+	scripts/fetch-jars
+	touch $@
+
+jars: .jars/.fetched
+
+setup: .venv/.synced .jars/.fetched
 
 run: setup
 	$(UV) run --frozen sparkify run $(RUN_ARGS)

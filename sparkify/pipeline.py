@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Literal
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,17 @@ class Location(StrEnum):
     EXPECTATIONS = "expectations_uri"  # the suites of expectations/
     DATA_DOCS = "data_docs_uri"
 
+
+class Namespace(StrEnum):
+    """Iceberg namespaces (`<catalog>.<database>`) a job receives as `--<value>` arguments: the stack's
+    Glue databases on Glue (`glue_catalog.<db>`), a file-based catalog over the lake folder locally."""
+
+    STAGING = "staging_namespace"  # staged records and the raw-file ledger
+    CURATED = "curated_namespace"  # the star schema
+
+
+# A job's arguments name places: locations (URIs) and table namespaces.
+Place = Location | Namespace
 
 # The two raw sources and the prefixes they land under in the raw location.
 SOURCES: dict[str, str] = {"songs": "song_data", "events": "log_data"}
@@ -69,7 +81,7 @@ class JobStep:
     script: str  # relative to the repository root
     description: str
     upstream: tuple[str, ...]
-    locations: tuple[Location, ...]
+    locations: tuple[Place, ...]
     kind: Literal["job"] = field(default="job", init=False)
 
 
@@ -87,27 +99,28 @@ class CrawlerStep:
 
 Step = JobStep | CrawlerStep
 
-# Validation runs before the catalog crawl, so a run with bad data never registers new partitions
-# for Athena users; the workflow stops at the failed validation.
+# Write-audit-publish: `model` commits its changes to each curated Iceberg table's `audit` branch;
+# `validate` runs the suites on the branches and publishes (fast-forwards `main`) only when all pass.
+# Iceberg tables register themselves in the catalog, so no crawler runs over curated data.
 STEPS: tuple[Step, ...] = (
     JobStep(
         name="stage",
         script="glue_jobs/stage.py",
-        description="Raw JSON → typed staging Parquet; bad records to quarantine with their reason.",
+        description="Raw JSON → typed staging Iceberg tables; bad records to quarantine with their reason.",
         upstream=(),
-        locations=(Location.RAW, Location.STAGING, Location.QUARANTINE, Location.REPORTS),
+        locations=(Location.RAW, Location.STAGING, Location.QUARANTINE, Location.REPORTS, Namespace.STAGING),
     ),
     JobStep(
         name="model",
         script="glue_jobs/model.py",
-        description="Staging → star schema (songplays, users, users_history, songs, artists, time).",
+        description="Staging → star schema changes, merged into each curated table's audit branch.",
         upstream=("stage",),
-        locations=(Location.STAGING, Location.CURATED, Location.REPORTS),
+        locations=(Location.STAGING, Location.CURATED, Location.REPORTS, Namespace.STAGING, Namespace.CURATED),
     ),
     JobStep(
         name="validate",
         script="glue_jobs/validate.py",
-        description="Great Expectations suites on every curated table; Data Docs; fails on bad data.",
+        description="Great Expectations suites on the audit branches; publishes them when all pass, fails on bad data.",
         upstream=("model",),
         locations=(
             Location.STAGING,
@@ -115,14 +128,9 @@ STEPS: tuple[Step, ...] = (
             Location.EXPECTATIONS,
             Location.DATA_DOCS,
             Location.REPORTS,
+            Namespace.STAGING,
+            Namespace.CURATED,
         ),
-    ),
-    CrawlerStep(
-        name="catalog",
-        description="Registers the curated tables and their new partitions in the Glue Data Catalog.",
-        upstream=("validate",),
-        target=Location.CURATED,
-        tables=tuple(t.name for t in CURATED_TABLES),
     ),
 )
 
@@ -169,7 +177,7 @@ LAKE_LAYOUT: dict[Location, str] = {
 }
 
 
-def job_arguments(job: JobStep, locations: dict[Location, str]) -> dict[str, str]:
+def job_arguments(job: JobStep, locations: Mapping[Place, str]) -> dict[str, str]:
     """The `--name value` arguments a job receives, the same on Glue (default arguments) and locally."""
     missing = [loc.value for loc in job.locations if loc not in locations]
     if missing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -9,6 +10,14 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 LOG4J_CONF = Path(__file__).with_name("log4j2.properties")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Apache Iceberg, as AWS Glue 5.1 ships it (`--datalake-formats iceberg`): the runtime jar is fetched by
+# `make jars` into .jars/ (pinned in jars.lock); on Glue the same version is on the classpath already.
+ICEBERG_JAR = REPO_ROOT / ".jars" / "iceberg-spark-runtime-3.5_2.12-1.10.0.jar"
+ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
+# The Spark catalog name of the stack's Glue Data Catalog on Glue (the name AWS's examples use).
+GLUE_CATALOG = "glue_catalog"
 
 # Settings that matter for correctness or for the many-tiny-files workload; on Glue, `glue_main` sets
 # the same values on the job's session (all are runtime SQL settings). Timestamps are UTC everywhere.
@@ -36,6 +45,43 @@ LOCAL_CONF: dict[str, str] = {
 }
 
 
+def glue_catalog_conf(warehouse_uri: str) -> dict[str, str]:
+    """Iceberg on Glue: the Glue Data Catalog is the catalog, S3FileIO writes the files.
+
+    These must be set before the session starts, so the Pulumi program passes them as the job's `--conf`.
+    https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-format-iceberg.html
+    """
+    prefix = f"spark.sql.catalog.{GLUE_CATALOG}"
+    return {
+        "spark.sql.extensions": ICEBERG_EXTENSIONS,
+        prefix: "org.apache.iceberg.spark.SparkCatalog",
+        f"{prefix}.catalog-impl": "org.apache.iceberg.aws.glue.GlueCatalog",
+        f"{prefix}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
+        f"{prefix}.warehouse": warehouse_uri,
+    }
+
+
+def glue_conf_argument(conf: dict[str, str]) -> str:
+    """Glue takes one `--conf` job parameter; more settings ride in its value as ` --conf k=v`."""
+    return " --conf ".join(f"{key}={value}" for key, value in conf.items())
+
+
+def local_catalog_name(lake: Path) -> str:
+    """The Spark catalog of one local lake. One name per lake folder: Spark keeps a catalog once it has
+    loaded it, so one session (tests) can use several lakes side by side."""
+    return "lake_" + hashlib.sha1(str(lake.resolve()).encode()).hexdigest()[:10]
+
+
+def register_local_catalog(spark: SparkSession, lake: Path) -> str:
+    """A file-based Iceberg catalog (Hadoop catalog) whose warehouse is the lake folder, so the table
+    `<name>.curated.songs` lives in `<lake>/curated/songs`. Returns the catalog name."""
+    name = local_catalog_name(lake)
+    spark.conf.set(f"spark.sql.catalog.{name}", "org.apache.iceberg.spark.SparkCatalog")
+    spark.conf.set(f"spark.sql.catalog.{name}.type", "hadoop")
+    spark.conf.set(f"spark.sql.catalog.{name}.warehouse", lake.resolve().as_uri())
+    return name
+
+
 def apply_sql_conf(spark: SparkSession) -> None:
     """Set the pipeline's SQL settings on a running session (Glue's, whose session exists before the job)."""
     for key, value in SPARK_CONF.items():
@@ -46,10 +92,14 @@ def local_session(app_name: str = "sparkify", master: str = "local[*]", **extra:
     """A local SparkSession with the pipeline's settings (no AWS, no Hive metastore)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local runs never leave loopback
+    if not ICEBERG_JAR.is_file():
+        raise FileNotFoundError(f"the Iceberg runtime jar {ICEBERG_JAR} is missing: run `make jars` (or `make setup`)")
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master)
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J_CONF}")
+        .config("spark.jars", str(ICEBERG_JAR))
+        .config("spark.sql.extensions", ICEBERG_EXTENSIONS)
     )
     for key, value in {**SPARK_CONF, **LOCAL_CONF, **extra}.items():
         builder = builder.config(key, value)
