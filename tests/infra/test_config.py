@@ -33,8 +33,34 @@ def test_prod_stack_is_scheduled_alerting_and_gives_the_model_job_more_workers()
     assert cfg.alert_email == "data-alerts@example.com"
     assert cfg.force_destroy is False
     assert cfg.jobs["stage"] == JobSettings("G.1X", 4, 60, 1, "STANDARD")
-    assert cfg.jobs["validate"] == JobSettings("G.1X", 4, 60, 1, "STANDARD")
+    # A failed suite is not transient: validate never retries, whatever the stack-wide retries say.
+    assert cfg.jobs["validate"] == JobSettings("G.1X", 4, 60, 0, "STANDARD")
     assert cfg.jobs["model"] == JobSettings("G.1X", 6, 60, 1, "STANDARD")
+    assert (cfg.protect_data, cfg.history_expiration_days, cfg.log_retention_days) == (True, 90, 90)
+    assert cfg.tags == {"project": "sparkify", "stack": "prod", "owner": "data-platform", "cost-centre": "analytics"}
+
+
+def test_validation_may_not_be_given_retries() -> None:
+    problems = _problems({**VALID, "sparkify:jobs": '{"validate": {"maxRetries": 2}}'})
+    assert problems == [
+        "sparkify:jobs.validate.maxRetries: the validate job never retries (a failed suite is not transient); use 0"
+    ]
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"sparkify:logRetentionDays": "10"}, "sparkify:logRetentionDays: 10 is not a CloudWatch Logs retention"),
+        (
+            {"sparkify:protectData": "true", "sparkify:forceDestroy": "true"},
+            "sparkify:forceDestroy: must be false when sparkify:protectData is true (the data is kept)",
+        ),
+        ({"sparkify:owner": "a{b}"}, "sparkify:owner: 'a{b}' is not a valid AWS tag value"),
+    ],
+)
+def test_bad_ownership_and_retention_values_name_their_key(change: dict[str, str], problem: str) -> None:
+    (found,) = _problems({**VALID, **change})
+    assert found.startswith(problem), found
 
 
 def test_defaults_fill_every_optional_key() -> None:
@@ -44,6 +70,8 @@ def test_defaults_fill_every_optional_key() -> None:
     assert (cfg.kms_key_arn, cfg.alert_email, cfg.docs_cloudfront) == (None, None, False)
     assert (cfg.temp_expiration_days, cfg.noncurrent_version_days, cfg.force_destroy) == (7, 90, False)
     assert cfg.prefix == "sparkify-qa"
+    assert (cfg.history_expiration_days, cfg.log_retention_days, cfg.protect_data) == (90, 30, False)
+    assert cfg.tags == {"project": "sparkify", "stack": "qa", "owner": "data-platform"}
 
 
 def _problems(values: dict[str, str], stack: str = "qa") -> list[str]:
