@@ -1,4 +1,12 @@
-"""Glue job `validate`: Great Expectations suites on every curated table, Data Docs, and a failed run on bad data.
+"""Glue job `validate`: audit the curated tables' `audit` branches with Great Expectations, then publish.
+
+Write-audit-publish: when any table's `audit` branch differs from its `main`, every suite runs on the
+branches (whole tables, so keys, foreign keys and row counts are judged with everything a publish
+would expose, including changes an earlier rejected run left on the branch). Only when every suite
+passes are the tables published, one after another, by fast-forwarding `main` to `audit`; their new
+snapshot ids go into the metrics. A failed suite publishes nothing and leaves the branches for a
+person to query (`sparkify query --branch audit`). After a publish, each published table is
+compacted and its old snapshots and orphan files (from crashed runs) removed.
 
 Runs unchanged on AWS Glue 5.1 (`glue_main`) and locally (`sparkify run` calls `run`). Data Docs go to
 `data_docs_uri`: built there when it is a folder, uploaded to its `latest/` and `runs/<run_id>/` on S3.
@@ -12,10 +20,10 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import quality
-from sparkify.io import join_uri, read_table
-from sparkify.pipeline import CURATED_TABLES, Location
+from sparkify import quality, tables
+from sparkify.pipeline import CURATED_TABLES, Location, Namespace
 from sparkify.runtime import StepFailed, glue_main
+from sparkify.transforms import star
 
 STEP = "validate"
 
@@ -28,23 +36,34 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     missing = sorted({t.name for t in CURATED_TABLES} - set(suites))
     if missing:
         raise FileNotFoundError(f"no suite for curated table(s) {', '.join(missing)} in {args[Location.EXPECTATIONS]}")
-    # Read without a schema: a column the model dropped or added must show up in the columns expectation.
-    tables = {t.name: read_table(spark, join_uri(args[Location.CURATED], t.name)) for t in CURATED_TABLES}
-    events = read_table(spark, join_uri(args[Location.STAGING], "events"))
-    parameters = {STAGING_NEXT_SONG_EVENTS: events.filter(F.col("page") == "NextSong").count()}
+    curated = {t.name: tables.ident(args[Namespace.CURATED], t.name) for t in CURATED_TABLES}
+    refs = {name: (tables.snapshot_id(spark, t), tables.snapshot_id(spark, t, tables.AUDIT)) for name, t in curated.items()}
+    pending = sorted(name for name, (main, audit) in refs.items() if audit is not None and audit != main)
+    if not pending:
+        return {"status": "succeeded", "audited": [], "published": {}, "suites": {}, "data_docs_index": None}
+    # Read as committed, without a schema: a column the model dropped or added must show up in the columns expectation.
+    branches = {name: tables.read(spark, table, tables.AUDIT) for name, table in curated.items()}
+    events = spark.table(tables.ident(args[Namespace.STAGING], "events"))
+    parameters = {STAGING_NEXT_SONG_EVENTS: events.filter(F.col("page") == star.NEXT_SONG).count()}
 
     summaries, docs_index = quality.validate_and_publish(
-        tables, suites, parameters, args[Location.DATA_DOCS], args["run_id"]
+        branches, suites, parameters, args[Location.DATA_DOCS], args["run_id"]
     )
     failed = {name: s for name, s in summaries.items() if not s["success"]}
     metrics: dict[str, Any] = {
         "suites": summaries,
         "parameters": parameters,
         "data_docs_index": docs_index,
+        "audited": pending,
+        "audit_snapshots": {name: refs[name][1] for name in pending},
         "status": "failed" if failed else "succeeded",
     }
     if failed:
+        metrics["published"] = {}
         raise StepFailed(_failure_message(failed, docs_index), metrics)
+    metrics["published"] = {name: tables.fast_forward(spark, curated[name], tables.AUDIT) for name in pending}
+    upkeep = tables.Upkeep(snapshot_retention_days=int(args.get("snapshot_retention_days", "7")))
+    metrics["upkeep"] = {name: tables.maintain(spark, curated[name], upkeep) for name in pending}
     return metrics
 
 

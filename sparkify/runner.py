@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from sparkify import pipeline, quality
-from sparkify.pipeline import LAKE_LAYOUT, Location
+from sparkify.pipeline import LAKE_LAYOUT, Location, Namespace, Place
 from sparkify.report import StepResult, build_report
 from sparkify.runtime import StepFailed, write_metrics
 
@@ -26,11 +26,18 @@ from sparkify.runtime import StepFailed, write_metrics
 StepHook = Callable[[pipeline.Step, StepResult | None], None]
 
 
-def lake_locations(raw: Path, lake: Path) -> dict[Location, str]:
-    """Every location of a local run: raw where it is, the rest under the lake folder."""
-    locations = {loc: str(lake / sub) for loc, sub in LAKE_LAYOUT.items()}
+def lake_locations(raw: Path, lake: Path) -> dict[Place, str]:
+    """Every place of a local run: raw where it is, the rest under the lake folder, and the table
+    namespaces of the lake's own Iceberg catalog (`register_local_catalog`), whose folders are the
+    staging and curated locations."""
+    from sparkify.spark import local_catalog_name
+
+    locations: dict[Place, str] = {loc: str(lake / sub) for loc, sub in LAKE_LAYOUT.items()}
     locations[Location.RAW] = str(raw)
     locations[Location.EXPECTATIONS] = str(pipeline.EXPECTATIONS_DIR)
+    catalog = local_catalog_name(lake)
+    locations[Namespace.STAGING] = f"{catalog}.{LAKE_LAYOUT[Location.STAGING]}"
+    locations[Namespace.CURATED] = f"{catalog}.{LAKE_LAYOUT[Location.CURATED]}"
     return locations
 
 
@@ -91,7 +98,7 @@ def run_pipeline(
 
 
 def _run_locked(raw: Path, lake: Path, on_step: StepHook | None, full_refresh: bool) -> dict[str, Any]:
-    from sparkify.spark import local_session
+    from sparkify.spark import local_session, register_local_catalog
 
     hook = on_step or (lambda step, result: None)
     run_id = new_run_id()
@@ -101,6 +108,7 @@ def _run_locked(raw: Path, lake: Path, on_step: StepHook | None, full_refresh: b
     # Python imports GX while the JVM works on the first steps (import locks make a concurrent import safe).
     threading.Thread(target=quality.preload, name="preload-great-expectations", daemon=True).start()
     spark = local_session("sparkify-local-run")
+    register_local_catalog(spark, lake.resolve())
     results: list[StepResult] = []
     failed = False
     for step in pipeline.STEPS:
@@ -120,7 +128,7 @@ def _run_locked(raw: Path, lake: Path, on_step: StepHook | None, full_refresh: b
 
 
 def _run_job(
-    spark: Any, job: pipeline.JobStep, locations: dict[Location, str], run_id: str, full_refresh: bool
+    spark: Any, job: pipeline.JobStep, locations: dict[Place, str], run_id: str, full_refresh: bool
 ) -> StepResult:
     args = {name.removeprefix("--"): value for name, value in pipeline.job_arguments(job, locations).items()}
     args["run_id"] = run_id

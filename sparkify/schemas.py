@@ -95,6 +95,11 @@ STAGING_EVENTS = T.StructType(
 
 STAGING = {"songs": STAGING_SONGS, "events": STAGING_EVENTS}
 
+
+def with_batch(schema: T.StructType) -> T.StructType:
+    """A staging table's schema: the staged columns plus the `batch_id` of the run batch that wrote them."""
+    return T.StructType([*schema.fields, T.StructField("batch_id", T.LongType(), False)])
+
 # Quarantine: the raw record as text, where it came from and why it was set aside.
 QUARANTINE = T.StructType(
     [

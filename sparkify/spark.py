@@ -48,6 +48,9 @@ LOCAL_CONF: dict[str, str] = {
 def glue_catalog_conf(warehouse_uri: str) -> dict[str, str]:
     """Iceberg on Glue: the Glue Data Catalog is the catalog, S3FileIO writes the files.
 
+    The catalog does not cache tables: the stage job's file stream writes through a cloned session with
+    its own catalog, and a cached table would keep showing the snapshot from before those commits.
+
     These must be set before the session starts, so the Pulumi program passes them as the job's `--conf`.
     https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-format-iceberg.html
     """
@@ -58,6 +61,7 @@ def glue_catalog_conf(warehouse_uri: str) -> dict[str, str]:
         f"{prefix}.catalog-impl": "org.apache.iceberg.aws.glue.GlueCatalog",
         f"{prefix}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
         f"{prefix}.warehouse": warehouse_uri,
+        f"{prefix}.cache-enabled": "false",
     }
 
 
@@ -79,6 +83,7 @@ def register_local_catalog(spark: SparkSession, lake: Path) -> str:
     spark.conf.set(f"spark.sql.catalog.{name}", "org.apache.iceberg.spark.SparkCatalog")
     spark.conf.set(f"spark.sql.catalog.{name}.type", "hadoop")
     spark.conf.set(f"spark.sql.catalog.{name}.warehouse", lake.resolve().as_uri())
+    spark.conf.set(f"spark.sql.catalog.{name}.cache-enabled", "false")
     return name
 
 
