@@ -17,7 +17,7 @@ from infra.cost import estimate_run_cost
 from infra.docs_site import DocsSite
 from infra.iam import GlueRole, PolicyInputs, crawler_policy, glue_policy
 from infra.jobs import GlueJobs
-from infra.logs import LogGroups, crawler_log_group, job_log_groups
+from infra.logs import LogGroups, alert_router_log_group, crawler_log_group, job_log_groups
 from infra.naming import AwsContext, Names
 from infra.security import StackEncryption
 from infra.storage import build_buckets
@@ -91,12 +91,18 @@ validation_steps = [s.name for s in pipeline.job_steps() if pipeline.Location.EX
 alerting = Alerting(
     "alerts",
     names.prefix,
+    cfg.stack,
     kms_key_id=encryption.key.arn,
-    job_names=[names.job(s.name) for s in pipeline.job_steps()],
+    job_steps={names.job(s.name): s.name for s in pipeline.job_steps()},
     validation_job_names=[names.job(s) for s in validation_steps],
     crawler_names=[names.crawler(pipeline.RAW_CRAWLER.name)],
     docs_location=docs_location,
     alert_email=cfg.alert_email,
+    account_id=ctx.account_id,
+    partition=ctx.partition,
+    region=cfg.region,
+    router_log_group=logs.groups[alert_router_log_group(names)],
+    watch_daily_success=cfg.schedule_enabled,
     opts=on_provider,
 )
 athena = AthenaWorkgroup(

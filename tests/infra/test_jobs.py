@@ -93,6 +93,7 @@ def glue_switches(stack: str, step: str) -> dict[str, str]:
             " --conf spark.sql.catalog.glue_catalog.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog"
             " --conf spark.sql.catalog.glue_catalog.io-impl=org.apache.iceberg.aws.s3.S3FileIO"
             f" --conf spark.sql.catalog.glue_catalog.warehouse=s3://{curated}/curated/"
+            " --conf spark.sql.catalog.glue_catalog.cache-enabled=false"
         ),
         "--job-bookmark-option": "job-bookmark-disable",
         "--extra-py-files": f"s3://{artifacts}/lib/sparkify.zip",
