@@ -13,7 +13,7 @@ from infra.alerting import Alerting
 from infra.artifacts import ArtifactUpload
 from infra.athena import AthenaWorkgroup
 from infra.catalog import Catalog, namespaces
-from infra.cost import estimate_run_cost
+from infra.cost import SIZES, estimate_run_cost, throughput_from_bench
 from infra.docs_site import DocsSite
 from infra.iam import GlueRole, PolicyInputs, crawler_policy, glue_policy
 from infra.jobs import GlueJobs
@@ -128,4 +128,8 @@ pulumi.export("docs_latest_sync", pulumi.Output.concat("aws s3 sync ", docs_loca
 if docs.url is not None:
     pulumi.export("docs_url", docs.url)
 pulumi.export("alerts_topic_arn", alerting.topic.arn)
-pulumi.export("estimated_usd_per_run", round(estimate_run_cost(cfg).usd, 2))
+throughput = throughput_from_bench()
+pulumi.export(
+    "estimated_usd_per_run",
+    {size: round(estimate_run_cost(cfg, records, throughput).usd, 3) for size, records in SIZES.items()},
+)
