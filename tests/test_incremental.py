@@ -3,6 +3,8 @@ run completes: day N then day N+1 equals one run over both; a rerun changes noth
 
 from __future__ import annotations
 
+from sparkify.runner import lake_table
+
 import json
 import os
 import signal
@@ -51,17 +53,17 @@ def test_day_by_day_equals_one_run_over_both_days(spark, generated, single_run_l
 
 
 def test_a_rerun_on_the_same_input_changes_nothing(spark, generated, single_run_lake, tmp_path):
-    before = {t.name: spark.read.parquet(str(single_run_lake / "curated" / t.name)).collect() for t in CURATED_TABLES}
+    before = {t.name: lake_table(spark, single_run_lake, t.name).collect() for t in CURATED_TABLES}
     again = run_pipeline(generated, single_run_lake)
     assert again["sources"]["events"]["read"] == 0 and again["sources"]["songs"]["read"] == 0
     for table in CURATED_TABLES:
-        after = spark.read.parquet(str(single_run_lake / "curated" / table.name)).collect()
+        after = lake_table(spark, single_run_lake, table.name).collect()
         assert sorted(map(tuple, after)) == sorted(map(tuple, before[table.name])), table.name
     # A full refresh re-reads every file and rebuilds the same tables, ids included.
     refreshed = run_pipeline(generated, single_run_lake, full_refresh=True)
     assert refreshed["sources"]["events"]["files"] == 2
     for table in CURATED_TABLES:
-        after = spark.read.parquet(str(single_run_lake / "curated" / table.name)).collect()
+        after = lake_table(spark, single_run_lake, table.name).collect()
         assert sorted(map(tuple, after)) == sorted(map(tuple, before[table.name])), table.name
 
 
@@ -78,7 +80,7 @@ def test_a_run_killed_mid_write_leaves_readable_tables_and_the_next_run_finishes
     raw, lake = tmp_path / "raw", tmp_path / "lake"
     copy_raw(generated, raw, first_day)
     assert run_pipeline(raw, lake)["status"] == "succeeded"
-    day_one = {t.name: spark.read.parquet(str(lake / "curated" / t.name)).count() for t in CURATED_TABLES}
+    day_one = {t.name: lake_table(spark, lake, t.name).count() for t in CURATED_TABLES}
     copy_raw(generated, raw, lambda p: not first_day(p))
 
     # A separate process, killed without warning once it is writing the star schema.
@@ -99,7 +101,7 @@ def test_a_run_killed_mid_write_leaves_readable_tables_and_the_next_run_finishes
 
     # Whatever the moment of the kill, every table is readable: the old version or the new one.
     for table in CURATED_TABLES:
-        rows = spark.read.parquet(str(lake / "curated" / table.name)).count()
+        rows = lake_table(spark, lake, table.name).count()
         assert rows >= day_one[table.name], table.name
     assert run_pipeline(raw, lake)["status"] == "succeeded"
     assert_same_tables(spark, lake, single_run_lake)
