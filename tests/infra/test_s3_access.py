@@ -14,9 +14,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped]
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from moto import mock_aws
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
