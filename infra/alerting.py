@@ -157,7 +157,7 @@ class Alerting(pulumi.ComponentResource):
                                 "Effect": "Allow",
                                 "Principal": {"Service": "lambda.amazonaws.com"},
                                 "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                                "Condition": {"StringEqualsIfExists": {"aws:SourceAccount": account}},
                             }
                         ],
                     }

@@ -289,7 +289,11 @@ def crawler_policy(p: PolicyInputs) -> dict[str, Any]:
 
 def assume_role_policy(partition: str, region: str, account_id: str) -> dict[str, Any]:
     """Glue may assume the role only on behalf of this account's Glue resources in the stack's region
-    (confused-deputy protection: https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html)."""
+    (confused-deputy protection: https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+
+    `...IfExists`: where Glue sends the source keys they must match; a call that carries none (not every
+    Glue API documents them, and CreateCrawler test-assumes the role) still works instead of breaking
+    `pulumi up` or the first run. A positive condition on an absent key would deny."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -298,8 +302,8 @@ def assume_role_policy(partition: str, region: str, account_id: str) -> dict[str
                 "Principal": {"Service": "glue.amazonaws.com"},
                 "Action": "sts:AssumeRole",
                 "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:glue:{region}:{account_id}:*"},
+                    "StringEqualsIfExists": {"aws:SourceAccount": account_id},
+                    "ArnLikeIfExists": {"aws:SourceArn": f"arn:{partition}:glue:{region}:{account_id}:*"},
                 },
             }
         ],

@@ -49,9 +49,10 @@ def key_policy(account_id: str, partition: str, region: str, prefix: str, log_gr
                 "Principal": {"Service": "cloudwatch.amazonaws.com"},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
+                # IfExists: binding where CloudWatch sends the source keys, harmless where it does not.
                 "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{prefix}-*"},
+                    "StringEqualsIfExists": {"aws:SourceAccount": account_id},
+                    "ArnLikeIfExists": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{prefix}-*"},
                 },
             },
         ],

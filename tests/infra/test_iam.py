@@ -38,8 +38,8 @@ def test_roles_are_assumed_by_this_accounts_glue_only(stack: Rendered, resource:
             "Principal": {"Service": "glue.amazonaws.com"},
             "Action": "sts:AssumeRole",
             "Condition": {
-                "StringEquals": {"aws:SourceAccount": ACCOUNT},
-                "ArnLike": {"aws:SourceArn": f"arn:aws:glue:us-east-1:{ACCOUNT}:*"},
+                "StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT},
+                "ArnLikeIfExists": {"aws:SourceArn": f"arn:aws:glue:us-east-1:{ACCOUNT}:*"},
             },
         }
     ], f"role {resource}: trust policy"

@@ -189,8 +189,8 @@ def test_stack_key_admits_only_the_stacks_log_groups_and_alarms(stack: Rendered)
     assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert alarms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert alarms["Condition"] == {
-        "StringEquals": {"aws:SourceAccount": "123456789012"},
-        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:sparkify-{s}-*"},
+        "StringEqualsIfExists": {"aws:SourceAccount": "123456789012"},
+        "ArnLikeIfExists": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:sparkify-{s}-*"},
     }
     assert statements["AccountAdministersThroughIam"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
 
