@@ -17,7 +17,7 @@ from infra.cost import SIZES, estimate_run_cost, throughput_from_bench
 from infra.docs_site import DocsSite
 from infra.iam import GlueRole, PolicyInputs, crawler_policy, glue_policy
 from infra.jobs import GlueJobs
-from infra.logs import LogGroups, alert_router_log_group, crawler_log_group, job_log_groups
+from infra.logs import LogGroups, alert_router_log_group, crawler_log_group, crawler_log_prefix, job_log_groups
 from infra.naming import AwsContext, Names
 from infra.security import StackEncryption
 from infra.storage import build_buckets
@@ -52,6 +52,8 @@ policy_inputs = pulumi.Output.all(ctx.account_id, ctx.partition, buckets.names()
         data_key_arn=cfg.kms_key_arn,
         job_log_groups=tuple(job_log_groups(names)),
         crawler_log_group=crawler_log_group(names),
+        job_log_prefix=names.log_group_prefix,
+        crawler_log_prefix=crawler_log_prefix(names),
     )
 )
 role = GlueRole("glue-role", names.role, "Sparkify Glue jobs", policy_inputs, glue_policy, opts=on_provider)

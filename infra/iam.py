@@ -80,6 +80,9 @@ class PolicyInputs:
     staging_database: str = ""
     job_log_groups: tuple[str, ...] = ()
     crawler_log_group: str = ""
+    # Where a group Glue names differently may still be created: the stack's own prefixes.
+    job_log_prefix: str = "/aws-glue/sparkify-unset"
+    crawler_log_prefix: str = "/aws-glue/crawlers-role/sparkify-unset"
 
 
 def raw_prefixes() -> list[str]:
@@ -112,6 +115,19 @@ def _keys(bucket_arn: str, prefixes: Iterable[str]) -> list[str]:
 def _log_grants(p: PolicyInputs, groups: Iterable[str]) -> list[str]:
     logs = f"arn:{p.partition}:logs:{p.region}:{p.account_id}:log-group:"
     return [arn for g in groups for arn in (f"{logs}{g}", f"{logs}{g}:log-stream:*")]
+
+
+def _log_fallback(p: PolicyInputs, sid: str, prefix: str) -> dict[str, Any]:
+    """Should Glue name a group differently from what the stack created (the naming with a security
+    configuration is documented for jobs' defaults only), it may create one next to them, under the same
+    prefix: logs are never lost, and `sparkify status` shows the group a run used."""
+    logs = f"arn:{p.partition}:logs:{p.region}:{p.account_id}:log-group:{prefix}"
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
+        "Resource": [f"{logs}*", f"{logs}*:log-stream:*"],
+    }
 
 
 def _metrics_statement() -> dict[str, Any]:
@@ -238,6 +254,7 @@ def glue_policy(p: PolicyInputs) -> dict[str, Any]:
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
             "Resource": _log_grants(p, p.job_log_groups),
         },
+        _log_fallback(p, "JobLogGroupsNamedOtherwise", p.job_log_prefix),
         _metrics_statement(),
         _keys_statement(p),
     ]
@@ -282,6 +299,7 @@ def crawler_policy(p: PolicyInputs) -> dict[str, Any]:
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
             "Resource": _log_grants(p, [p.crawler_log_group]),
         },
+        _log_fallback(p, "CrawlerLogGroupNamedOtherwise", p.crawler_log_prefix),
         _keys_statement(p),
     ]
     return {"Version": "2012-10-17", "Statement": statements}

@@ -20,10 +20,15 @@ def job_log_groups(names: Names) -> list[str]:
     return [f"{names.log_group_prefix}/{kind}" for kind in JOB_LOG_STREAMS]
 
 
+def crawler_log_prefix(names: Names) -> str:
+    return f"/aws-glue/crawlers-role/{names.crawler_role}"
+
+
 def crawler_log_group(names: Names) -> str:
-    """Where a crawler with a security configuration logs: `/aws-glue/crawlers-role/<role>-<security config>`.
+    """Where a crawler with a security configuration logs: `/aws-glue/crawlers-role/<role>-<security config>`
+    (the pattern Glue documents for jobs' default groups, `/aws-glue/jobs-<role>-<security config>`).
     https://docs.aws.amazon.com/glue/latest/dg/console-security-configurations.html"""
-    return f"/aws-glue/crawlers-role/{names.crawler_role}-{names.security_configuration}"
+    return f"{crawler_log_prefix(names)}-{names.security_configuration}"
 
 
 def alert_router_log_group(names: Names) -> str:

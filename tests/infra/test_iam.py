@@ -133,9 +133,18 @@ def test_logs_and_keys_are_this_stacks_own(stack: Rendered, hardened: Rendered) 
     logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/sparkify-{stack.stack}"
     log_resources = {r for r, actions in allowed.items() if any(a.startswith("logs:") for a in actions)}
     assert log_resources == {
-        f"{logs}/output", f"{logs}/output:log-stream:*", f"{logs}/error", f"{logs}/error:log-stream:*"
+        f"{logs}/output", f"{logs}/output:log-stream:*", f"{logs}/error", f"{logs}/error:log-stream:*",
+        # should Glue name a group otherwise, it stays under the stack's prefix
+        f"{logs}*", f"{logs}*:log-stream:*",
     }
-    assert not any("logs:CreateLogGroup" in a for a in allowed.values()), "the stack creates the log groups"
+    creates = {r for r, actions in allowed.items() if "logs:CreateLogGroup" in actions}
+    assert creates == {f"{logs}*", f"{logs}*:log-stream:*"}, "log groups only under the stack's own prefix"
+    crawler = grants(policy_of(stack, ROLE_POLICY, "crawler-role-policy"))
+    crawler_logs = {r for r, actions in crawler.items() if any(a.startswith("logs:") for a in actions)}
+    group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/crawlers-role/sparkify-{stack.stack}-crawler"
+    assert crawler_logs == {
+        f"{group}-sparkify-{stack.stack}", f"{group}-sparkify-{stack.stack}:log-stream:*", f"{group}*", f"{group}*:log-stream:*"
+    }
     key_resources = {r for r, actions in allowed.items() if any(a.startswith("kms:") for a in actions)}
     assert key_resources == {STACK_KEY}
     hardened_keys = {

@@ -40,6 +40,7 @@ def policy() -> dict[str, Any]:
             partition="aws", region=REGION, account_id=ACCOUNT, buckets=BUCKETS, database="sparkify_dev",
             staging_database="sparkify_dev_staging", stack_key_arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k",
             job_log_groups=("/aws-glue/sparkify-dev/output", "/aws-glue/sparkify-dev/error"),
+            job_log_prefix="/aws-glue/sparkify-dev",
         )
     )
 
