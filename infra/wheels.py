@@ -30,14 +30,15 @@ VALIDATION_REQUIREMENTS = ("great-expectations",)
 # Python modules AWS Glue 5.1 already provides to Spark jobs (the docs' "Python modules already provided
 # in AWS Glue" table for 5.x), by distribution name. Installing them again would replace Glue's builds
 # (and its boto3) for nothing; pip --no-index checks that Glue's versions satisfy what the wheels need.
+# Only the heavy, compiled or AWS-specific ones are left to Glue; small pure-Python packages Glue may
+# also have (attrs, packaging, tqdm, tzdata, ...) ship anyway, so a gap in this list cannot stop a run.
 GLUE_PROVIDED: frozenset[str] = frozenset(
     {
         "pyspark", "py4j", "awsgluedataplanepython",
         "boto3", "botocore", "s3transfer", "jmespath",
         "numpy", "pandas", "pyarrow", "scipy",
         "requests", "urllib3", "idna", "certifi", "charset-normalizer",
-        "python-dateutil", "six", "pytz", "tzdata",
-        "packaging", "pyparsing", "attrs", "tqdm", "setuptools", "pip",
+        "python-dateutil", "six", "pytz", "setuptools", "pip",
     }
 )
 
