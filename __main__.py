@@ -21,12 +21,18 @@ from infra.logs import LogGroups, alert_router_log_group, crawler_log_group, cra
 from infra.naming import AwsContext, Names
 from infra.security import StackEncryption
 from infra.storage import build_buckets
+from infra.wheels import RUNTIMES, validation_wheels
 from infra.workflow import PipelineWorkflow
 from sparkify import pipeline
 
 # Validation first: a bad key fails here, before any resource is registered.
 cfg = config.load()
 names = Names(cfg.prefix)
+try:
+    # The validate job's wheels for the stack's Glue version, or what uv.lock still lacks for it.
+    wheels = validation_wheels(runtime=RUNTIMES[cfg.glue_version])
+except LookupError as exc:
+    raise config.ConfigError([f"sparkify:glueVersion: {cfg.glue_version}: {exc}"]) from None
 
 # Every resource goes through this provider, so every taggable one carries the stack's tags.
 provider = aws.Provider("aws", region=cfg.region, default_tags=aws.ProviderDefaultTagsArgs(tags=cfg.tags))
@@ -38,7 +44,7 @@ logs = LogGroups("logs", names, cfg.log_retention_days, encryption.key.arn, opts
 buckets = build_buckets(cfg, names, ctx, opts=on_provider)
 locations = buckets.location_uris()
 places = locations.apply(lambda uris: {**uris, **namespaces(names)})
-uploads = ArtifactUpload("artifacts", buckets.artifacts.bucket, opts=on_provider)
+uploads = ArtifactUpload("artifacts", buckets.artifacts.bucket, wheels=wheels, opts=on_provider)
 
 policy_inputs = pulumi.Output.all(ctx.account_id, ctx.partition, buckets.names(), encryption.key.arn).apply(
     lambda v: PolicyInputs(

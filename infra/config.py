@@ -26,6 +26,9 @@ FLEX_WORKER_TYPES = ("G.1X", "G.2X")
 EXECUTION_CLASSES = ("STANDARD", "FLEX")
 ExecutionClass = Literal["STANDARD", "FLEX"]
 
+# Glue versions this program knows the runtime of (infra/wheels.py); 5.1 is the one the project locks for.
+GLUE_VERSIONS = ("5.1", "6.0")
+
 # CloudWatch Logs accepts only these retention periods (days).
 # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -90,6 +93,8 @@ class StackConfig:
     protect_data: bool = False
     owner: str = "data-platform"
     cost_centre: str | None = None
+    # The Glue version of every job; "6.0" is accepted so that `pulumi preview` says what still blocks it.
+    glue_version: str = "5.1"
 
     @property
     def tags(self) -> dict[str, str]:
@@ -380,6 +385,9 @@ def from_mapping(values: Mapping[str, str], stack: str) -> StackConfig:
             f"{ns}logRetentionDays: {retention} is not a CloudWatch Logs retention; use one of "
             + ", ".join(map(str, LOG_RETENTION_DAYS))
         )
+    glue_version = reader.text(ns + "glueVersion", "5.1") or "5.1"
+    if glue_version not in GLUE_VERSIONS:
+        problems.append(f"{ns}glueVersion: {glue_version!r} must be one of {', '.join(GLUE_VERSIONS)}")
     protect_data = reader.boolean(ns + "protectData", False)
     if protect_data and force_destroy:
         problems.append(f"{ns}forceDestroy: must be false when {ns}protectData is true (the data is kept)")
@@ -411,6 +419,7 @@ def from_mapping(values: Mapping[str, str], stack: str) -> StackConfig:
         protect_data=protect_data,
         owner=owner,
         cost_centre=cost_centre,
+        glue_version=glue_version,
     )
 
 
@@ -440,6 +449,7 @@ KEYS: tuple[str, ...] = (
             "protectData",
             "owner",
             "costCentre",
+            "glueVersion",
         )
     ),
 )

@@ -24,8 +24,6 @@ from sparkify import pipeline
 from sparkify.pipeline import JobStep, Location, Place
 from sparkify.spark import glue_catalog_conf, glue_conf_argument
 
-GLUE_VERSION = "5.1"
-
 
 @dataclass(frozen=True)
 class RuntimeUris:
@@ -128,7 +126,7 @@ class GlueJobs(pulumi.ComponentResource):
                 name=names.job(step.name),
                 description=step.description,
                 role_arn=role_arn,
-                glue_version=GLUE_VERSION,
+                glue_version=cfg.glue_version,
                 command=aws.glue.JobCommandArgs(
                     name="glueetl", script_location=artifacts.script_uris[step.name], python_version="3"
                 ),

@@ -42,32 +42,56 @@ GLUE_PROVIDED: frozenset[str] = frozenset(
     }
 )
 
-# Glue 5.1 workers: CPython 3.11 on Amazon Linux 2023 (glibc 2.34), x86_64.
-PYTHON_VERSION = (3, 11)
-GLIBC = (2, 34)
-MARKER_ENVIRONMENT = {
-    "implementation_name": "cpython",
-    "implementation_version": "3.11.0",
-    "os_name": "posix",
-    "platform_machine": "x86_64",
-    "platform_python_implementation": "CPython",
-    "platform_release": "",
-    "platform_system": "Linux",
-    "platform_version": "",
-    "python_full_version": "3.11.0",
-    "python_version": "3.11",
-    "sys_platform": "linux",
-    "extra": "",
+@dataclass(frozen=True)
+class GlueRuntime:
+    """What a Glue version's Spark workers run (x86_64 workers; Graviton only from Glue 6.1)."""
+
+    version: str
+    python: tuple[int, int]
+    glibc: tuple[int, int]
+
+    @property
+    def interpreter(self) -> str:
+        return f"cp{self.python[0]}{self.python[1]}"
+
+    def describe(self) -> str:
+        return f"Glue {self.version} (CPython {self.python[0]}.{self.python[1]}, manylinux x86_64)"
+
+    def marker_environment(self) -> dict[str, str]:
+        python = f"{self.python[0]}.{self.python[1]}"
+        return {
+            "implementation_name": "cpython",
+            "implementation_version": f"{python}.0",
+            "os_name": "posix",
+            "platform_machine": "x86_64",
+            "platform_python_implementation": "CPython",
+            "platform_release": "",
+            "platform_system": "Linux",
+            "platform_version": "",
+            "python_full_version": f"{python}.0",
+            "python_version": python,
+            "sys_platform": "linux",
+            "extra": "",
+        }
+
+
+# https://docs.aws.amazon.com/glue/latest/dg/release-notes.html: both run on Amazon Linux 2023 (glibc 2.34).
+RUNTIMES: dict[str, GlueRuntime] = {
+    "5.1": GlueRuntime("5.1", (3, 11), (2, 34)),
+    "6.0": GlueRuntime("6.0", (3, 13), (2, 34)),
 }
+GLUE_5_1 = RUNTIMES["5.1"]
+MARKER_ENVIRONMENT = GLUE_5_1.marker_environment()
 
 
-def target_tags() -> list[Tag]:
-    """Wheel tags a Glue 5.1 worker installs, most specific first."""
-    platforms = [f"manylinux_{GLIBC[0]}_{minor}_x86_64" for minor in range(GLIBC[1], 4, -1)]
+def target_tags(runtime: GlueRuntime = GLUE_5_1) -> list[Tag]:
+    """Wheel tags a worker of `runtime` installs, most specific first."""
+    platforms = [f"manylinux_{runtime.glibc[0]}_{minor}_x86_64" for minor in range(runtime.glibc[1], 4, -1)]
     platforms += ["manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64"]
+    interpreter = runtime.interpreter
     return [
-        *cpython_tags(PYTHON_VERSION, abis=["cp311", "abi3", "none"], platforms=platforms),
-        *compatible_tags(PYTHON_VERSION, interpreter="cp311", platforms=platforms),
+        *cpython_tags(runtime.python, abis=[interpreter, "abi3", "none"], platforms=platforms),
+        *compatible_tags(runtime.python, interpreter=interpreter, platforms=platforms),
     ]
 
 
@@ -89,19 +113,20 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _applies(dependency: dict[str, Any]) -> bool:
+def _applies(dependency: dict[str, Any], environment: dict[str, str]) -> bool:
     marker = dependency.get("marker")
-    return marker is None or Marker(marker).evaluate(MARKER_ENVIRONMENT)
+    return marker is None or Marker(marker).evaluate(environment)
 
 
-def closure(lock: dict[str, Any], roots: tuple[str, ...]) -> dict[str, str]:
+def closure(lock: dict[str, Any], roots: tuple[str, ...], runtime: GlueRuntime = GLUE_5_1) -> dict[str, str]:
     """Every package `roots` pull in on a Glue worker (markers evaluated for it), name → locked version."""
+    environment = runtime.marker_environment()
     packages = {normalize(p["name"]): p for p in lock["package"]}
     seen: dict[str, str] = {}
     todo = [{"name": root} for root in roots]
     while todo:
         dependency = todo.pop()
-        if not _applies(dependency):
+        if not _applies(dependency, environment):
             continue
         name = normalize(dependency["name"])
         package = packages[name]
@@ -114,7 +139,7 @@ def closure(lock: dict[str, Any], roots: tuple[str, ...]) -> dict[str, str]:
     return seen
 
 
-def pick_wheel(package: dict[str, Any], tags: list[Tag]) -> Wheel:
+def pick_wheel(package: dict[str, Any], tags: list[Tag], runtime: GlueRuntime = GLUE_5_1) -> Wheel:
     """The locked wheel of `package` a Glue worker installs; raises naming the package when there is none."""
     rank = {tag: i for i, tag in enumerate(tags)}
     best: tuple[int, dict[str, Any]] | None = None
@@ -126,8 +151,8 @@ def pick_wheel(package: dict[str, Any], tags: list[Tag]) -> Wheel:
             best = (score, wheel)
     if best is None:
         raise LookupError(
-            f"uv.lock has no wheel of {package['name']}=={package['version']} for Glue 5.1 "
-            "(CPython 3.11, manylinux x86_64): Glue cannot compile it at job start"
+            f"uv.lock has no wheel of {package['name']}=={package['version']} for {runtime.describe()}: "
+            "Glue cannot compile it at job start"
         )
     wheel = best[1]
     return Wheel(
@@ -140,10 +165,24 @@ def pick_wheel(package: dict[str, Any], tags: list[Tag]) -> Wheel:
     )
 
 
-def validation_wheels(lock_file: Path = LOCK_FILE) -> list[Wheel]:
-    """The wheels the validate job installs, sorted by package name."""
+def validation_wheels(lock_file: Path = LOCK_FILE, runtime: GlueRuntime = GLUE_5_1) -> list[Wheel]:
+    """The wheels the validate job installs on `runtime`, sorted by package name. Raises LookupError naming
+    every package uv.lock holds no wheel of for that runtime (say, CPython 3.13 builds before the project
+    locks for Python 3.13)."""
     lock: dict[str, Any] = tomllib.loads(lock_file.read_text())
     packages = {normalize(p["name"]): p for p in lock["package"]}
-    needed = sorted(n for n in closure(lock, VALIDATION_REQUIREMENTS) if n not in GLUE_PROVIDED)
-    tags = target_tags()
-    return [pick_wheel(packages[name], tags) for name in needed]
+    needed = sorted(n for n in closure(lock, VALIDATION_REQUIREMENTS, runtime) if n not in GLUE_PROVIDED)
+    tags = target_tags(runtime)
+    wheels: list[Wheel] = []
+    lacking: list[str] = []
+    for name in needed:
+        try:
+            wheels.append(pick_wheel(packages[name], tags, runtime))
+        except LookupError:
+            lacking.append(f"{name}=={packages[name]['version']}")
+    if lacking:
+        raise LookupError(
+            f"uv.lock has no wheels for {runtime.describe()} of {', '.join(lacking)}: "
+            f"lock the project for Python {runtime.python[0]}.{runtime.python[1]} first (requires-python, `make lock`)"
+        )
+    return wheels

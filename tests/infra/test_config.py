@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 
 from infra import config
@@ -182,3 +183,26 @@ def test_bad_config_fails_before_any_resource_is_created(monkeypatch: pytest.Mon
         render("dev", bad)
     assert "sparkify:workerType: 'G.3X' is not a Glue 5.1 Spark worker type" in str(caught.value)
     assert created == []
+
+
+def test_glue_6_is_refused_naming_what_the_lock_still_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ready for Glue 6.0 without moving: the switch exists, and `pulumi preview` says what blocks it."""
+    created: list[str] = []
+
+    def spy(self: RecordingMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, object]]:
+        created.append(args.name)
+        return "x", {}
+
+    monkeypatch.setattr(RecordingMocks, "new_resource", spy)
+    with pytest.raises(ConfigError) as caught:
+        render("dev", {**stack_config("dev"), "sparkify:glueVersion": "6.0"})
+    (problem,) = caught.value.problems
+    assert problem.startswith(
+        "sparkify:glueVersion: 6.0: uv.lock has no wheels for Glue 6.0 (CPython 3.13, manylinux x86_64) of cffi==2.1.1, "
+    ), problem
+    assert problem.endswith("lock the project for Python 3.13 first (requires-python, `make lock`)")
+    assert created == []
+
+
+def test_unknown_glue_versions_name_their_key() -> None:
+    assert _problems({**VALID, "sparkify:glueVersion": "4.0"}) == ["sparkify:glueVersion: '4.0' must be one of 5.1, 6.0"]
