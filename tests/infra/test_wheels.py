@@ -4,6 +4,7 @@ wheel declares is another wheel of the set or a module Glue 5.1 provides), with 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 import tomllib
 import zipfile
 from email.parser import Parser
@@ -83,3 +84,45 @@ def test_the_closure_follows_only_what_applies_on_linux() -> None:
     packages = closure(lock, ("great-expectations",))
     assert "colorama" not in packages, "colorama is a Windows-only dependency"
     assert packages["great-expectations"] == "1.24.1"
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def imported_by(script: str) -> set[str]:
+    """Every module a job script imports, following the project's own modules (imports inside functions too)."""
+
+    from tests.infra.conftest import REPO_ROOT
+
+    seen: set[str] = set()
+    todo = [REPO_ROOT / script]
+    while todo:
+        for name in _imports(todo.pop()):
+            if name in seen:
+                continue
+            seen.add(name)
+            if name.split(".")[0] == "sparkify":
+                candidates = [REPO_ROOT / Path(*name.split(".")).with_suffix(".py"), REPO_ROOT / Path(*name.split(".")) / "__init__.py"]
+                todo.extend(c for c in candidates if c.is_file())
+    return seen
+
+
+@pytest.mark.parametrize("script", ["glue_jobs/stage.py", "glue_jobs/model.py"])
+def test_jobs_that_install_nothing_never_import_great_expectations(script: str) -> None:
+    modules = imported_by(script)
+    assert not any(m.split(".")[0] == "great_expectations" for m in modules), f"{script} imports Great Expectations"
+    assert "sparkify.quality" not in modules, f"{script} imports sparkify.quality"
+
+
+def test_the_validate_job_does_import_it() -> None:
+    assert any(m.split(".")[0] == "great_expectations" for m in imported_by("glue_jobs/validate.py"))
