@@ -44,8 +44,7 @@ run: setup
 
 test: setup
 	$(UV) run --frozen mypy
-	@# uv on PATH: a test checks glue_requirements.txt against what `uv export` writes.
-	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(UV) run --frozen pytest
+	$(UV) run --frozen pytest
 
 typecheck: setup
 	$(UV) run --frozen mypy
