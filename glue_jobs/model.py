@@ -36,7 +36,6 @@ from sparkify.transforms import star
 
 STEP = "model"
 SOURCES = ("events", "songs")
-_CHANGE = "_change_type"
 
 
 class Changes(NamedTuple):
@@ -92,27 +91,11 @@ def _changes_since(
     went_out: dict[str, DataFrame] = {}
     for source, table in staged.items():
         start, end = done.get(source), now[source]
-        if start is None or end is None or not _has_snapshot(spark, table, start):
+        if start is None or end is None or not tables.has_snapshot(spark, table, start):
             return None
-        if start == end:
-            empty = spark.table(table).limit(0)
-            came_in[source], went_out[source] = empty, empty
-            continue
-        view = f"_sparkify_changes_{source}"
-        catalog, path = table.split(".", 1)
-        spark.sql(
-            f"CALL {catalog}.system.create_changelog_view(table => '{path}', changelog_view => '{view}', "
-            f"net_changes => true, options => map('start-snapshot-id', '{start}', 'end-snapshot-id', '{end}'))"
-        )
         # Cached: each change set is small and read by several tables below.
-        changes = spark.table(view).cache()
-        came_in[source] = changes.filter(F.col(_CHANGE) == "INSERT").drop(_CHANGE, "_change_ordinal", "_commit_snapshot_id")
-        went_out[source] = changes.filter(F.col(_CHANGE) == "DELETE").drop(_CHANGE, "_change_ordinal", "_commit_snapshot_id")
+        came_in[source], went_out[source] = (df.cache() for df in tables.changes(spark, table, start, end))
     return Changes(came_in, went_out)
-
-
-def _has_snapshot(spark: SparkSession, table: str, snapshot: int) -> bool:
-    return spark.sql(f"SELECT 1 FROM {table}.snapshots WHERE snapshot_id = {int(snapshot)}").limit(1).count() > 0
 
 
 def _build_whole(curated: Mapping[str, str], events: DataFrame, songs: DataFrame) -> None:
@@ -146,8 +129,10 @@ def _merge_changes(
     song_keys = songs_in.unionByName(songs_out).select(
         F.col("title").alias("song"), F.col("artist_name").alias("artist"), F.col("duration").alias("length")
     ).distinct()
-    rematched = events.join(F.broadcast(song_keys), ["song", "artist", "length"], "left_semi")
-    plays_in = _conform(star.songplays(ev_in.unionByName(rematched).distinct(), songs), "songplays").cache()
+    plays_events = ev_in
+    if not songs_in.isEmpty() or not songs_out.isEmpty():  # else no old play can match differently
+        plays_events = ev_in.unionByName(events.join(F.broadcast(song_keys), ["song", "artist", "length"], "left_semi"))
+    plays_in = _conform(star.songplays(plays_events.distinct(), songs), "songplays").cache()
     plays_out = _conform(star.songplays(ev_out, songs), "songplays")
     tables.merge(spark, plays_in, curated["songplays"], tables.AUDIT, keys["songplays"], deletes=plays_out)
 

@@ -1,8 +1,10 @@
 """Glue job `validate`: audit the curated tables' `audit` branches with Great Expectations, then publish.
 
 Write-audit-publish: when any table's `audit` branch differs from its `main`, every suite runs on the
-branches (whole tables, so keys, foreign keys and row counts are judged with everything a publish
-would expose, including changes an earlier rejected run left on the branch). Only when every suite
+branches. A table never published is judged whole. Otherwise the rules that judge one row at a time
+(values, formats, foreign keys into the whole branch tables) judge only the rows that differ from
+`main` (Iceberg's changelog between the two snapshots, so everything an earlier rejected run left on
+the branch too), and the table-wide rules (keys unique, row counts, columns) the whole branch table. Only when every suite
 passes are the tables published, one after another, by fast-forwarding `main` to `audit`; their new
 snapshot ids go into the metrics. A failed suite publishes nothing and leaves the branches for a
 person to query (`sparkify query --branch audit`). After a publish, each published table is
@@ -46,8 +48,14 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     events = spark.table(tables.ident(args[Namespace.STAGING], "events"))
     parameters = {STAGING_NEXT_SONG_EVENTS: events.filter(F.col("page") == star.NEXT_SONG).count()}
 
+    # Once a table is published, its row-local rules judge only the rows that differ from `main`.
+    changed = {
+        name: tables.changes(spark, curated[name], main, audit)[0]
+        for name, (main, audit) in refs.items()
+        if main is not None and audit is not None
+    }
     summaries, docs_index = quality.validate_and_publish(
-        branches, suites, parameters, args[Location.DATA_DOCS], args["run_id"]
+        branches, suites, parameters, args[Location.DATA_DOCS], args["run_id"], changed=changed
     )
     failed = {name: s for name, s in summaries.items() if not s["success"]}
     metrics: dict[str, Any] = {

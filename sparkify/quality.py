@@ -35,6 +35,33 @@ PARAMETER = "$PARAMETER"
 
 Summary = dict[str, Any]  # {"success", "evaluated", "failed", "failed_expectations": [...]}
 
+# Rules about a table as a whole. Every other rule judges each row on its own (joining whole tables
+# where it names them), so after a merge it only needs the rows that came in or changed.
+TABLE_WIDE = frozenset({
+    "expect_table_row_count_to_equal",
+    "expect_table_row_count_to_be_between",
+    "expect_column_values_to_be_unique",
+    "expect_compound_columns_to_be_unique",
+    "expect_table_columns_to_match_set",
+})
+WHOLE_TABLE = ".whole_table"  # suffix of the suite part that runs on the whole table
+
+
+def split_suite(suite: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A suite's row-local rules, and its table-wide rules as the suite `<name>.whole_table`."""
+    rows = [e for e in suite["expectations"] if e["type"] not in TABLE_WIDE]
+    whole = [e for e in suite["expectations"] if e["type"] in TABLE_WIDE]
+    return {**suite, "expectations": rows}, {**suite, "name": suite["name"] + WHOLE_TABLE, "expectations": whole}
+
+
+def merge_summaries(parts: list[Summary]) -> Summary:
+    return {
+        "success": all(p["success"] for p in parts),
+        "evaluated": sum(p["evaluated"] for p in parts),
+        "failed": sum(p["failed"] for p in parts),
+        "failed_expectations": [e for p in parts for e in p["failed_expectations"]],
+    }
+
 
 # --- Reading suites -------------------------------------------------------------------------------------
 
@@ -198,8 +225,12 @@ def validate(
     parameters: Mapping[str, Any] | None = None,
     docs_dir: str | Path | None = None,
     run_name: str | None = None,
+    changed: Mapping[str, DataFrame] | None = None,
 ) -> dict[str, Summary]:
     """Validate each table against the suite of the same name; one GX validation per table.
+
+    With `changed[name]` (the rows a merge added or changed), the suite's row-local rules judge only
+    those rows and its table-wide rules (`TABLE_WIDE`) the whole table: two validations, one summary.
 
     `tables` holds every table a suite names (its own and the ones its queries reference); each is
     cached for the duration and visible to the queries as a temp view of its name. `parameters`
@@ -214,7 +245,9 @@ def validate(
     context = _context(Path(docs_dir) if docs_dir is not None else None)
     source = context.data_sources.add_spark("curated", persist=False)  # caching is done here, once per table
     run_id = RunIdentifier(run_name=run_name)
-    cached = [df for df in tables.values() if not df.is_cached]  # GX runs dozens of Spark jobs per table
+    changed = dict(changed or {})
+    frames = [*tables.values(), *changed.values()]
+    cached = [df for df in frames if not df.is_cached]  # GX runs dozens of Spark jobs per table
     try:
         for df in cached:
             df.cache()
@@ -222,19 +255,30 @@ def validate(
             df.createOrReplaceTempView(name)
         summaries: dict[str, Summary] = {}
         for name, suite in suites.items():
-            batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=name, data=batch_definition, suite=context.suites.add(to_gx_suite(suite)))
-            )
-            result = definition.run(
-                batch_parameters={"dataframe": tables[name]},
-                expectation_parameters=parameters,
-                # BASIC has the counts and sample values that messages and Data Docs show; SUMMARY adds
-                # value counts of the unexpected rows, which made a warm validation 20% slower.
-                result_format="BASIC",
-                run_id=run_id,
-            )
-            summaries[name] = summarize(result)
+            if name in changed:
+                rows, whole = split_suite(suite)
+                parts = [(rows, changed[name]), (whole, tables[name])]
+            else:
+                parts = [(dict(suite), tables[name])]
+            results = []
+            for part, frame in parts:
+                if not part["expectations"]:
+                    continue
+                asset = part["name"]
+                batch_definition = source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe(asset)
+                definition = context.validation_definitions.add(
+                    gx.ValidationDefinition(name=asset, data=batch_definition, suite=context.suites.add(to_gx_suite(part)))
+                )
+                result = definition.run(
+                    batch_parameters={"dataframe": frame},
+                    expectation_parameters=parameters,
+                    # BASIC has the counts and sample values that messages and Data Docs show; SUMMARY adds
+                    # value counts of the unexpected rows, which made a warm validation 20% slower.
+                    result_format="BASIC",
+                    run_id=run_id,
+                )
+                results.append(summarize(result))
+            summaries[name] = merge_summaries(results)
         if docs_dir is not None:
             context.build_data_docs(site_names=[SITE_NAME])
             localize_site(docs_dir)  # pages load their CSS and JS from the site, not from CDNs
@@ -252,6 +296,7 @@ def validate_and_publish(
     parameters: Mapping[str, Any],
     docs_uri: str,
     run_id: str,
+    changed: Mapping[str, DataFrame] | None = None,
 ) -> tuple[dict[str, Summary], str]:
     """`validate` with Data Docs published at `docs_uri`; returns the summaries and the site's index.
 
@@ -260,10 +305,10 @@ def validate_and_publish(
     `runs/<run_id>/` (GX 1.x has no S3 site store since 1.13).
     """
     if not is_s3(docs_uri):
-        summaries = validate(tables, suites, parameters, docs_dir=docs_uri, run_name=run_id)
+        summaries = validate(tables, suites, parameters, docs_dir=docs_uri, run_name=run_id, changed=changed)
         return summaries, str(Path(docs_uri) / "index.html")
     with tempfile.TemporaryDirectory(prefix="data_docs_") as site:
-        summaries = validate(tables, suites, parameters, docs_dir=site, run_name=run_id)
+        summaries = validate(tables, suites, parameters, docs_dir=site, run_name=run_id, changed=changed)
         return summaries, upload_site(site, docs_uri, run_id)
 
 

@@ -129,6 +129,11 @@ def merge(
     if deletes is not None:
         gone = deletes.select(*key).distinct().join(df.select(*key), list(key), "left_anti")
         source = source.unionByName(gone.withColumn("_delete", F.lit(True)), allowMissingColumns=True)
+    # Computed once: a copy-on-write merge reads its source more than once (to find the files to
+    # rewrite, then to write them), and an empty change needs no commit at all.
+    source = source.localCheckpoint()
+    if source.isEmpty():
+        return
     view = f"_sparkify_merge_{next(_views)}"
     source.createOrReplaceTempView(view)
     columns = [c for c in df.columns]
@@ -145,6 +150,34 @@ def merge(
         )
     finally:
         spark.catalog.dropTempView(view)
+
+
+_CHANGELOG_COLUMNS = ("_change_type", "_change_ordinal", "_commit_snapshot_id")
+
+
+def changes(spark: SparkSession, table: str, start: int, end: int) -> tuple[DataFrame, DataFrame]:
+    """The rows that came in and the rows that went out between two snapshots (`end` descends from
+    `start`), from Iceberg's changelog: it reads only the files the commits in between added or removed.
+    A row rewritten unchanged is in neither; a changed row is in both (old values out, new in)."""
+    if start == end:
+        empty = spark.table(table).limit(0)
+        return empty, empty
+    view = f"_sparkify_changes_{next(_views)}"
+    catalog, path = _catalog_and_path(table)
+    spark.sql(
+        f"CALL {catalog}.system.create_changelog_view(table => '{path}', changelog_view => '{view}', "
+        f"net_changes => true, options => map('start-snapshot-id', '{start}', 'end-snapshot-id', '{end}'))"
+    )
+    changed = spark.table(view)
+    kind = F.col("_change_type")
+    came_in = changed.filter(kind == "INSERT").drop(*_CHANGELOG_COLUMNS)
+    went_out = changed.filter(kind == "DELETE").drop(*_CHANGELOG_COLUMNS)
+    return came_in, went_out
+
+
+def has_snapshot(spark: SparkSession, table: str, snapshot: int) -> bool:
+    """Whether the table still keeps `snapshot` (expiry removes old ones; a dropped table has none)."""
+    return spark.sql(f"SELECT 1 FROM {table}.snapshots WHERE snapshot_id = {int(snapshot)}").limit(1).count() > 0
 
 
 def fast_forward(spark: SparkSession, table: str, branch: str = AUDIT) -> int:
