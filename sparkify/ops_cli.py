@@ -518,6 +518,10 @@ def upload(
 def query(
     name: Annotated[str | None, typer.Argument(help="A named query; leave out to list them.")] = None,
     lake: Annotated[Path | None, typer.Option(help="Run locally on Spark over this lake's curated tables.")] = None,
+    branch: Annotated[
+        str,
+        typer.Option(help="With --lake: `main` (published) or `audit` (what the last run wrote, rejected or not)."),
+    ] = "main",
     stack: StackOption = None,
     database: Annotated[str | None, typer.Option(help="Glue database (overrides the stack's).")] = None,
     workgroup: Annotated[str | None, typer.Option(help="Athena workgroup (overrides the stack's).")] = None,
@@ -545,7 +549,7 @@ def query(
         raise _fail("pass --lake DIR or --stack NAME, not both")
     _guard(lambda: ops_query.sql_for(name))
     if lake is not None:
-        result = _guard(lambda: ops_query.run_local(lake, name))
+        result = _guard(lambda: ops_query.run_local(lake, name, branch))
     else:
         overrides = Overrides(region=region, database=database, workgroup=workgroup)
         names, aws = _guard(lambda: _resolve(stack, overrides))

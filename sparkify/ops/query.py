@@ -54,13 +54,17 @@ def tables_used(sql: str) -> list[str]:
     return sorted({t for t in found if t in curated})
 
 
-def run_local(lake: Path, name: str) -> QueryResult:
-    """Run on local Spark: a temporary view per curated table, then the query text as it is."""
+def run_local(lake: Path, name: str, branch: str = "main") -> QueryResult:
+    """Run on local Spark: a temporary view per curated Iceberg table as `branch` has it (`main`, the
+    published state, or `audit`, what the last run wrote), then the query text as it is."""
+    from sparkify.runner import lake_table
     from sparkify.spark import local_session
 
+    if branch not in ("main", "audit"):
+        raise OpsError(f"no branch {branch!r}: the curated tables have `main` (published) and `audit`")
     sql = sql_for(name)
     curated = lake / LAKE_LAYOUT[Location.CURATED]
-    missing = [t for t in tables_used(sql) if not (curated / t).is_dir()]
+    missing = [t for t in tables_used(sql) if not (curated / t / "metadata").is_dir()]
     if missing:
         raise OpsError(
             f"no curated table {', '.join(missing)} under {curated}: run the pipeline first (`sparkify run --lake {lake}`)"
@@ -68,10 +72,11 @@ def run_local(lake: Path, name: str) -> QueryResult:
     start = time.perf_counter()
     spark = local_session("sparkify-query")
     for table in tables_used(sql):
-        spark.read.parquet(str(curated / table)).createOrReplaceTempView(table)
+        lake_table(spark, lake.resolve(), table, branch).createOrReplaceTempView(table)
     df = spark.sql(sql)
     rows = [[_plain(v) for v in row] for row in df.collect()]
-    return QueryResult(name, list(df.columns), rows, str(lake), time.perf_counter() - start)
+    source = str(lake) if branch == "main" else f"{lake} (branch {branch})"
+    return QueryResult(name, list(df.columns), rows, source, time.perf_counter() - start)
 
 
 def run_athena(

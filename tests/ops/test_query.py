@@ -4,6 +4,8 @@ not Athena's SQL)."""
 
 from __future__ import annotations
 
+from sparkify.spark import register_local_catalog
+
 import json
 import urllib.request
 from datetime import datetime
@@ -105,7 +107,12 @@ def tiny_lake(spark, tmp_path: Path) -> Path:
         (3, datetime(2018, 11, 2, 9, 30), "15", "paid", "SOB", "ARB", 141, "Chicago, IL", None, 2018, 11),
     ]
     columns = "songplay_id start_time user_id level song_id artist_id session_id location user_agent year month"
-    spark.createDataFrame(rows, columns.split()).write.partitionBy("year", "month").parquet(str(lake / "curated" / "songplays"))
+    plays = spark.createDataFrame(rows, columns.split())
+    table = f"{register_local_catalog(spark, lake.resolve())}.curated.songplays"
+    plays.writeTo(table).partitionedBy("year", "month").create()
+    # The audit branch holds one more play that no suite has passed: only `--branch audit` shows it.
+    spark.sql(f"ALTER TABLE {table} CREATE BRANCH audit")
+    plays.limit(1).writeTo(f"{table}.branch_audit").append()
     return lake
 
 
@@ -117,6 +124,15 @@ def test_query_on_a_lake_runs_on_local_spark(tiny_lake: Path, cli) -> None:
     assert data["columns"] == ["level", "plays", "users"]
     assert data["rows"] == [["free", 1, 1], ["paid", 2, 1]]
     assert data["source"] == str(tiny_lake)
+
+
+def test_query_on_a_lake_reads_the_audit_branch_when_asked(tiny_lake: Path, cli) -> None:
+    result = cli.invoke(app, ["query", "plays_by_level", "--lake", str(tiny_lake), "--branch", "audit", "--json"])
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["rows"] == [["free", 2, 1], ["paid", 2, 1]]
+    assert data["source"] == f"{tiny_lake} (branch audit)"
 
 
 def test_query_on_a_lake_prints_a_table(tiny_lake: Path, cli) -> None:

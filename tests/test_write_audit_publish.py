@@ -1,0 +1,54 @@
+"""Write-audit-publish across runs: a failed suite publishes nothing, keeps the rejected rows on the
+`audit` branch, and every later run judges them again until they are gone."""
+
+from __future__ import annotations
+
+import pytest
+
+from sparkify import tables
+from sparkify.generate import generate
+from sparkify.pipeline import CURATED_TABLES
+from sparkify.runner import lake_table, run_pipeline
+from sparkify.spark import register_local_catalog
+from tests.helpers import copy_raw, song, write_song
+
+BAD_SONG = "SOZZZZZZZZZZZZZZZ1"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    base = tmp_path_factory.mktemp("wap-generated")
+    generate(base, songs=20, events=300, seed=8, days=2)
+    return base
+
+
+def main_snapshots(spark, lake) -> dict[str, int | None]:
+    catalog = register_local_catalog(spark, lake)
+    return {t.name: tables.snapshot_id(spark, f"{catalog}.curated.{t.name}") for t in CURATED_TABLES}
+
+
+def test_a_failed_audit_leaves_main_as_it_was_and_later_runs_judge_the_rejected_rows_again(spark, generated, tmp_path):
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    copy_raw(generated, raw, lambda p: p.parts[0] == "song_data" or p.name == "2018-11-01-events.json")
+    assert run_pipeline(raw, lake)["status"] == "succeeded"
+    published = main_snapshots(spark, lake)
+    songs_before = lake_table(spark, lake, "songs").count()
+    assert songs_before == 20 and None not in published.values()
+
+    # Well-formed, right types, so staging keeps it; the songs suite must reject a negative duration.
+    write_song(raw, "TRZZZZZ128F4287B47", song(song_id=BAD_SONG, artist_id="ARZZZZZZZZZZZZZZZ1", duration=-5.0))
+    failed = run_pipeline(raw, lake)
+
+    assert failed["status"] == "failed"
+    assert failed["suites"]["songs"]["success"] is False
+    assert main_snapshots(spark, lake) == published, "a failed audit must not move any table's main"
+    assert lake_table(spark, lake, "songs").filter(f"song_id = '{BAD_SONG}'").count() == 0
+    rejected = lake_table(spark, lake, "songs", branch="audit").filter(f"song_id = '{BAD_SONG}'").collect()
+    assert [r["duration"] for r in rejected] == [-5.0], "the rejected row stays readable on the audit branch"
+
+    # A later run with only good new data still judges what differs from main: the bad song is there.
+    copy_raw(generated, raw, lambda p: p.name == "2018-11-02-events.json")
+    later = run_pipeline(raw, lake)
+    assert later["sources"]["events"]["files"] == 1
+    assert later["status"] == "failed" and later["suites"]["songs"]["success"] is False
+    assert main_snapshots(spark, lake) == published
