@@ -23,7 +23,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from sparkify import quality, tables
-from sparkify.pipeline import CURATED_TABLES, Location, Namespace
+from sparkify.pipeline import CURATED_TABLES, SNAPSHOT_RETENTION_DAYS, Location, Namespace
 from sparkify.runtime import StepFailed, glue_main
 from sparkify.transforms import star
 
@@ -70,7 +70,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         metrics["published"] = {}
         raise StepFailed(_failure_message(failed, docs_index), metrics)
     metrics["published"] = {name: tables.fast_forward(spark, curated[name], tables.AUDIT) for name in pending}
-    upkeep = tables.Upkeep(snapshot_retention_days=int(args.get("snapshot_retention_days", "7")))
+    upkeep = tables.Upkeep(snapshot_retention_days=int(args.get(SNAPSHOT_RETENTION_DAYS, "7")))
     metrics["upkeep"] = {name: tables.maintain(spark, curated[name], upkeep) for name in pending}
     return metrics
 

@@ -89,6 +89,8 @@ class StackConfig:
     # Run reports, quarantined records and Data Docs of past runs expire after this many days.
     history_expiration_days: int = 90
     log_retention_days: int = 30
+    # Published Iceberg snapshots older than this are expired by table upkeep after each publish.
+    snapshot_retention_days: int = 7
     # `pulumi destroy` refuses to delete the raw bucket, the stack key and the catalog databases.
     protect_data: bool = False
     owner: str = "data-platform"
@@ -380,6 +382,7 @@ def from_mapping(values: Mapping[str, str], stack: str) -> StackConfig:
     force_destroy = reader.boolean(ns + "forceDestroy", False)
     history_days = reader.integer(ns + "historyExpirationDays", 90, 1, 3650)
     retention = reader.integer(ns + "logRetentionDays", 30, 1, 3653)
+    snapshot_days = reader.integer(ns + "snapshotRetentionDays", 7, 1, 3650)
     if retention is not None and retention not in LOG_RETENTION_DAYS:
         problems.append(
             f"{ns}logRetentionDays: {retention} is not a CloudWatch Logs retention; use one of "
@@ -416,6 +419,7 @@ def from_mapping(values: Mapping[str, str], stack: str) -> StackConfig:
         force_destroy=force_destroy,
         history_expiration_days=history_days if history_days is not None else 90,
         log_retention_days=retention if retention is not None else 30,
+        snapshot_retention_days=snapshot_days if snapshot_days is not None else 7,
         protect_data=protect_data,
         owner=owner,
         cost_centre=cost_centre,
@@ -446,6 +450,7 @@ KEYS: tuple[str, ...] = (
             "forceDestroy",
             "historyExpirationDays",
             "logRetentionDays",
+            "snapshotRetentionDays",
             "protectData",
             "owner",
             "costCentre",

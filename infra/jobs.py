@@ -72,8 +72,16 @@ def glue_switches(step: JobStep, uris: RuntimeUris) -> dict[str, str]:
     return switches
 
 
-def default_arguments(step: JobStep, places: Mapping[Place, str], uris: RuntimeUris) -> dict[str, str]:
+def stack_options(cfg: StackConfig) -> dict[str, str]:
+    """The values of the jobs' stack-config settings (`JobStep.options`)."""
+    return {pipeline.SNAPSHOT_RETENTION_DAYS: str(cfg.snapshot_retention_days)}
+
+
+def default_arguments(
+    step: JobStep, places: Mapping[Place, str], uris: RuntimeUris, options: Mapping[str, str] | None = None
+) -> dict[str, str]:
     arguments = pipeline.job_arguments(step, places)
+    arguments.update({f"--{name}": (options or {})[name] for name in step.options if name in (options or {})})
     switches = glue_switches(step, uris)
     clash = sorted(set(arguments) & set(switches))
     if clash:
@@ -81,9 +89,9 @@ def default_arguments(step: JobStep, places: Mapping[Place, str], uris: RuntimeU
     return {**arguments, **switches}
 
 
-def _arguments(step: JobStep, resolved: list[Any]) -> dict[str, str]:
+def _arguments(step: JobStep, options: Mapping[str, str], resolved: list[Any]) -> dict[str, str]:
     places, uris = resolved
-    return default_arguments(step, places, uris)
+    return default_arguments(step, places, uris, options)
 
 
 class GlueJobs(pulumi.ComponentResource):
@@ -118,7 +126,7 @@ class GlueJobs(pulumi.ComponentResource):
         self.jobs = {}
         for step in pipeline.job_steps():
             settings = cfg.jobs[step.name]
-            arguments = pulumi.Output.all(places, uris).apply(functools.partial(_arguments, step))
+            arguments = pulumi.Output.all(places, uris).apply(functools.partial(_arguments, step, stack_options(cfg)))
             # Worker type and count, timeout, retries and execution class come from stack config.
             # Worker types: https://docs.aws.amazon.com/glue/latest/dg/add-job.html
             self.jobs[step.name] = aws.glue.Job(

@@ -82,6 +82,8 @@ class JobStep:
     description: str
     upstream: tuple[str, ...]
     locations: tuple[Place, ...]
+    # Settings from stack config the job accepts as `--<name> value` (defaults in the job script).
+    options: tuple[str, ...] = ()
     kind: Literal["job"] = field(default="job", init=False)
 
 
@@ -98,6 +100,9 @@ class CrawlerStep:
 
 
 Step = JobStep | CrawlerStep
+
+# How long published Iceberg snapshots stay readable (time travel) before table upkeep expires them.
+SNAPSHOT_RETENTION_DAYS = "snapshot_retention_days"
 
 # Write-audit-publish: `model` commits its changes to each curated Iceberg table's `audit` branch;
 # `validate` runs the suites on the branches and publishes (fast-forwards `main`) only when all pass.
@@ -131,6 +136,7 @@ STEPS: tuple[Step, ...] = (
             Namespace.STAGING,
             Namespace.CURATED,
         ),
+        options=(SNAPSHOT_RETENTION_DAYS,),
     ),
 )
 

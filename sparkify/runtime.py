@@ -59,6 +59,7 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     # `--full_refresh true` on a manual job run rebuilds from all raw files (see `sparkify run --full-refresh`).
     if "--full_refresh" in argv:
         names.append("full_refresh")
+    names += [option for option in job_step.options if f"--{option}" in argv]
     resolved = getResolvedOptions(argv, names)
     glue_context = GlueContext(SparkContext.getOrCreate())
     spark = glue_context.spark_session
@@ -68,6 +69,7 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     args = {loc.value: resolved[loc.value] for loc in job_step.locations}
     args["run_id"] = resolved.get("WORKFLOW_RUN_ID") or resolved["JOB_RUN_ID"]
     args["full_refresh"] = resolved.get("full_refresh", "false").lower()
+    args.update({option: resolved[option] for option in job_step.options if option in resolved})
     try:
         metrics = run(spark, args)
     except StepFailed as failed:

@@ -113,6 +113,8 @@ def test_validation_installs_the_uploaded_wheels_without_pypi(stack: Rendered) -
     arguments = stack.by_physical_name(JOB)[f"sparkify-{stack.stack}-validate"].inputs["defaultArguments"]
     others = {k: v for k, v in arguments.items() if not k.endswith(("_uri", "_namespace"))}
     modules = others.pop("--additional-python-modules").split(",")
+    # dev keeps the default; Pulumi.prod.yaml sets sparkify:snapshotRetentionDays: 30.
+    assert others.pop("--snapshot_retention_days") == {"dev": "7", "prod": "30"}[stack.stack], "snapshot retention"
     assert others == {**glue_switches(stack.stack, "validate"), "--python-modules-installer-option": "--no-index"}
     prefix = f"s3://{bucket(stack.stack, 'artifacts')}/lib/wheels/"
     assert all(m.startswith(prefix) and m.endswith(".whl") for m in modules), modules
