@@ -180,8 +180,13 @@ def test_a_source_without_any_file_stops_the_stage_job_with_the_folder_named(spa
     (raw / "song_data").mkdir(parents=True)
     write_log(raw, "2018-11-01", [event()])
     stage = load_job(pipeline.step("stage"))
-    args = {"raw_uri": str(raw), "staging_uri": str(tmp_path / "staging"), "quarantine_uri": str(tmp_path / "q")}
-    with pytest.raises(RawInputError, match=r"no \*\.json files under .*song_data: nothing to stage for songs"):
+    from sparkify.runner import lake_locations
+    from sparkify.spark import register_local_catalog
+
+    lake = tmp_path / "lake"
+    register_local_catalog(spark, lake)
+    args = {k.value: v for k, v in lake_locations(raw, lake).items()}
+    with pytest.raises(RawInputError, match=r"no readable files \(\.json, \.jsonl, .*\) under .*song_data: nothing to stage for songs"):
         stage.run(spark, args)
 
 

@@ -28,6 +28,7 @@ TEXT = "text"
 FIELDS = "_unknown_fields"  # keys of the record's JSON object that the raw schema does not know
 ONE_VALUE = "_one_json_value"  # the text holds exactly one JSON value and nothing after it
 REASON = "quarantine_reason"
+HASH = "content_hash"
 
 # Strict JSON: Spark would otherwise accept 'single-quoted' names and strings, which are not JSON.
 JSON_OPTIONS = {"allowSingleQuotes": "false"}
@@ -76,9 +77,11 @@ def split_records(files_df: DataFrame, one_record_per_file: bool | Column) -> Da
     lines = F.when(whole, F.array(F.regexp_replace(text, f"^{_WS}+|{_WS}+$", ""))).otherwise(
         F.split(text, r"\r?\n")
     )
-    records = files_df.select(F.col("path").alias(SOURCE_FILE), F.posexplode(lines).alias("_pos", TEXT)).select(
-        SOURCE_FILE, (F.col("_pos") + 1).alias(LINE), _strip_bom(F.col(TEXT)).alias(TEXT)
-    )
+    # A file's `content_hash`, when given, rides on its first line only: per-file facts at no per-record cost.
+    carried = [F.when(F.col("_pos") == 0, F.col(HASH)).alias(HASH)] if HASH in files_df.columns else []
+    records = files_df.select(
+        F.col("path").alias(SOURCE_FILE), F.posexplode(lines).alias("_pos", TEXT), *([HASH] if carried else [])
+    ).select(SOURCE_FILE, (F.col("_pos") + 1).alias(LINE), _strip_bom(F.col(TEXT)).alias(TEXT), *carried)
     return records.filter(~F.col(TEXT).rlike(f"^{_WS}*$"))
 
 
@@ -103,9 +106,10 @@ def parse_records(records_df: DataFrame, raw_schema: T.StructType) -> DataFrame:
     # Top-level keys the schema does not know (schema drift); null when the text is no JSON object.
     known = F.array(*[F.lit(name) for name in raw_schema.fieldNames()])
     keys = F.array_except(F.json_object_keys(TEXT), known)
+    carried = [HASH] if HASH in records_df.columns else []
     return records_df.select(
-        SOURCE_FILE, LINE, TEXT, parsed.alias("_parsed"), keys.alias(FIELDS), one_json_value(TEXT).alias(ONE_VALUE)
-    ).select(SOURCE_FILE, LINE, TEXT, "_parsed.*", FIELDS, ONE_VALUE)
+        SOURCE_FILE, LINE, TEXT, parsed.alias("_parsed"), keys.alias(FIELDS), one_json_value(TEXT).alias(ONE_VALUE), *carried
+    ).select(SOURCE_FILE, LINE, TEXT, "_parsed.*", FIELDS, ONE_VALUE, *carried)
 
 
 # JSON-lines files: a song file named `.jsonl` holds one song per line.
@@ -278,6 +282,15 @@ def tag_events(raw_df: DataFrame) -> DataFrame:
         REASON,
         F.when(F.col(REASON).isNull(), _duplicate_among_good(key, "event")).otherwise(F.col(REASON)),
     )
+
+
+def reason_kind(reason: Column) -> Column:
+    """A reason without its per-record detail (the value, where a duplicate was first seen), so that
+    reasons can be counted by kind: `field sessionId: expected bigint, got abc` → `field sessionId:
+    expected bigint`."""
+    kind = F.regexp_replace(reason, r" \((first seen in|already staged from) .*\)$", "")
+    kind = F.regexp_replace(kind, r"(: expected \w+), got .*$", "$1")
+    return F.regexp_replace(kind, r"^(userId is not an integer|ts out of range \(epoch ms, 2000–2100\)): .*$", "$1")
 
 
 def drop_text_of_good(tagged_df: DataFrame) -> DataFrame:
