@@ -284,13 +284,21 @@ def tag_events(raw_df: DataFrame) -> DataFrame:
     )
 
 
+# What `reason_kind` removes from a reason: the per-record detail (the value, where a duplicate was
+# first seen), as (regular expression, replacement with `\\1` for the first group).
+REASON_DETAIL: tuple[tuple[str, str], ...] = (
+    (r" \((first seen in|already staged from) .*\)$", ""),
+    (r"(: expected \w+), got .*$", r"\1"),
+    (r"^(userId is not an integer|ts out of range \(epoch ms, 2000–2100\)): .*$", r"\1"),
+)
+
+
 def reason_kind(reason: Column) -> Column:
-    """A reason without its per-record detail (the value, where a duplicate was first seen), so that
-    reasons can be counted by kind: `field sessionId: expected bigint, got abc` → `field sessionId:
-    expected bigint`."""
-    kind = F.regexp_replace(reason, r" \((first seen in|already staged from) .*\)$", "")
-    kind = F.regexp_replace(kind, r"(: expected \w+), got .*$", "$1")
-    return F.regexp_replace(kind, r"^(userId is not an integer|ts out of range \(epoch ms, 2000–2100\)): .*$", "$1")
+    """A reason without its per-record detail, so reasons can be counted by kind:
+    `field sessionId: expected bigint, got abc` → `field sessionId: expected bigint`."""
+    for pattern, replacement in REASON_DETAIL:
+        reason = F.regexp_replace(reason, pattern, replacement.replace("\\1", "$1"))
+    return reason
 
 
 def drop_text_of_good(tagged_df: DataFrame) -> DataFrame:
