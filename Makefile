@@ -11,7 +11,7 @@ RAW ?=
 LAKE ?= lake
 RUN_ARGS := $(if $(RAW),--raw $(RAW)) --lake $(LAKE)
 
-.PHONY: setup jars run test typecheck bench lock clean
+.PHONY: setup jars wheels run test typecheck bench lock clean
 
 # uv itself is pinned and lives in its own small venv; the project venv (.venv) is built from uv.lock.
 $(UV):
@@ -29,15 +29,22 @@ $(UV):
 
 jars: .jars/.fetched
 
-setup: .venv/.synced .jars/.fetched
+# The wheels `pulumi up` uploads for the validate job (Glue 5.1, x86_64, CPython 3.11), from the URLs and
+# SHA-256 hashes uv.lock records (infra/wheels.py).
+.wheels/.fetched: .venv/.synced uv.lock infra/wheels.py infra/fetch_wheels.py
+	$(UV) run --frozen python -m infra.fetch_wheels
+	touch $@
+
+wheels: .wheels/.fetched
+
+setup: .venv/.synced .jars/.fetched .wheels/.fetched
 
 run: setup
 	$(UV) run --frozen sparkify run $(RUN_ARGS)
 
 test: setup
 	$(UV) run --frozen mypy
-	@# uv on PATH: a test checks glue_requirements.txt against what `uv export` writes.
-	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(UV) run --frozen pytest
+	$(UV) run --frozen pytest
 
 typecheck: setup
 	$(UV) run --frozen mypy

@@ -6,46 +6,65 @@ the local runner walks.
 """
 
 import pulumi
+import pulumi_aws as aws
 
 from infra import config
 from infra.alerting import Alerting
 from infra.artifacts import ArtifactUpload
 from infra.athena import AthenaWorkgroup
-from infra.catalog import Catalog
-from infra.cost import estimate_run_cost
+from infra.catalog import Catalog, namespaces
+from infra.cost import SIZES, estimate_run_cost, throughput_from_bench
 from infra.docs_site import DocsSite
-from infra.iam import GlueRole, PolicyInputs
+from infra.iam import GlueRole, PolicyInputs, crawler_policy, glue_policy
 from infra.jobs import GlueJobs
+from infra.logs import LogGroups, alert_router_log_group, crawler_log_group, crawler_log_prefix, job_log_groups
 from infra.naming import AwsContext, Names
 from infra.security import StackEncryption
 from infra.storage import build_buckets
+from infra.wheels import RUNTIMES, validation_wheels
 from infra.workflow import PipelineWorkflow
 from sparkify import pipeline
 
 # Validation first: a bad key fails here, before any resource is registered.
 cfg = config.load()
 names = Names(cfg.prefix)
-ctx = AwsContext.lookup(cfg.region)
+try:
+    # The validate job's wheels for the stack's Glue version, or what uv.lock still lacks for it.
+    wheels = validation_wheels(runtime=RUNTIMES[cfg.glue_version])
+except LookupError as exc:
+    raise config.ConfigError([f"sparkify:glueVersion: {cfg.glue_version}: {exc}"]) from None
 
-encryption = StackEncryption("encryption", cfg, names, ctx)
-buckets = build_buckets(cfg, names, ctx)
+# Every resource goes through this provider, so every taggable one carries the stack's tags.
+provider = aws.Provider("aws", region=cfg.region, default_tags=aws.ProviderDefaultTagsArgs(tags=cfg.tags))
+on_provider = pulumi.ResourceOptions(providers=[provider])
+ctx = AwsContext.lookup(cfg.region, provider)
+
+encryption = StackEncryption("encryption", cfg, names, ctx, opts=on_provider)
+logs = LogGroups("logs", names, cfg.log_retention_days, encryption.key.arn, opts=on_provider)
+buckets = build_buckets(cfg, names, ctx, opts=on_provider)
 locations = buckets.location_uris()
-uploads = ArtifactUpload("artifacts", buckets.artifacts.bucket)
+places = locations.apply(lambda uris: {**uris, **namespaces(names)})
+uploads = ArtifactUpload("artifacts", buckets.artifacts.bucket, wheels=wheels, opts=on_provider)
 
-role = GlueRole(
-    "glue-role",
-    names.role,
-    pulumi.Output.all(ctx.account_id, ctx.partition, buckets.names(), encryption.key.arn).apply(
-        lambda v: PolicyInputs(
-            partition=v[1],
-            region=cfg.region,
-            account_id=v[0],
-            buckets=v[2],
-            database=names.database,
-            stack_key_arn=v[3],
-            data_key_arn=cfg.kms_key_arn,
-        )
-    ),
+policy_inputs = pulumi.Output.all(ctx.account_id, ctx.partition, buckets.names(), encryption.key.arn).apply(
+    lambda v: PolicyInputs(
+        partition=v[1],
+        region=cfg.region,
+        account_id=v[0],
+        buckets=v[2],
+        database=names.database,
+        staging_database=names.staging_database,
+        stack_key_arn=v[3],
+        data_key_arn=cfg.kms_key_arn,
+        job_log_groups=tuple(job_log_groups(names)),
+        crawler_log_group=crawler_log_group(names),
+        job_log_prefix=names.log_group_prefix,
+        crawler_log_prefix=crawler_log_prefix(names),
+    )
+)
+role = GlueRole("glue-role", names.role, "Sparkify Glue jobs", policy_inputs, glue_policy, opts=on_provider)
+crawler_role = GlueRole(
+    "crawler-role", names.crawler_role, "Sparkify raw crawler", policy_inputs, crawler_policy, opts=on_provider
 )
 security_configuration = encryption.security_configuration.name
 
@@ -54,36 +73,45 @@ glue_jobs = GlueJobs(
     cfg,
     names,
     uploads.artifacts,
-    locations,
+    places,
     temp_bucket=buckets.temp.bucket.bucket,
     role_arn=role.role.arn,
     security_configuration=security_configuration,
-    depends_on=[role.policy, *uploads.artifacts.objects],
+    depends_on=[role.policy, *logs.groups.values(), *uploads.artifacts.objects],
+    opts=on_provider,
 )
-crawler_steps = [s for s in pipeline.STEPS if isinstance(s, pipeline.CrawlerStep)]
 catalog = Catalog(
     "catalog",
     names,
-    [*crawler_steps, pipeline.RAW_CRAWLER],
+    [pipeline.RAW_CRAWLER],
     locations,
-    role_arn=role.role.arn,
+    role_arn=crawler_role.role.arn,
     security_configuration=security_configuration,
-    depends_on=[role.policy],
+    depends_on=[crawler_role.policy, *logs.groups.values()],
+    protect=cfg.protect_data,
+    opts=on_provider,
 )
-workflow = PipelineWorkflow("workflow", cfg, names, {**glue_jobs.jobs, **catalog.crawlers})
+workflow = PipelineWorkflow("workflow", cfg, names, glue_jobs.jobs, opts=on_provider)
 
-docs = DocsSite("docs", cfg, names, buckets.docs)
+docs = DocsSite("docs", cfg, names, buckets.docs, opts=on_provider)
 docs_location = pulumi.Output.concat("s3://", buckets.docs.bucket.bucket, "/")
 validation_steps = [s.name for s in pipeline.job_steps() if pipeline.Location.EXPECTATIONS in s.locations]
 alerting = Alerting(
     "alerts",
     names.prefix,
+    cfg.stack,
     kms_key_id=encryption.key.arn,
-    job_names=[names.job(s.name) for s in pipeline.job_steps()],
+    job_steps={names.job(s.name): s.name for s in pipeline.job_steps()},
     validation_job_names=[names.job(s) for s in validation_steps],
-    crawler_names=[names.crawler(s.name) for s in crawler_steps] + [names.crawler(pipeline.RAW_CRAWLER.name)],
+    crawler_names=[names.crawler(pipeline.RAW_CRAWLER.name)],
     docs_location=docs_location,
     alert_email=cfg.alert_email,
+    account_id=ctx.account_id,
+    partition=ctx.partition,
+    region=cfg.region,
+    router_log_group=logs.groups[alert_router_log_group(names)],
+    watch_daily_success=cfg.schedule_enabled,
+    opts=on_provider,
 )
 athena = AthenaWorkgroup(
     "athena",
@@ -92,6 +120,7 @@ athena = AthenaWorkgroup(
     results_bucket=buckets.temp.bucket.bucket,
     kms_key_arn=cfg.kms_key_arn,
     force_destroy=cfg.force_destroy,
+    opts=on_provider,
 )
 
 pulumi.export("buckets", {purpose: b.bucket.bucket for purpose, b in buckets.by_purpose().items()})
@@ -99,10 +128,16 @@ pulumi.export("workflow_name", workflow.workflow.name)
 pulumi.export("job_names", {step: job.name for step, job in glue_jobs.jobs.items()})
 pulumi.export("crawler_names", {step: crawler.name for step, crawler in catalog.crawlers.items()})
 pulumi.export("database_name", catalog.database.name)
+pulumi.export("staging_database_name", catalog.staging_database.name)
+pulumi.export("job_log_groups", job_log_groups(names))
 pulumi.export("athena_workgroup", athena.workgroup.name)
 pulumi.export("docs_location", docs_location)
 pulumi.export("docs_latest_sync", pulumi.Output.concat("aws s3 sync ", docs_location, "latest/ data_docs/"))
 if docs.url is not None:
     pulumi.export("docs_url", docs.url)
 pulumi.export("alerts_topic_arn", alerting.topic.arn)
-pulumi.export("estimated_usd_per_run", round(estimate_run_cost(cfg).usd, 2))
+throughput = throughput_from_bench()
+pulumi.export(
+    "estimated_usd_per_run",
+    {size: round(estimate_run_cost(cfg, records, throughput).usd, 3) for size, records in SIZES.items()},
+)

@@ -1,27 +1,42 @@
-"""Alerts: an encrypted SNS topic (optionally mailed) and EventBridge rules for every way a run goes wrong:
-a job failing or timing out, the validation job failing (a suite failed: read the Data Docs), a crawler
-failing. Glue's events: https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
+"""Alerts: one message a person can act on per failed workflow run, and alarms for silence.
+
+EventBridge sends every state change of the stack's Glue jobs and every raw-crawler failure to the alert
+router (a small Lambda, `sparkify/ops/alert_router.py`), which alerts only on a final attempt (an attempt
+Glue will retry stays quiet), names the step, the reason and the Data Docs, and records each successful
+run as a metric. Alarms on that metric ("no successful run in 24 h", scheduled stacks only) and on the
+dead-letter queue (an event that could not be delivered) publish to the same encrypted topic.
+Glue's events: https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-# Glue Job State Change events are sent for SUCCEEDED, FAILED, TIMEOUT and STOPPED (STOPPED is a person).
-JOB_FAILURE_STATES = ["FAILED", "TIMEOUT", "ERROR"]
-CRAWLER_FAILURE_STATES = ["Failed"]
+from sparkify.ops import alert_router
+
+ROUTER_SOURCE = Path(alert_router.__file__)
+ROUTER_RUNTIME = "python3.12"
+# Job states the router reads: failures (to alert) and success (to record the run).
+JOB_STATES = ["FAILED", "TIMEOUT", "ERROR", "SUCCEEDED"]
+CRAWLER_FAILURE_STATES = list(alert_router.CRAWLER_FAILURE_STATES)
+# EventBridge keeps retrying a failed delivery for up to an hour, then parks the event in the queue.
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
+DELIVERY_MAX_AGE_SECONDS = 3600
+DELIVERY_MAX_ATTEMPTS = 10
+SUCCESS_WINDOW_SECONDS = 24 * 3600
 
 
-def job_failure_pattern(job_names: Sequence[str]) -> dict[str, Any]:
+def job_events_pattern(job_names: Sequence[str]) -> dict[str, Any]:
     return {
         "source": ["aws.glue"],
         "detail-type": ["Glue Job State Change"],
-        "detail": {"jobName": sorted(job_names), "state": JOB_FAILURE_STATES},
+        "detail": {"jobName": sorted(job_names), "state": JOB_STATES},
     }
 
 
@@ -33,83 +48,171 @@ def crawler_failure_pattern(crawler_names: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def topic_policy(topic_arn: str, rule_arns: Sequence[str]) -> dict[str, Any]:
+def topic_policy(topic_arn: str, alarm_arns: Sequence[str]) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "EventBridgeRulesOfThisStack",
+                "Sid": "StackAlarms",
                 "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
                 "Action": "sns:Publish",
                 "Resource": topic_arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": list(rule_arns)}},
+                "Condition": {"ArnEquals": {"aws:SourceArn": sorted(alarm_arns)}},
             }
         ],
     }
 
 
+def queue_policy(queue_arn: str, rule_arns: Sequence[str]) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "UndeliveredEventsOfThisStack",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": sorted(rule_arns)}},
+            }
+        ],
+    }
+
+
+def router_policy(
+    partition: str, region: str, account: str, job_names: Sequence[str], topic: str, key: str, queue: str, log_group: str
+) -> dict[str, Any]:
+    glue = f"arn:{partition}:glue:{region}:{account}"
+    logs = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group}"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadJobRuns", "Effect": "Allow", "Action": ["glue:GetJob", "glue:GetJobRun"],
+             "Resource": [f"{glue}:job/{j}" for j in sorted(job_names)]},
+            {"Sid": "Alert", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic},
+            {"Sid": "EncryptedTopic", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": key},
+            {"Sid": "RecordSuccessfulRuns", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+             "Condition": {"StringEquals": {"cloudwatch:namespace": alert_router.METRIC_NAMESPACE}}},
+            {"Sid": "FailedInvocations", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue},
+            {"Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": [logs, f"{logs}:log-stream:*"]},
+        ],
+    }
+
+
 class Alerting(pulumi.ComponentResource):
-    """The alert topic and the rules that feed it."""
+    """The alert topic, the router and its rules, the dead-letter queue and the alarms."""
 
     topic: aws.sns.Topic
     rules: dict[str, aws.cloudwatch.EventRule]
+    alarms: dict[str, aws.cloudwatch.MetricAlarm]
 
     def __init__(
         self,
         name: str,
         prefix: str,
+        stack: str,
         kms_key_id: pulumi.Input[str],
-        job_names: Sequence[str],
+        job_steps: Mapping[str, str],  # Glue job name → pipeline step, in pipeline order
         validation_job_names: Sequence[str],
         crawler_names: Sequence[str],
         docs_location: pulumi.Input[str],
         alert_email: str | None,
+        account_id: pulumi.Input[str],
+        partition: pulumi.Input[str],
+        region: str,
+        router_log_group: aws.cloudwatch.LogGroup,
+        watch_daily_success: bool,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("sparkify:alerting:Alerting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        # Encrypted with the stack key, whose policy lets EventBridge publish.
+        job_names = list(job_steps)
+        # Encrypted with the stack key, whose policy lets this stack's alarms publish.
         self.topic = aws.sns.Topic(f"{name}-topic", name=f"{prefix}-alerts", kms_master_key_id=kms_key_id, opts=child)
         if alert_email:
             # AWS mails a confirmation link first; alerts arrive once it is clicked.
             aws.sns.TopicSubscription(
                 f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=alert_email, opts=child
             )
-
-        job_paths = {"job": "$.detail.jobName", "state": "$.detail.state", "run": "$.detail.jobRunId"}
-        validation_message = pulumi.Output.from_input(docs_location).apply(
-            lambda docs: json.dumps(
-                "Sparkify: validation job <job> ended <state> (run <run>): a suite failed or the job broke. "
-                f"Data Docs: {docs}latest/index.html, history under {docs}runs/"
-            )
+        # Events EventBridge could not deliver, and router invocations that kept failing (SSE-SQS).
+        dlq = aws.sqs.Queue(
+            f"{name}-dlq",
+            name=f"{prefix}-alerts-dlq",
+            sqs_managed_sse_enabled=True,
+            message_retention_seconds=14 * 24 * 3600,
+            opts=child,
         )
-        other_jobs = [j for j in job_names if j not in validation_job_names]
-        # name: (event pattern, description, input paths, message template); EventBridge rejects empty lists.
-        rules: dict[str, tuple[dict[str, Any], str, dict[str, str], pulumi.Input[str]]] = {}
-        if other_jobs:
-            rules["job-failed"] = (
-                job_failure_pattern(other_jobs),
-                "A Sparkify Glue job failed or timed out",
-                job_paths,
-                '"Sparkify: Glue job <job> ended <state> (run <run>). See its CloudWatch logs."',
-            )
-        if validation_job_names:
-            rules["validation-failed"] = (
-                job_failure_pattern(validation_job_names),
-                "Sparkify data failed validation (or the validation job failed)",
-                job_paths,
-                validation_message,
-            )
-        if crawler_names:
-            rules["crawler-failed"] = (
-                crawler_failure_pattern(crawler_names),
-                "A Sparkify Glue crawler failed",
-                {"crawler": "$.detail.crawlerName", "state": "$.detail.state"},
-                '"Sparkify: Glue crawler <crawler> ended <state>. See /aws-glue/crawlers in CloudWatch Logs."',
-            )
+
+        router_role = aws.iam.Role(
+            f"{name}-router-role",
+            name=f"{prefix}-alert-router",
+            assume_role_policy=pulumi.Output.from_input(account_id).apply(
+                lambda account: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "lambda.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {"StringEqualsIfExists": {"aws:SourceAccount": account}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=child,
+        )
+        router_grants = aws.iam.RolePolicy(
+            f"{name}-router-policy",
+            role=router_role.id,
+            policy=pulumi.Output.all(partition, account_id, self.topic.arn, kms_key_id, dlq.arn, router_log_group.name).apply(
+                lambda v: json.dumps(router_policy(v[0], region, v[1], job_names, v[2], v[3], v[4], v[5]))
+            ),
+            opts=child,
+        )
+        router = aws.lambda_.Function(
+            f"{name}-router",
+            name=f"{prefix}-alert-router",
+            description="Sparkify: one alert per failed workflow run; records successful runs",
+            runtime=ROUTER_RUNTIME,
+            handler="alert_router.handler",
+            code=pulumi.AssetArchive({"alert_router.py": pulumi.FileAsset(str(ROUTER_SOURCE))}),
+            role=router_role.arn,
+            timeout=30,
+            memory_size=128,
+            environment=aws.lambda_.FunctionEnvironmentArgs(
+                variables={
+                    "STACK": stack,
+                    "TOPIC_ARN": self.topic.arn,
+                    "DOCS_LOCATION": docs_location,
+                    "JOB_STEPS": json.dumps(dict(job_steps)),
+                    "VALIDATION_JOBS": json.dumps(sorted(validation_job_names)),
+                    "FINAL_JOB": job_names[-1],
+                }
+            ),
+            # Its log group (with retention and the stack key) and its grants exist before it runs.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[router_log_group, router_grants]),
+        )
+        # A failing invocation is retried twice, then parked in the queue (which alarms).
+        aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-router-invoke",
+            function_name=router.name,
+            maximum_retry_attempts=2,
+            maximum_event_age_in_seconds=DELIVERY_MAX_AGE_SECONDS,
+            destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
+                on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(destination=dlq.arn)
+            ),
+            opts=child,
+        )
+
+        patterns: dict[str, tuple[dict[str, Any], str]] = {"glue-jobs": (job_events_pattern(job_names), "Sparkify Glue job state changes")}
+        if crawler_names:  # EventBridge rejects empty lists
+            patterns["crawler-failed"] = (crawler_failure_pattern(crawler_names), "A Sparkify Glue crawler failed")
         self.rules = {}
-        for rule_name, (pattern, description, paths, template) in rules.items():
+        for rule_name, (pattern, description) in patterns.items():
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{rule_name}",
                 name=f"{prefix}-{rule_name}",
@@ -117,22 +220,73 @@ class Alerting(pulumi.ComponentResource):
                 event_pattern=json.dumps(pattern),
                 opts=child,
             )
-            # Human-readable mail instead of the raw event JSON.
+            aws.lambda_.Permission(
+                f"{name}-{rule_name}-invoke",
+                action="lambda:InvokeFunction",
+                function=router.name,
+                principal="events.amazonaws.com",
+                source_arn=rule.arn,
+                opts=child,
+            )
             aws.cloudwatch.EventTarget(
-                f"{name}-{rule_name}-sns",
+                f"{name}-{rule_name}-router",
                 rule=rule.name,
-                arn=self.topic.arn,
-                input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
-                    input_paths=paths, input_template=template
+                arn=router.arn,
+                retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
+                    maximum_event_age_in_seconds=DELIVERY_MAX_AGE_SECONDS, maximum_retry_attempts=DELIVERY_MAX_ATTEMPTS
                 ),
+                dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=dlq.arn),
                 opts=child,
             )
             self.rules[rule_name] = rule
-        # Only this stack's rules may publish.
+        aws.sqs.QueuePolicy(
+            f"{name}-dlq-policy",
+            queue_url=dlq.url,
+            policy=pulumi.Output.all(dlq.arn, *(r.arn for r in self.rules.values())).apply(
+                lambda v: json.dumps(queue_policy(v[0], v[1:]))
+            ),
+            opts=child,
+        )
+
+        self.alarms = {}
+        self.alarms["undelivered-alerts"] = aws.cloudwatch.MetricAlarm(
+            f"{name}-undelivered",
+            name=f"{prefix}-undelivered-alerts",
+            alarm_description="Sparkify: an event or alert could not be delivered; read the queue " + f"{prefix}-alerts-dlq",
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": dlq.name},
+            statistic="Maximum",
+            period=300,
+            evaluation_periods=1,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[self.topic.arn],
+            opts=child,
+        )
+        if watch_daily_success:
+            # A scheduled stack runs daily: a day without a successful run means it failed, hung or never started.
+            self.alarms["no-successful-run"] = aws.cloudwatch.MetricAlarm(
+                f"{name}-no-successful-run",
+                name=f"{prefix}-no-successful-run-24h",
+                alarm_description="Sparkify: no workflow run succeeded in the last 24 hours (`sparkify status`)",
+                namespace=alert_router.METRIC_NAMESPACE,
+                metric_name=alert_router.METRIC_NAME,
+                dimensions={"Stack": stack},
+                statistic="Sum",
+                period=SUCCESS_WINDOW_SECONDS,
+                evaluation_periods=1,
+                threshold=1,
+                comparison_operator="LessThanThreshold",
+                treat_missing_data="breaching",
+                alarm_actions=[self.topic.arn],
+                opts=child,
+            )
         aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=self.topic.arn,
-            policy=pulumi.Output.all(self.topic.arn, *(r.arn for r in self.rules.values())).apply(
+            policy=pulumi.Output.all(self.topic.arn, *(a.arn for a in self.alarms.values())).apply(
                 lambda v: json.dumps(topic_policy(v[0], v[1:]))
             ),
             opts=child,

@@ -1,5 +1,6 @@
 """What Glue runs, uploaded to the artifacts bucket: entry scripts, the shared `sparkify` package as a zip
-(`--extra-py-files`), the pinned requirements (`--additional-python-modules`) and the suites.
+(`--extra-py-files`), the validate job's wheels (`--additional-python-modules`, see `infra.wheels`) and
+the suites.
 
 Each object carries the SHA-256 of its content as `source_hash`, and the zip is built byte-for-byte
 reproducibly, so `pulumi up` re-uploads exactly the objects whose content changed.
@@ -15,15 +16,15 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from infra.wheels import Wheel, validation_wheels
 from sparkify import pipeline
 
 REPO_ROOT = pipeline.REPO_ROOT
 PACKAGE = "sparkify"
-REQUIREMENTS_FILE = "glue_requirements.txt"
 
 # Keys in the artifacts bucket.
 SHARED_CODE_KEY = "lib/sparkify.zip"
-REQUIREMENTS_KEY = "lib/glue_requirements.txt"
+WHEELS_PREFIX = "lib/wheels/"
 EXPECTATIONS_PREFIX = "expectations/"
 
 # A fixed timestamp (the earliest a zip can hold) so the archive's bytes depend on content alone.
@@ -65,7 +66,7 @@ def build_shared_zip(package_dir: Path, out: Path) -> Path:
 class Artifacts:
     script_uris: dict[str, pulumi.Output[str]]  # job step name → s3:// URI of its entry script
     shared_code_uri: pulumi.Output[str]
-    requirements_uri: pulumi.Output[str]
+    wheel_uris: list[pulumi.Output[str]]  # the validate job's wheels, in `infra.wheels` order
     objects: list[aws.s3.BucketObjectv2]
 
 
@@ -80,21 +81,23 @@ class ArtifactUpload(pulumi.ComponentResource):
         bucket: aws.s3.Bucket,
         repo_root: Path = REPO_ROOT,
         build_dir: Path | None = None,
+        wheels: list[Wheel] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("sparkify:artifacts:ArtifactUpload", name, None, opts)
         objects: list[aws.s3.BucketObjectv2] = []
 
-        def upload(key: str, path: Path, content_type: str) -> pulumi.Output[str]:
+        def upload(key: str, path: Path, content_type: str, known_hash: str | None = None) -> pulumi.Output[str]:
             if not path.is_file():
-                raise FileNotFoundError(f"{path} is missing; it is uploaded to the artifacts bucket as {key}")
+                hint = " (run `make wheels`)" if known_hash else ""
+                raise FileNotFoundError(f"{path} is missing{hint}; it is uploaded to the artifacts bucket as {key}")
             # source_hash makes a content change an update of this object on the next `pulumi up`.
             obj = aws.s3.BucketObjectv2(
                 f"{name}-{key}",
                 bucket=bucket.id,
                 key=key,
                 source=pulumi.FileAsset(str(path)),
-                source_hash=sha256(path),
+                source_hash=known_hash or sha256(path),
                 content_type=content_type,
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -110,14 +113,18 @@ class ArtifactUpload(pulumi.ComponentResource):
 
         zip_path = build_shared_zip(repo_root / PACKAGE, (build_dir or repo_root / "build" / "glue") / "sparkify.zip")
         shared_code_uri = upload(SHARED_CODE_KEY, zip_path, "application/zip")
-        requirements_uri = upload(REQUIREMENTS_KEY, repo_root / REQUIREMENTS_FILE, "text/plain")
+        # Wheels are pinned by uv.lock's hash (checked when `make wheels` fetched them).
+        wheel_uris = [
+            upload(WHEELS_PREFIX + w.filename, w.path, "application/zip", known_hash=w.sha256)
+            for w in (validation_wheels() if wheels is None else wheels)
+        ]
         for suite in sorted((repo_root / "expectations").glob("*.json")):
             upload(EXPECTATIONS_PREFIX + suite.name, suite, "application/json")
 
         self.artifacts = Artifacts(
             script_uris=script_uris,
             shared_code_uri=shared_code_uri,
-            requirements_uri=requirements_uri,
+            wheel_uris=wheel_uris,
             objects=objects,
         )
-        self.register_outputs({"shared_code_uri": shared_code_uri, "requirements_uri": requirements_uri})
+        self.register_outputs({"shared_code_uri": shared_code_uri})

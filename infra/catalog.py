@@ -1,20 +1,26 @@
-"""The stack's Glue Data Catalog: one database, and a crawler per `CrawlerStep` of the pipeline definition
-(the `catalog` step inside the workflow, `RAW_CRAWLER` outside it, run on demand).
+"""The stack's Glue Data Catalog: the curated and the staging database (the Iceberg namespaces the jobs
+commit their tables to), and the raw crawler (`RAW_CRAWLER`, outside the workflow, run on demand).
 
-A crawler gets one S3 target per table it owns (`<location>/<table>/`), so each folder becomes exactly
-one table named after it, with Hive-style partition folders (year=/month=) as partitions.
+Iceberg tables register themselves: every commit of a job updates its table's metadata pointer in the
+catalog, so no crawler runs over staging or curated data. Raw JSON is not a table format, so a crawler
+still catalogs it (`song_data`, `log_data`) for exploration in Athena.
+
+Each database's location is the lake prefix its tables live under, so Iceberg's Glue catalog puts the
+table `<db>.<table>` at `<location>/<table>` (https://iceberg.apache.org/docs/latest/aws/#glue-catalog).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws
 
 from infra.naming import Names
-from sparkify.pipeline import CrawlerStep, Location
+from sparkify.pipeline import CrawlerStep, Location, Namespace
+from sparkify.spark import GLUE_CATALOG
 
 # Spark's commit markers and scratch files are not data.
 CRAWLER_EXCLUSIONS = ["**/_SUCCESS", "**/_temporary/**", "**/.spark-staging*/**", "**.crc"]
@@ -30,16 +36,33 @@ CRAWLER_CONFIGURATION = json.dumps(
     sort_keys=True,
 )
 
+# Which location each namespace's tables live under.
+NAMESPACE_LOCATIONS: dict[Namespace, Location] = {
+    Namespace.STAGING: Location.STAGING,
+    Namespace.CURATED: Location.CURATED,
+}
 
-def crawler_target_paths(step: CrawlerStep, locations: dict[Location, str]) -> list[str]:
+
+def database_names(names: Names) -> dict[Namespace, str]:
+    """The Glue database behind each Iceberg namespace."""
+    return {Namespace.CURATED: names.database, Namespace.STAGING: names.staging_database}
+
+
+def namespaces(names: Names) -> dict[Namespace, str]:
+    """Each namespace as the jobs receive it: `<Spark catalog>.<Glue database>`."""
+    return {ns: f"{GLUE_CATALOG}.{db}" for ns, db in database_names(names).items()}
+
+
+def crawler_target_paths(step: CrawlerStep, locations: Mapping[Location, str]) -> list[str]:
     base = locations[step.target]
     return [f"{base.rstrip('/')}/{table}/" for table in step.tables]
 
 
 class Catalog(pulumi.ComponentResource):
-    """The catalog database and the crawlers that fill it."""
+    """The catalog databases and the raw crawler."""
 
     database: aws.glue.CatalogDatabase
+    staging_database: aws.glue.CatalogDatabase
     crawlers: dict[str, aws.glue.Crawler]
 
     def __init__(
@@ -51,15 +74,29 @@ class Catalog(pulumi.ComponentResource):
         role_arn: pulumi.Input[str],
         security_configuration: pulumi.Input[str],
         depends_on: list[pulumi.Resource],
+        protect: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("sparkify:catalog:Catalog", name, None, opts)
-        # One database per stack, so Athena users of dev never see prod's tables.
+
+        def location(ns: Namespace) -> pulumi.Output[str]:
+            return locations.apply(lambda uris: uris[NAMESPACE_LOCATIONS[ns]].rstrip("/"))
+
+        # One pair of databases per stack, so Athena users of dev never see prod's tables. The curated
+        # database keeps its name (and Athena's named queries their database) from before Iceberg.
         self.database = aws.glue.CatalogDatabase(
             f"{name}-database",
             name=names.database,
-            description="Sparkify star schema (curated) and raw JSON, registered by the stack's crawlers",
-            opts=pulumi.ResourceOptions(parent=self),
+            description="Sparkify star schema (Iceberg tables) and the raw JSON the raw crawler catalogs",
+            location_uri=location(Namespace.CURATED),
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
+        )
+        self.staging_database = aws.glue.CatalogDatabase(
+            f"{name}-staging-database",
+            name=names.staging_database,
+            description="Sparkify staging Iceberg tables: typed raw records and the raw-file ledger",
+            location_uri=location(Namespace.STAGING),
+            opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
         self.crawlers = {}
         for step in crawler_steps:
@@ -85,4 +122,4 @@ class Catalog(pulumi.ComponentResource):
                 # The role's policy must be in place before the first crawl.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
             )
-        self.register_outputs({"database": self.database.name})
+        self.register_outputs({"database": self.database.name, "staging_database": self.staging_database.name})

@@ -11,7 +11,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
 from sparkify import pipeline
@@ -26,9 +26,21 @@ FLEX_WORKER_TYPES = ("G.1X", "G.2X")
 EXECUTION_CLASSES = ("STANDARD", "FLEX")
 ExecutionClass = Literal["STANDARD", "FLEX"]
 
+# Glue versions this program knows the runtime of (infra/wheels.py); 5.1 is the one the project locks for.
+GLUE_VERSIONS = ("5.1", "6.0")
+
+# CloudWatch Logs accepts only these retention periods (days).
+# https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
 # Glue job timeouts are whole minutes, at most 7 days for batch jobs.
 MAX_TIMEOUT_MINUTES = 10080
 MAX_RETRIES = 10
+
+# Jobs whose failure is a verdict, not a fault: the validate step (it runs the suites and publishes).
+NO_RETRY_STEPS: tuple[str, ...] = tuple(
+    s.name for s in pipeline.job_steps() if pipeline.Location.EXPECTATIONS in s.locations
+)
 
 REQUIRED_KEYS = ("aws:region", "sparkify:schedule", "sparkify:workerType", "sparkify:numberOfWorkers")
 
@@ -74,6 +86,23 @@ class StackConfig:
     temp_expiration_days: int = 7
     noncurrent_version_days: int = 90
     force_destroy: bool = False
+    # Run reports, quarantined records and Data Docs of past runs expire after this many days.
+    history_expiration_days: int = 90
+    log_retention_days: int = 30
+    # `pulumi destroy` refuses to delete the raw bucket, the stack key and the catalog databases.
+    protect_data: bool = False
+    owner: str = "data-platform"
+    cost_centre: str | None = None
+    # The Glue version of every job; "6.0" is accepted so that `pulumi preview` says what still blocks it.
+    glue_version: str = "5.1"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags on every taggable resource of the stack (the provider's default tags)."""
+        tags = {"project": "sparkify", "stack": self.stack, "owner": self.owner}
+        if self.cost_centre:
+            tags["cost-centre"] = self.cost_centre
+        return tags
 
     @property
     def prefix(self) -> str:
@@ -308,6 +337,14 @@ def from_mapping(values: Mapping[str, str], stack: str) -> StackConfig:
         if settings is not None:
             jobs[name] = settings
     problems.extend(job_problems)
+    # A failed suite is a verdict on the data, not a transient fault: a retry would only validate (and
+    # publish Data Docs) again and send a second alert.
+    for name in NO_RETRY_STEPS:
+        if name in jobs and jobs[name].max_retries:
+            key = f"{ns}jobs.{name}.maxRetries" if "maxRetries" in (overrides.get(name) or {}) else None
+            if key:
+                problems.append(f"{key}: the {name} job never retries (a failed suite is not transient); use 0")
+            jobs[name] = replace(jobs[name], max_retries=0)
 
     kms_key_arn = reader.text(ns + "kmsKeyArn")
     if kms_key_arn is not None and not re.fullmatch(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}", kms_key_arn):
@@ -341,6 +378,25 @@ def from_mapping(values: Mapping[str, str], stack: str) -> StackConfig:
     temp_days = reader.integer(ns + "tempExpirationDays", 7, 1, 365)
     noncurrent_days = reader.integer(ns + "noncurrentVersionDays", 90, 1, 3650)
     force_destroy = reader.boolean(ns + "forceDestroy", False)
+    history_days = reader.integer(ns + "historyExpirationDays", 90, 1, 3650)
+    retention = reader.integer(ns + "logRetentionDays", 30, 1, 3653)
+    if retention is not None and retention not in LOG_RETENTION_DAYS:
+        problems.append(
+            f"{ns}logRetentionDays: {retention} is not a CloudWatch Logs retention; use one of "
+            + ", ".join(map(str, LOG_RETENTION_DAYS))
+        )
+    glue_version = reader.text(ns + "glueVersion", "5.1") or "5.1"
+    if glue_version not in GLUE_VERSIONS:
+        problems.append(f"{ns}glueVersion: {glue_version!r} must be one of {', '.join(GLUE_VERSIONS)}")
+    protect_data = reader.boolean(ns + "protectData", False)
+    if protect_data and force_destroy:
+        problems.append(f"{ns}forceDestroy: must be false when {ns}protectData is true (the data is kept)")
+    owner = reader.text(ns + "owner", "data-platform") or "data-platform"
+    cost_centre = reader.text(ns + "costCentre")
+    for key, value in ((f"{ns}owner", owner), (f"{ns}costCentre", cost_centre)):
+        # AWS tag values: up to 256 Unicode letters, digits, spaces and _ . : / = + - @
+        if value is not None and not re.fullmatch(r"[\w .:/=+\-@]{1,256}", value):
+            problems.append(f"{key}: {value!r} is not a valid AWS tag value")
 
     if problems:
         raise ConfigError(problems)
@@ -358,6 +414,12 @@ def from_mapping(values: Mapping[str, str], stack: str) -> StackConfig:
         temp_expiration_days=temp_days,
         noncurrent_version_days=noncurrent_days,
         force_destroy=force_destroy,
+        history_expiration_days=history_days if history_days is not None else 90,
+        log_retention_days=retention if retention is not None else 30,
+        protect_data=protect_data,
+        owner=owner,
+        cost_centre=cost_centre,
+        glue_version=glue_version,
     )
 
 
@@ -382,6 +444,12 @@ KEYS: tuple[str, ...] = (
             "tempExpirationDays",
             "noncurrentVersionDays",
             "forceDestroy",
+            "historyExpirationDays",
+            "logRetentionDays",
+            "protectData",
+            "owner",
+            "costCentre",
+            "glueVersion",
         )
     ),
 )

@@ -1,14 +1,24 @@
-"""The one IAM role Glue jobs and crawlers assume, with a least-privilege inline policy.
+"""The stack's two Glue service roles, each with a least-privilege inline policy: one for the jobs, one for
+the raw crawler.
 
-Every grant names its resource: the raw source prefixes (read), the lake prefixes of the curated bucket
-(read/write), Glue's temp bucket, the artifacts Glue loads, the Data Docs bucket, this stack's catalog
-database and its tables, Glue's log groups, and the stack's keys. The only `"Resource": "*"` is
-`cloudwatch:PutMetricData`, which has no resource-level permissions, held to the Glue namespace.
+Every grant names its resource. S3 object grants cover each prefix's bare key as well as what lies under
+it (`staging` and `staging/*`): Hadoop's S3A connector (Spark's default on Glue 5.1) probes a folder as
+the key `staging`, then `staging/`, then lists it, and S3 answers a HEAD of an ungranted key with 403,
+which S3A raises instead of treating as "absent". `tests/infra/test_s3_access.py` runs every S3 call the
+jobs make against moto with these statements enforced.
+
+Catalog grants are exactly what Iceberg's Glue catalog calls to load, create, commit (UpdateTable with
+the new metadata pointer) and drop tables, on the stack's two databases and their tables; Iceberg keeps
+partitions in its own metadata, so no partition action is granted to the jobs. Only the crawler, which
+catalogs raw JSON folders as Hive-style tables, writes partitions, and only of its own tables. The only
+`"Resource": "*"` is `cloudwatch:PutMetricData`, which has no resource-level permissions, held to the
+Glue namespace.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -16,7 +26,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.artifacts import EXPECTATIONS_PREFIX, REQUIREMENTS_KEY, SHARED_CODE_KEY
+from infra.artifacts import EXPECTATIONS_PREFIX, SHARED_CODE_KEY, WHEELS_PREFIX
 from infra.storage import LOCATION_BUCKETS
 from sparkify import pipeline
 
@@ -27,7 +37,17 @@ LAKE_RW_ACTIONS = [
     "s3:AbortMultipartUpload",
     "s3:ListMultipartUploadParts",
 ]
-CATALOG_ACTIONS = [
+# Iceberg's GlueCatalog: load (GetTable), list (GetTables), create, commit (UpdateTable), drop on a full
+# refresh (DeleteTable), and the namespace check (GetDatabase).
+ICEBERG_CATALOG_ACTIONS = [
+    "glue:GetDatabase",
+    "glue:GetTable",
+    "glue:GetTables",
+    "glue:CreateTable",
+    "glue:UpdateTable",
+    "glue:DeleteTable",
+]
+CRAWLER_CATALOG_ACTIONS = [
     "glue:GetDatabase",
     "glue:GetTable",
     "glue:GetTables",
@@ -40,14 +60,15 @@ CATALOG_ACTIONS = [
     "glue:BatchCreatePartition",
     "glue:UpdatePartition",
     "glue:BatchUpdatePartition",
-    "glue:DeletePartition",
-    "glue:BatchDeletePartition",
 ]
+# Glue's scratch space in the temp bucket (Athena's results, also there, are not the jobs' business).
+TEMP_PREFIXES = ("glue-temp", "spark-ui")
+KMS_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 
 
 @dataclass(frozen=True)
 class PolicyInputs:
-    """Plain names and ARNs the policy is written from (resolved Outputs)."""
+    """Plain names and ARNs the policies are written from (resolved Outputs)."""
 
     partition: str
     region: str
@@ -56,6 +77,12 @@ class PolicyInputs:
     database: str
     stack_key_arn: str
     data_key_arn: str | None = None
+    staging_database: str = ""
+    job_log_groups: tuple[str, ...] = ()
+    crawler_log_group: str = ""
+    # Where a group Glue names differently may still be created: the stack's own prefixes.
+    job_log_prefix: str = "/aws-glue/sparkify-unset"
+    crawler_log_prefix: str = "/aws-glue/crawlers-role/sparkify-unset"
 
 
 def raw_prefixes() -> list[str]:
@@ -69,21 +96,70 @@ def lake_prefixes() -> list[str]:
 
 def artifact_prefixes() -> list[str]:
     folders = {str(PurePosixPath(step.script).parent) for step in pipeline.job_steps()}
-    folders |= {str(PurePosixPath(SHARED_CODE_KEY).parent), str(PurePosixPath(REQUIREMENTS_KEY).parent)}
+    folders |= {str(PurePosixPath(SHARED_CODE_KEY).parent), WHEELS_PREFIX.rstrip("/")}
     folders.add(EXPECTATIONS_PREFIX.rstrip("/"))
-    return sorted(folders)
+    # lib/wheels lies under lib: one grant covers both.
+    return sorted(f for f in folders if not any(f.startswith(other + "/") for other in folders))
 
 
-def _prefix_condition(prefixes: list[str]) -> dict[str, Any]:
+def _prefix_condition(prefixes: Iterable[str]) -> dict[str, Any]:
     # A folder is listed as "p/" and probed as "p" by Spark's S3 connector and by crawlers.
-    return {"StringLike": {"s3:prefix": [v for p in prefixes for v in (p, f"{p}/*")]}}
+    return {"StringLike": {"s3:prefix": [v for p in sorted(prefixes) for v in (p, f"{p}/*")]}}
+
+
+def _keys(bucket_arn: str, prefixes: Iterable[str]) -> list[str]:
+    """A prefix's bare key and everything under it."""
+    return [key for p in sorted(prefixes) for key in (f"{bucket_arn}/{p}", f"{bucket_arn}/{p}/*")]
+
+
+def _log_grants(p: PolicyInputs, groups: Iterable[str]) -> list[str]:
+    logs = f"arn:{p.partition}:logs:{p.region}:{p.account_id}:log-group:"
+    return [arn for g in groups for arn in (f"{logs}{g}", f"{logs}{g}:log-stream:*")]
+
+
+def _log_fallback(p: PolicyInputs, sid: str, prefix: str) -> dict[str, Any]:
+    """Should Glue name a group differently from what the stack created (the naming with a security
+    configuration is documented for jobs' defaults only), it may create one next to them, under the same
+    prefix: logs are never lost, and `sparkify status` shows the group a run used."""
+    logs = f"arn:{p.partition}:logs:{p.region}:{p.account_id}:log-group:{prefix}"
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
+        "Resource": [f"{logs}*", f"{logs}*:log-stream:*"],
+    }
+
+
+def _metrics_statement() -> dict[str, Any]:
+    # PutMetricData supports no resource-level permissions; the condition holds it to Glue's namespace.
+    return {
+        "Sid": "GlueJobMetrics",
+        "Effect": "Allow",
+        "Action": "cloudwatch:PutMetricData",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"cloudwatch:namespace": "Glue"}},
+    }
+
+
+def _keys_statement(p: PolicyInputs) -> dict[str, Any]:
+    return {
+        "Sid": "UseStackKeys",
+        "Effect": "Allow",
+        "Action": KMS_ACTIONS,
+        "Resource": [p.stack_key_arn, *([p.data_key_arn] if p.data_key_arn else [])],
+    }
+
+
+def curated_table_arns(p: PolicyInputs) -> list[str]:
+    glue = f"arn:{p.partition}:glue:{p.region}:{p.account_id}"
+    return [f"{glue}:table/{p.database}/{t.name}" for t in pipeline.CURATED_TABLES]
 
 
 def glue_policy(p: PolicyInputs) -> dict[str, Any]:
+    """The jobs' role."""
     s3 = f"arn:{p.partition}:s3:::"
     raw, curated, artifacts, temp, docs = (p.buckets[k] for k in ("raw", "curated", "artifacts", "temp", "docs"))
     glue = f"arn:{p.partition}:glue:{p.region}:{p.account_id}"
-    logs = f"arn:{p.partition}:logs:{p.region}:{p.account_id}:log-group:/aws-glue/*"
     statements: list[dict[str, Any]] = [
         {
             "Sid": "ListRawSources",
@@ -96,7 +172,7 @@ def glue_policy(p: PolicyInputs) -> dict[str, Any]:
             "Sid": "ReadRawSources",
             "Effect": "Allow",
             "Action": "s3:GetObject",
-            "Resource": [f"{s3}{raw}/{prefix}/*" for prefix in raw_prefixes()],
+            "Resource": _keys(f"{s3}{raw}", raw_prefixes()),
         },
         {
             "Sid": "ListLake",
@@ -106,22 +182,24 @@ def glue_policy(p: PolicyInputs) -> dict[str, Any]:
             "Condition": _prefix_condition(lake_prefixes()),
         },
         {
+            # Iceberg data and metadata files (S3FileIO), quarantine Parquet, checkpoints and reports (S3A).
             "Sid": "ReadWriteLake",
             "Effect": "Allow",
             "Action": LAKE_RW_ACTIONS,
-            "Resource": [f"{s3}{curated}/{prefix}/*" for prefix in lake_prefixes()],
+            "Resource": _keys(f"{s3}{curated}", lake_prefixes()),
         },
         {
             "Sid": "ListTempBucket",
             "Effect": "Allow",
             "Action": ["s3:ListBucket", "s3:ListBucketMultipartUploads"],
             "Resource": f"{s3}{temp}",
+            "Condition": _prefix_condition(TEMP_PREFIXES),
         },
         {
             "Sid": "UseTempBucket",
             "Effect": "Allow",
             "Action": LAKE_RW_ACTIONS,
-            "Resource": f"{s3}{temp}/*",
+            "Resource": _keys(f"{s3}{temp}", TEMP_PREFIXES),
         },
         {
             "Sid": "ListArtifacts",
@@ -134,7 +212,7 @@ def glue_policy(p: PolicyInputs) -> dict[str, Any]:
             "Sid": "ReadArtifacts",
             "Effect": "Allow",
             "Action": "s3:GetObject",
-            "Resource": [f"{s3}{artifacts}/{prefix}/*" for prefix in artifact_prefixes()],
+            "Resource": _keys(f"{s3}{artifacts}", artifact_prefixes()),
         },
         {
             "Sid": "ListDataDocs",
@@ -156,55 +234,102 @@ def glue_policy(p: PolicyInputs) -> dict[str, Any]:
             "Resource": [f"{s3}{b}" for b in (raw, curated, artifacts, temp, docs)],
         },
         {
-            # Crawlers register tables and partitions; Spark's catalog client also reads the `default` database.
-            "Sid": "StackCatalog",
+            # The curated tables by name (the raw crawler's tables share the database and stay out of reach);
+            # every table of the staging database is the pipeline's.
+            "Sid": "IcebergCatalog",
             "Effect": "Allow",
-            "Action": CATALOG_ACTIONS,
-            "Resource": [f"{glue}:catalog", f"{glue}:database/{p.database}", f"{glue}:table/{p.database}/*"],
+            "Action": ICEBERG_CATALOG_ACTIONS,
+            "Resource": [
+                f"{glue}:catalog",
+                f"{glue}:database/{p.database}",
+                f"{glue}:database/{p.staging_database}",
+                *curated_table_arns(p),
+                f"{glue}:table/{p.staging_database}/*",
+            ],
         },
         {
-            "Sid": "ReadDefaultDatabase",
+            # The stack's own groups (`--custom-logGroup-prefix`); they exist before any job runs.
+            "Sid": "JobLogGroups",
             "Effect": "Allow",
-            "Action": "glue:GetDatabase",
-            "Resource": [f"{glue}:catalog", f"{glue}:database/default"],
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
+            "Resource": _log_grants(p, p.job_log_groups),
         },
-        {
-            # Glue names its log groups /aws-glue/jobs..., /aws-glue/crawlers... (with the security
-            # configuration's name when it encrypts them), so the grant stops at the /aws-glue/ prefix.
-            "Sid": "GlueLogGroups",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
-            "Resource": [logs, f"{logs}:log-stream:*"],
-        },
-        {
-            # PutMetricData supports no resource-level permissions; the condition holds it to Glue's namespace.
-            "Sid": "GlueJobMetrics",
-            "Effect": "Allow",
-            "Action": "cloudwatch:PutMetricData",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"cloudwatch:namespace": "Glue"}},
-        },
-        {
-            "Sid": "UseStackKeys",
-            "Effect": "Allow",
-            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-            "Resource": [p.stack_key_arn, *([p.data_key_arn] if p.data_key_arn else [])],
-        },
+        _log_fallback(p, "JobLogGroupsNamedOtherwise", p.job_log_prefix),
+        _metrics_statement(),
+        _keys_statement(p),
     ]
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def assume_role_policy() -> dict[str, Any]:
+def crawler_policy(p: PolicyInputs) -> dict[str, Any]:
+    """The raw crawler's role: read the two raw prefixes, keep their two tables in the curated database."""
+    s3 = f"arn:{p.partition}:s3:::"
+    raw = p.buckets["raw"]
+    glue = f"arn:{p.partition}:glue:{p.region}:{p.account_id}"
+    tables = [f"{glue}:table/{p.database}/{t}" for t in pipeline.RAW_CRAWLER.tables]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ListRawSources",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": f"{s3}{raw}",
+            "Condition": _prefix_condition(raw_prefixes()),
+        },
+        {
+            "Sid": "ReadRawSources",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": _keys(f"{s3}{raw}", raw_prefixes()),
+        },
+        {
+            "Sid": "FindRawBucket",
+            "Effect": "Allow",
+            "Action": "s3:GetBucketLocation",
+            "Resource": f"{s3}{raw}",
+        },
+        {
+            "Sid": "RawTables",
+            "Effect": "Allow",
+            "Action": CRAWLER_CATALOG_ACTIONS,
+            "Resource": [f"{glue}:catalog", f"{glue}:database/{p.database}", *tables],
+        },
+        {
+            "Sid": "CrawlerLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
+            "Resource": _log_grants(p, [p.crawler_log_group]),
+        },
+        _log_fallback(p, "CrawlerLogGroupNamedOtherwise", p.crawler_log_prefix),
+        _keys_statement(p),
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def assume_role_policy(partition: str, region: str, account_id: str) -> dict[str, Any]:
+    """Glue may assume the role only on behalf of this account's Glue resources in the stack's region
+    (confused-deputy protection: https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+
+    `...IfExists`: where Glue sends the source keys they must match; a call that carries none (not every
+    Glue API documents them, and CreateCrawler test-assumes the role) still works instead of breaking
+    `pulumi up` or the first run. A positive condition on an absent key would deny."""
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "glue.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEqualsIfExists": {"aws:SourceAccount": account_id},
+                    "ArnLikeIfExists": {"aws:SourceArn": f"arn:{partition}:glue:{region}:{account_id}:*"},
+                },
+            }
         ],
     }
 
 
 class GlueRole(pulumi.ComponentResource):
-    """The service role of every job and crawler of the stack."""
+    """A Glue service role with one inline policy (the jobs', or the crawler's)."""
 
     role: aws.iam.Role
 
@@ -212,7 +337,9 @@ class GlueRole(pulumi.ComponentResource):
         self,
         name: str,
         role_name: str,
+        description: str,
         inputs: pulumi.Output[PolicyInputs],
+        policy: Callable[[PolicyInputs], dict[str, Any]] = glue_policy,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("sparkify:iam:GlueRole", name, None, opts)
@@ -220,15 +347,15 @@ class GlueRole(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             name,
             name=role_name,
-            description="Sparkify Glue jobs and crawlers",
-            assume_role_policy=json.dumps(assume_role_policy()),
+            description=description,
+            assume_role_policy=inputs.apply(lambda i: json.dumps(assume_role_policy(i.partition, i.region, i.account_id))),
             opts=pulumi.ResourceOptions(parent=self),
         )
         # Inline, so the grants live and die with the role.
         self.policy = aws.iam.RolePolicy(
             f"{name}-policy",
             role=self.role.id,
-            policy=inputs.apply(lambda i: json.dumps(glue_policy(i))),
+            policy=inputs.apply(lambda i: json.dumps(policy(i))),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"role_arn": self.role.arn})

@@ -1,14 +1,16 @@
 """One `aws.glue.Job` per `JobStep` of the pipeline definition, on Glue 5.1.
 
-The location arguments come from `pipeline.job_arguments` (the same call the local runner makes), so a
-job gets exactly the `--<location>` arguments its step lists; Glue's own switches ride alongside.
-Job parameters: https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
+The place arguments (locations and Iceberg namespaces) come from `pipeline.job_arguments` (the same call
+the local runner makes), so a job gets exactly the `--<place>` arguments its step lists; Glue's own
+switches ride alongside. The Iceberg settings come from `sparkify.spark.glue_catalog_conf`, the one
+definition of them. Job parameters:
+https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,55 +21,69 @@ from infra.artifacts import Artifacts
 from infra.config import StackConfig
 from infra.naming import Names
 from sparkify import pipeline
-from sparkify.pipeline import JobStep, Location
-
-GLUE_VERSION = "5.1"
+from sparkify.pipeline import JobStep, Location, Place
+from sparkify.spark import glue_catalog_conf, glue_conf_argument
 
 
 @dataclass(frozen=True)
 class RuntimeUris:
-    """Resolved S3 URIs a job's Glue switches point at."""
+    """Resolved values a job's Glue switches point at."""
 
     temp_dir: str
     spark_ui_logs: str
     shared_code: str
-    requirements: str
+    warehouse: str  # the curated location: the Iceberg catalog's default warehouse
+    log_group_prefix: str
+    wheels: tuple[str, ...] = ()  # s3:// URIs of the validate job's wheels
 
 
-def glue_switches(uris: RuntimeUris) -> dict[str, str]:
-    """Glue's own job parameters, the same for every job of the stack."""
-    return {
+def needs_validation_libraries(step: JobStep) -> bool:
+    """Only the step that runs the suites imports Great Expectations."""
+    return Location.EXPECTATIONS in step.locations
+
+
+def glue_switches(step: JobStep, uris: RuntimeUris) -> dict[str, str]:
+    """Glue's own job parameters of one job."""
+    switches = {
         "--job-language": "python",
         "--TempDir": uris.temp_dir,
         "--enable-metrics": "true",
         "--enable-observability-metrics": "true",
-        "--enable-continuous-cloudwatch-log": "true",
-        "--enable-continuous-log-filter": "true",
+        # Glue 5.x always logs in real time (the ≤ 4.0 continuous-logging switches are gone); the groups are
+        # the stack's own, with retention and the stack key: <prefix>/output and <prefix>/error.
+        # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html
+        "--custom-logGroup-prefix": uris.log_group_prefix,
         "--enable-spark-ui": "true",
         "--spark-event-logs-path": uris.spark_ui_logs,
-        "--enable-glue-datacatalog": "true",
+        # Iceberg tables in the Glue Data Catalog. Iceberg's GlueCatalog calls Glue itself, so Spark's
+        # Hive session catalog stays local (no --enable-glue-datacatalog: no job reads a Hive table).
+        # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-format-iceberg.html
+        "--datalake-formats": "iceberg",
+        "--conf": glue_conf_argument(glue_catalog_conf(uris.warehouse)),
         # Jobs read and write whole paths (the same code runs locally), so bookmarks stay off.
         "--job-bookmark-option": "job-bookmark-disable",
         "--extra-py-files": uris.shared_code,
-        # Glue 5.x installs a requirements file with pip -r: exactly the versions uv.lock pins.
-        # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-python-libraries.html
-        "--additional-python-modules": uris.requirements,
-        "--python-modules-installer-option": "-r",
     }
+    if needs_validation_libraries(step) and uris.wheels:
+        # Wheels built for Glue 5.1 from the artifacts bucket; pip never asks PyPI (works without a NAT).
+        # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-python-libraries.html
+        switches["--additional-python-modules"] = ",".join(uris.wheels)
+        switches["--python-modules-installer-option"] = "--no-index"
+    return switches
 
 
-def default_arguments(step: JobStep, locations: Mapping[Location, str], uris: RuntimeUris) -> dict[str, str]:
-    arguments = pipeline.job_arguments(step, dict(locations))
-    switches = glue_switches(uris)
+def default_arguments(step: JobStep, places: Mapping[Place, str], uris: RuntimeUris) -> dict[str, str]:
+    arguments = pipeline.job_arguments(step, places)
+    switches = glue_switches(step, uris)
     clash = sorted(set(arguments) & set(switches))
     if clash:
-        raise ValueError(f"job {step.name!r}: location arguments {clash} clash with Glue's own parameters")
+        raise ValueError(f"job {step.name!r}: place arguments {clash} clash with Glue's own parameters")
     return {**arguments, **switches}
 
 
 def _arguments(step: JobStep, resolved: list[Any]) -> dict[str, str]:
-    locations, uris = resolved
-    return default_arguments(step, locations, uris)
+    places, uris = resolved
+    return default_arguments(step, places, uris)
 
 
 class GlueJobs(pulumi.ComponentResource):
@@ -81,26 +97,28 @@ class GlueJobs(pulumi.ComponentResource):
         cfg: StackConfig,
         names: Names,
         artifacts: Artifacts,
-        locations: pulumi.Output[dict[Location, str]],
+        places: pulumi.Output[dict[Place, str]],
         temp_bucket: pulumi.Input[str],
         role_arn: pulumi.Input[str],
         security_configuration: pulumi.Input[str],
-        depends_on: list[pulumi.Resource],
+        depends_on: Sequence[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("sparkify:jobs:GlueJobs", name, None, opts)
-        uris = pulumi.Output.all(temp_bucket, artifacts.shared_code_uri, artifacts.requirements_uri).apply(
+        uris = pulumi.Output.all(temp_bucket, artifacts.shared_code_uri, places, *artifacts.wheel_uris).apply(
             lambda v: RuntimeUris(
                 temp_dir=f"s3://{v[0]}/glue-temp/",
                 spark_ui_logs=f"s3://{v[0]}/spark-ui/",
                 shared_code=v[1],
-                requirements=v[2],
+                warehouse=v[2][Location.CURATED],
+                log_group_prefix=names.log_group_prefix,
+                wheels=tuple(v[3:]),
             )
         )
         self.jobs = {}
         for step in pipeline.job_steps():
             settings = cfg.jobs[step.name]
-            arguments = pulumi.Output.all(locations, uris).apply(functools.partial(_arguments, step))
+            arguments = pulumi.Output.all(places, uris).apply(functools.partial(_arguments, step))
             # Worker type and count, timeout, retries and execution class come from stack config.
             # Worker types: https://docs.aws.amazon.com/glue/latest/dg/add-job.html
             self.jobs[step.name] = aws.glue.Job(
@@ -108,7 +126,7 @@ class GlueJobs(pulumi.ComponentResource):
                 name=names.job(step.name),
                 description=step.description,
                 role_arn=role_arn,
-                glue_version=GLUE_VERSION,
+                glue_version=cfg.glue_version,
                 command=aws.glue.JobCommandArgs(
                     name="glueetl", script_location=artifacts.script_uris[step.name], python_version="3"
                 ),
@@ -121,7 +139,7 @@ class GlueJobs(pulumi.ComponentResource):
                 # One run at a time: two runs would overwrite each other's tables.
                 execution_property=aws.glue.JobExecutionPropertyArgs(max_concurrent_runs=1),
                 security_configuration=security_configuration,
-                # The role's policy and the uploaded code must exist before the first run can start.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+                # The role's policy, the log groups and the uploaded code must exist before the first run.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
             )
         self.register_outputs({"jobs": {k: j.name for k, j in self.jobs.items()}})

@@ -43,8 +43,23 @@ class Names:
         return self.prefix.replace("-", "_")
 
     @property
+    def staging_database(self) -> str:
+        """The Glue database of the staging Iceberg tables (and the raw-file ledger)."""
+        return f"{self.database}_staging"
+
+    @property
     def role(self) -> str:
         return f"{self.prefix}-glue"
+
+    @property
+    def crawler_role(self) -> str:
+        return f"{self.prefix}-crawler"
+
+    @property
+    def log_group_prefix(self) -> str:
+        """Glue 5.x writes a job's driver and executor logs to `<prefix>/output` and `<prefix>/error`
+        (`--custom-logGroup-prefix`); the stack owns both groups."""
+        return f"/aws-glue/{self.prefix}"
 
     @property
     def security_configuration(self) -> str:
@@ -65,9 +80,10 @@ class AwsContext:
     region: str
 
     @staticmethod
-    def lookup(region: str) -> AwsContext:
+    def lookup(region: str, provider: pulumi.ProviderResource | None = None) -> AwsContext:
+        opts = pulumi.InvokeOptions(provider=provider)
         return AwsContext(
-            account_id=aws.get_caller_identity_output().account_id,
-            partition=aws.get_partition_output().partition,
+            account_id=aws.get_caller_identity_output(opts=opts).account_id,
+            partition=aws.get_partition_output(opts=opts).partition,
             region=region,
         )

@@ -1,4 +1,4 @@
-"""Encryption the stack owns: a KMS key for Glue logs, job bookmarks and the alert topic, and the Glue
+"""Encryption the stack owns: a KMS key for the stack's logs, job bookmarks and the alert topic, and the Glue
 security configuration every job and crawler runs with.
 
 CloudWatch Logs and bookmark encryption in a Glue security configuration only accept a KMS key, so the
@@ -15,12 +15,14 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.config import StackConfig
+from infra.logs import stack_log_groups
 from infra.naming import AwsContext, Names
 
 
-def key_policy(account_id: str, partition: str, region: str) -> dict[str, Any]:
-    """Key policy: the account administers the key through IAM; CloudWatch Logs may use it for Glue's log
-    groups only; EventBridge may use it to publish to the encrypted alert topic."""
+def key_policy(account_id: str, partition: str, region: str, prefix: str, log_groups: list[str]) -> dict[str, Any]:
+    """Key policy: the account administers the key through IAM; CloudWatch Logs may use it for the stack's
+    own log groups only; CloudWatch alarms of this stack (and account) may publish to the encrypted topic."""
+    logs = f"arn:{partition}:logs:{region}:{account_id}:log-group:"
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -32,27 +34,26 @@ def key_policy(account_id: str, partition: str, region: str) -> dict[str, Any]:
                 "Resource": "*",  # in a key policy, "*" is this key
             },
             {
-                # https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html
-                "Sid": "CloudWatchLogsEncryptsGlueLogGroups",
+                # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+                "Sid": "CloudWatchLogsEncryptsStackLogGroups",
                 "Effect": "Allow",
                 "Principal": {"Service": f"logs.{region}.amazonaws.com"},
                 "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                 "Resource": "*",
-                "Condition": {
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{partition}:logs:{region}:{account_id}:log-group:/aws-glue/*"
-                        )
-                    }
-                },
+                "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": [f"{logs}{g}" for g in log_groups]}},
             },
             {
-                # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html
-                "Sid": "EventBridgePublishesToEncryptedTopic",
+                # Alarm notifications to an encrypted topic: https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
+                "Sid": "StackAlarmsPublishToEncryptedTopic",
                 "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
+                # IfExists: binding where CloudWatch sends the source keys, harmless where it does not.
+                "Condition": {
+                    "StringEqualsIfExists": {"aws:SourceAccount": account_id},
+                    "ArnLikeIfExists": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{prefix}-*"},
+                },
             },
         ],
     }
@@ -70,16 +71,16 @@ class StackEncryption(pulumi.ComponentResource):
         super().__init__("sparkify:security:StackEncryption", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        # Customer-managed so its key policy can admit CloudWatch Logs and EventBridge (AWS-managed keys cannot).
+        # Customer-managed so its key policy can admit CloudWatch Logs and CloudWatch alarms (AWS-managed keys cannot).
         self.key = aws.kms.Key(
             f"{name}-key",
             description=f"{names.prefix}: Glue logs, job bookmarks and alert topic",
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=pulumi.Output.all(ctx.account_id, ctx.partition).apply(
-                lambda v: json.dumps(key_policy(v[0], v[1], ctx.region))
+                lambda v: json.dumps(key_policy(v[0], v[1], ctx.region, names.prefix, stack_log_groups(names)))
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=cfg.protect_data),
         )
         # A readable handle for the console and CLI.
         aws.kms.Alias(f"{name}-alias", name=f"alias/{names.prefix}", target_key_id=self.key.key_id, opts=child)

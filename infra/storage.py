@@ -25,6 +25,9 @@ from infra.config import StackConfig
 from infra.naming import AwsContext, Names
 from sparkify.pipeline import LAKE_LAYOUT, Location
 
+# The validate job publishes each run's Data Docs under runs/<run_id>/ and the newest under latest/.
+DOCS_RUNS_PREFIX = "runs/"
+
 # Where each pipeline location lives: (bucket purpose, prefix inside the bucket).
 LOCATION_BUCKETS: dict[Location, tuple[str, str]] = {
     Location.RAW: ("raw", ""),
@@ -58,6 +61,18 @@ def tls_only_statement(bucket_arn: str) -> dict[str, Any]:
     }
 
 
+def tls_minimum_statement(bucket_arn: str) -> dict[str, Any]:
+    """Deny TLS older than 1.2. https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html#example-object-tls-version"""
+    return {
+        "Sid": "DenyTlsOlderThan12",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+    }
+
+
 @dataclass(frozen=True)
 class SecureBucketArgs:
     bucket_name: pulumi.Input[str]
@@ -69,6 +84,9 @@ class SecureBucketArgs:
     noncurrent_version_days: int = 90
     # The docs bucket's policy also admits CloudFront: its owner calls `attach_policy` itself.
     defer_policy: bool = False
+    # Prefixes whose objects expire this many days after they were written (histories, not data).
+    expiring_prefixes: tuple[tuple[str, int], ...] = ()
+    protect: bool = False
 
 
 class SecureBucket(pulumi.ComponentResource):
@@ -84,7 +102,12 @@ class SecureBucket(pulumi.ComponentResource):
         self.policy = None
 
         # force_destroy lets `pulumi destroy` empty the bucket first; off by default so data is never lost.
-        self.bucket = aws.s3.Bucket(name, bucket=args.bucket_name, force_destroy=args.force_destroy, opts=child)
+        self.bucket = aws.s3.Bucket(
+            name,
+            bucket=args.bucket_name,
+            force_destroy=args.force_destroy,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
         # ACLs off: only policies grant access (AWS's default for new buckets, stated so it stays so).
         aws.s3.BucketOwnershipControls(
             f"{name}-ownership",
@@ -155,6 +178,15 @@ class SecureBucket(pulumi.ComponentResource):
                     expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expiration_days),
                 )
             )
+        for prefix, days in args.expiring_prefixes:
+            rules.append(
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-" + prefix.strip("/").replace("/", "-"),
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=prefix),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+                )
+            )
         if args.versioned:
             rules.append(
                 aws.s3.BucketLifecycleConfigurationRuleArgs(
@@ -182,7 +214,9 @@ class SecureBucket(pulumi.ComponentResource):
         if self.policy is not None:
             raise RuntimeError(f"bucket {self._name} already has its policy")
         document = pulumi.Output.all(self.bucket.arn, extra_statements).apply(
-            lambda v: json.dumps({"Version": "2012-10-17", "Statement": [tls_only_statement(v[0]), *v[1]]})
+            lambda v: json.dumps(
+                {"Version": "2012-10-17", "Statement": [tls_only_statement(v[0]), tls_minimum_statement(v[0]), *v[1]]}
+            )
         )
         # After the public access block, so S3 judges the policy with the block in place.
         self.policy = aws.s3.BucketPolicy(
@@ -216,7 +250,9 @@ class Buckets:
         return self.names().apply(location_uris)
 
 
-def build_buckets(cfg: StackConfig, names: Names, ctx: AwsContext) -> Buckets:
+def build_buckets(
+    cfg: StackConfig, names: Names, ctx: AwsContext, opts: pulumi.ResourceOptions | None = None
+) -> Buckets:
     def secure(purpose: str, **kwargs: Any) -> SecureBucket:
         bucket_name = ctx.account_id.apply(lambda account: names.bucket(purpose, account, cfg.region))
         args = SecureBucketArgs(
@@ -226,12 +262,20 @@ def build_buckets(cfg: StackConfig, names: Names, ctx: AwsContext) -> Buckets:
             noncurrent_version_days=cfg.noncurrent_version_days,
             **kwargs,
         )
-        return SecureBucket(purpose, args)
+        return SecureBucket(purpose, args, opts)
 
+    history = cfg.history_expiration_days
+    reports = LOCATION_BUCKETS[Location.REPORTS][1]
+    quarantine = LOCATION_BUCKETS[Location.QUARANTINE][1]
     return Buckets(
-        raw=secure("raw", versioned=True),
-        curated=secure("curated", versioned=False),
+        # The landing zone is the only copy of the raw data: protected where the stack says so.
+        raw=secure("raw", versioned=True, protect=cfg.protect_data),
+        # Staging and curated hold Iceberg tables (expiring their files would break them); reports of
+        # past runs and quarantined records are histories.
+        curated=secure(
+            "curated", versioned=False, expiring_prefixes=((f"{reports}runs/", history), (quarantine, history))
+        ),
         artifacts=secure("artifacts", versioned=True),
         temp=secure("temp", versioned=False, expiration_days=cfg.temp_expiration_days),
-        docs=secure("docs", versioned=False, defer_policy=True),
+        docs=secure("docs", versioned=False, defer_policy=True, expiring_prefixes=((DOCS_RUNS_PREFIX, history),)),
     )

@@ -1,4 +1,4 @@
-"""The `sparkify` verbs that operate a deployed stack: trigger, status, docs, upload, query.
+"""The `sparkify` verbs that operate a deployed stack: trigger, status, docs, upload, query, migrate-catalog.
 
 Each is a thin typer command over `sparkify.ops`: it resolves the stack's names, calls one ops function,
 and prints a rich table (or JSON with `--json`). Every failure an `OpsError` describes ends the command
@@ -581,7 +581,39 @@ def _cell(value: Any) -> str:
     return escape(str(value))
 
 
+# ---------------------------------------------------------------------------------------------------------
+# migrate-catalog
+
+
+def migrate_catalog(
+    stack: StackOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Drop the entries (without it, only list them).")] = False,
+    region: RegionOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Before the first Iceberg run of a stack deployed by an earlier version: drop the Hive tables its
+    curated crawler registered under the curated tables' names (files stay; Iceberg's upkeep removes them)."""
+    from sparkify.ops import catalog as ops_catalog
+    from sparkify.ops.stack import Overrides
+
+    names, aws = _guard(lambda: _resolve(stack, Overrides(region=region)))
+    tables = _guard(lambda: ops_catalog.legacy_tables(aws, names))
+    if yes:
+        _guard(lambda: ops_catalog.drop_legacy_tables(aws, names, tables))
+    if json_output:
+        _emit_json({"database": names.database, "dropped" if yes else "would_drop": [vars(t) for t in tables]})
+        return
+    console = _out()
+    if not tables:
+        console.print(f"{names.database}: no Hive table stands in the way of the Iceberg tables", soft_wrap=True)
+        return
+    verb = "dropped" if yes else "would drop (run again with --yes)"
+    for table in tables:
+        console.print(f"{verb}: {names.database}.{table.name}  ({table.kind}, {table.location})", soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ops verbs to the `sparkify` command."""
     for command in (upload, trigger, status, docs, query):
         app.command()(command)
+    app.command("migrate-catalog")(migrate_catalog)

@@ -41,6 +41,16 @@ def lake_locations(raw: Path, lake: Path) -> dict[Place, str]:
     return locations
 
 
+def lake_table(spark: Any, lake: Path, name: str, branch: str = "main", layer: Location = Location.CURATED) -> Any:
+    """A table of a local lake as one branch has it: `main` is what is published, `audit` what the last
+    run wrote and the suites judged."""
+    from sparkify import tables
+    from sparkify.spark import register_local_catalog
+
+    catalog = register_local_catalog(spark, lake)
+    return tables.read(spark, tables.ident(f"{catalog}.{LAKE_LAYOUT[layer]}", name), branch)
+
+
 def load_job(job: pipeline.JobStep) -> ModuleType:
     """Import a job script from glue_jobs/ by path, exactly the file Glue runs."""
     path = pipeline.REPO_ROOT / job.script

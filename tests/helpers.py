@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sparkify.runner import lake_table
+
 import json
 import shutil
 from collections.abc import Callable
@@ -53,8 +55,8 @@ def assert_same_tables(spark, lake_a: Path, lake_b: Path) -> None:
     from sparkify.pipeline import CURATED_TABLES
 
     for table in CURATED_TABLES:
-        a = spark.read.parquet(str(lake_a / "curated" / table.name))
-        b = spark.read.parquet(str(lake_b / "curated" / table.name)).select(*a.columns)
+        a = lake_table(spark, lake_a, table.name)
+        b = lake_table(spark, lake_b, table.name).select(*a.columns)
         assert a.count() == b.count(), f"{table.name}: {a.count()} rows vs {b.count()}"
         assert_df_equality(a, b, ignore_row_order=True, ignore_nullable=True)
 

@@ -3,6 +3,8 @@ run completes: day N then day N+1 equals one run over both; a rerun changes noth
 
 from __future__ import annotations
 
+from sparkify.runner import lake_table
+
 import json
 import os
 import signal
@@ -51,17 +53,17 @@ def test_day_by_day_equals_one_run_over_both_days(spark, generated, single_run_l
 
 
 def test_a_rerun_on_the_same_input_changes_nothing(spark, generated, single_run_lake, tmp_path):
-    before = {t.name: spark.read.parquet(str(single_run_lake / "curated" / t.name)).collect() for t in CURATED_TABLES}
+    before = {t.name: lake_table(spark, single_run_lake, t.name).collect() for t in CURATED_TABLES}
     again = run_pipeline(generated, single_run_lake)
     assert again["sources"]["events"]["read"] == 0 and again["sources"]["songs"]["read"] == 0
     for table in CURATED_TABLES:
-        after = spark.read.parquet(str(single_run_lake / "curated" / table.name)).collect()
+        after = lake_table(spark, single_run_lake, table.name).collect()
         assert sorted(map(tuple, after)) == sorted(map(tuple, before[table.name])), table.name
     # A full refresh re-reads every file and rebuilds the same tables, ids included.
     refreshed = run_pipeline(generated, single_run_lake, full_refresh=True)
     assert refreshed["sources"]["events"]["files"] == 2
     for table in CURATED_TABLES:
-        after = spark.read.parquet(str(single_run_lake / "curated" / table.name)).collect()
+        after = lake_table(spark, single_run_lake, table.name).collect()
         assert sorted(map(tuple, after)) == sorted(map(tuple, before[table.name])), table.name
 
 
@@ -72,35 +74,65 @@ def test_a_second_run_on_the_same_lake_is_refused(tmp_path):
                 pass
 
 
-def test_a_run_killed_mid_write_leaves_readable_tables_and_the_next_run_finishes_the_job(
-    spark, generated, single_run_lake, tmp_path
+def _run_dirs(lake: Path) -> list[Path]:
+    return sorted((lake / "reports" / "runs").glob("*/"))
+
+
+def _metadata_versions(lake: Path, table: str) -> int:
+    return len(list((lake / "curated" / table / "metadata").glob("*.metadata.json")))
+
+
+# When to kill the second run: while it stages, models, validates, and once publishing has begun
+# (the first table's `main` moved). Each moment is observed from outside, as an operator would see it.
+KILL_MOMENTS = {
+    "stage": lambda lake, seen: len(list((lake / "staging").glob("*/metadata/*.metadata.json"))) > seen["staging"],
+    "model": lambda lake, seen: (_run_dirs(lake)[-1] / "stage.json").is_file() and len(_run_dirs(lake)) > seen["runs"],
+    "validate": lambda lake, seen: (_run_dirs(lake)[-1] / "model.json").is_file() and len(_run_dirs(lake)) > seen["runs"],
+    "publish": lambda lake, seen: _metadata_versions(lake, "artists") > seen["artists"] + 1,
+}
+
+
+@pytest.mark.parametrize("moment", list(KILL_MOMENTS))
+def test_a_run_killed_at_any_moment_leaves_committed_tables_and_the_next_run_equals_a_clean_run(
+    spark, generated, single_run_lake, tmp_path, moment
 ):
+    from sparkify import tables
+    from sparkify.spark import register_local_catalog
+
     raw, lake = tmp_path / "raw", tmp_path / "lake"
     copy_raw(generated, raw, first_day)
     assert run_pipeline(raw, lake)["status"] == "succeeded"
-    day_one = {t.name: spark.read.parquet(str(lake / "curated" / t.name)).count() for t in CURATED_TABLES}
+    catalog = register_local_catalog(spark, lake)
+    published = {t.name: tables.snapshot_id(spark, f"{catalog}.curated.{t.name}") for t in CURATED_TABLES}
+    day_one = {t.name: lake_table(spark, lake, t.name).count() for t in CURATED_TABLES}
     copy_raw(generated, raw, lambda p: not first_day(p))
+    seen = {
+        "runs": len(_run_dirs(lake)),
+        "artists": _metadata_versions(lake, "artists"),
+        "staging": len(list((lake / "staging").glob("*/metadata/*.metadata.json"))),
+    }
 
-    # A separate process, killed without warning once it is writing the star schema.
+    # A separate process, killed without warning at the chosen moment.
     run = subprocess.Popen(
         [sys.executable, "-m", "sparkify", "run", "--raw", str(raw), "--lake", str(lake)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
-    deadline = time.monotonic() + 240
-    while not list((lake / "reports" / "runs").glob("*/stage.json")) or len(
-        list((lake / "reports" / "runs").glob("*/stage.json"))
-    ) < 2:
-        assert run.poll() is None, "the run ended before it could be killed"
-        assert time.monotonic() < deadline, "the run never finished its stage step"
-        time.sleep(0.2)
-    time.sleep(1.0)  # into the model step
+    deadline = time.monotonic() + 300
+    while not KILL_MOMENTS[moment](lake, seen):
+        assert run.poll() is None, f"the run ended before the {moment} moment"
+        assert time.monotonic() < deadline, f"the run never reached the {moment} moment"
+        time.sleep(0.05)
     os.killpg(run.pid, signal.SIGKILL)
     run.wait()
 
-    # Whatever the moment of the kill, every table is readable: the old version or the new one.
+    # Every table is at a committed snapshot: the published day one, or (once publishing began) the
+    # audited new state; never a half-written one.
     for table in CURATED_TABLES:
-        rows = spark.read.parquet(str(lake / "curated" / table.name)).count()
-        assert rows >= day_one[table.name], table.name
-    assert run_pipeline(raw, lake)["status"] == "succeeded"
+        now = tables.snapshot_id(spark, f"{catalog}.curated.{table.name}")
+        rows = lake_table(spark, lake, table.name).count()
+        if moment != "publish":
+            assert now == published[table.name], f"{table.name}: main moved before the audit passed"
+            assert rows == day_one[table.name], table.name
+    rerun = run_pipeline(raw, lake)
+    assert rerun["status"] == "succeeded", rerun["steps"]
     assert_same_tables(spark, lake, single_run_lake)
-    assert json.loads((lake / "reports" / "latest.json").read_text())["status"] == "succeeded"

@@ -173,19 +173,16 @@ def test_missing_source_folder_names_the_path_and_what_to_do(spark, tmp_path):
 
 
 def test_a_source_without_any_file_stops_the_stage_job_with_the_folder_named(spark, tmp_path):
-    from sparkify.runner import load_job
     from sparkify import pipeline
+    from sparkify.runner import lake_locations, load_job
+    from sparkify.spark import register_local_catalog
 
     raw = tmp_path / "raw"
     (raw / "song_data").mkdir(parents=True)
     write_log(raw, "2018-11-01", [event()])
     stage = load_job(pipeline.step("stage"))
-    from sparkify.runner import lake_locations
-    from sparkify.spark import register_local_catalog
-
-    lake = tmp_path / "lake"
-    register_local_catalog(spark, lake)
-    args = {k.value: v for k, v in lake_locations(raw, lake).items()}
+    register_local_catalog(spark, tmp_path / "lake")
+    args = {place.value: value for place, value in lake_locations(raw, tmp_path / "lake").items()}
     with pytest.raises(RawInputError, match=r"no readable files \(\.json, \.jsonl, .*\) under .*song_data: nothing to stage for songs"):
         stage.run(spark, args)
 

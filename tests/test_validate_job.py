@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from sparkify import pipeline, schemas
-from sparkify.io import join_uri, save_table
+from sparkify import pipeline, schemas, tables
 from sparkify.runner import lake_locations, load_job
+from sparkify.spark import register_local_catalog
 from sparkify.runtime import StepFailed
 from tests.test_quality import MONDAY, SUNDAY, curated_frames, curated_rows
 
@@ -28,14 +28,24 @@ def validate_job():
 
 def write_lake(spark, lake, next_song_events: int) -> dict[str, str]:
     """The curated tables of `curated_rows()` (3 songplays) and staging events with `next_song_events` plays."""
+    register_local_catalog(spark, lake)
     locations = lake_locations(lake / "raw", lake)
     args = {loc.value: value for loc, value in locations.items()} | {"run_id": "run-1"}
     for table in pipeline.CURATED_TABLES:
         frame = curated_frames(spark, {table.name: curated_rows()[table.name]})[table.name]
-        save_table(spark, frame, join_uri(args["curated_uri"], table.name), table.partition_by)
+        identifier = curated_table(args, table.name)
+        tables.ensure_table(spark, identifier, schemas.CURATED[table.name], table.partition_by)
+        tables.ensure_branch(spark, identifier)
+        tables.replace(frame, identifier, tables.AUDIT)
     events = [staging_event("Home", SUNDAY)] + [staging_event("NextSong", MONDAY)] * next_song_events
-    spark.createDataFrame(events, schemas.STAGING_EVENTS).write.parquet(join_uri(args["staging_uri"], "events"))
+    staged = tables.ident(args["staging_namespace"], "events")
+    tables.ensure_table(spark, staged, schemas.STAGING_EVENTS)
+    spark.createDataFrame(events, schemas.STAGING_EVENTS).writeTo(staged).append()
     return args
+
+
+def curated_table(args: dict[str, str], name: str) -> str:
+    return tables.ident(args["curated_namespace"], name)
 
 
 def test_good_lake_returns_metrics_and_uploads_data_docs_to_s3(spark, validate_job, tmp_path, monkeypatch):
@@ -81,3 +91,23 @@ def test_bad_lake_raises_step_failed_with_the_metrics(spark, validate_job, tmp_p
     ]
     assert all(s["success"] for name, s in metrics["suites"].items() if name != "songplays")
     assert "songplays" in str(failure.value) and "expect_table_row_count_to_equal" in str(failure.value)
+    # Nothing is published; the rejected rows stay readable on the audit branch.
+    assert metrics["published"] == {}
+    for table in pipeline.CURATED_TABLES:
+        assert tables.snapshot_id(spark, curated_table(args, table.name)) is None, table.name
+    assert tables.read(spark, curated_table(args, "songplays"), tables.AUDIT).count() == 3
+
+
+def test_a_passing_audit_publishes_every_table_at_its_branch_snapshot(spark, validate_job, tmp_path):
+    args = write_lake(spark, tmp_path, next_song_events=3)
+    audit = {t.name: tables.snapshot_id(spark, curated_table(args, t.name), tables.AUDIT) for t in pipeline.CURATED_TABLES}
+
+    metrics = validate_job.run(spark, args)
+
+    assert metrics["published"] == audit
+    for table in pipeline.CURATED_TABLES:
+        assert tables.snapshot_id(spark, curated_table(args, table.name)) == audit[table.name], table.name
+    assert tables.read(spark, curated_table(args, "songplays")).count() == 3
+    # Judged and published: a second validation has nothing to audit.
+    again = validate_job.run(spark, args)
+    assert (again["audited"], again["published"]) == ([], {})

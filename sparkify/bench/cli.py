@@ -29,8 +29,15 @@ def bench(
     ] = None,
     data: Annotated[Path, typer.Option(help="Folder for generated data (reused between runs) and scratch lakes.")] = harness.DEFAULT_DATA,
     seed: Annotated[int, typer.Option(help="Generator seed.")] = harness.SEED,
+    incremental: Annotated[
+        bool,
+        typer.Option("--incremental", help="Instead: daily-run cost on a lake with 29 days of history (1M events)."),
+    ] = False,
 ) -> None:
     """Generate seeded data at each size, run our workflow and the DuckDB reference in fresh processes, compare."""
+    if incremental:
+        _bench_incremental(data, out)
+        return
     try:
         chosen = [harness.parse_size(s) for s in sizes.split(",") if s.strip()]
     except ValueError as exc:
@@ -50,6 +57,35 @@ def bench(
     print_result(result)
     for path in harness.write_results(result, out):
         console.print(f"wrote {path}")
+
+
+def _bench_incremental(data: Path, out: Path | None) -> None:
+    import json
+
+    from sparkify.bench.incremental import run_incremental
+
+    with console.status("generating data and running history, one new day, nothing new …"):
+        try:
+            result = run_incremental(data)
+        except harness.BenchError as exc:
+            err.print(f"[bold red]benchmark failed:[/] {exc}")
+            raise typer.Exit(1) from None
+    table = Table(
+        title=f"Daily runs on one lake · {result['size']['events']:,} events, {result['size']['songs']:,} songs, "
+        f"new day {result['new_day_events']:,} events · seconds",
+        title_justify="left",
+    )
+    for column in ("run", *harness.STEPS, "wall"):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    rows = [*result["runs"], {"run": "full run, 30 days", **result["full_run_30_days"]}]
+    for run in rows:
+        table.add_row(run["run"], *(f"{run['steps'].get(s, 0):.1f}" for s in harness.STEPS), f"{run['wall']:.1f}")
+    console.print(table)
+    console.print("Published row counts after the new day equal a full run's over all 30 days.")
+    target = out or harness.DEFAULT_RESULTS / "incremental-latest.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2))
+    console.print(f"wrote {target}")
 
 
 def print_result(result: dict[str, Any]) -> None:

@@ -213,7 +213,7 @@ def run_view(names: StackNames, run: dict[str, Any], now: datetime | None = None
         glue_name = names.glue_name(step)
         node = nodes.get(glue_name, {})
         if isinstance(step, pipeline.JobStep):
-            view = _job_step(step, glue_name, node, names.region, now)
+            view = _job_step(step, glue_name, node, names.region, now, names.job_log_prefix or DEFAULT_JOB_LOG_GROUP)
         else:
             view = _crawler_step(step, glue_name, node, names.region, now)
         if view.state is None:
@@ -231,7 +231,9 @@ def run_view(names: StackNames, run: dict[str, Any], now: datetime | None = None
     )
 
 
-def _job_step(step: pipeline.Step, glue_name: str, node: dict[str, Any], region: str, now: datetime) -> StepView:
+def _job_step(
+    step: pipeline.Step, glue_name: str, node: dict[str, Any], region: str, now: datetime, log_prefix: str
+) -> StepView:
     runs = sorted(
         (node.get("JobDetails") or {}).get("JobRuns") or [],
         key=lambda r: (_utc(r.get("StartedOn")) or now, r.get("Attempt") or 0),
@@ -255,7 +257,8 @@ def _job_step(step: pipeline.Step, glue_name: str, node: dict[str, Any], region:
         view.dpu_seconds += used
         view.usd += usd
     if view.job_run_id:
-        group = str(latest.get("LogGroupName") or DEFAULT_JOB_LOG_GROUP).rstrip("/")
+        # The stack's own groups (`--custom-logGroup-prefix`); Glue reports the prefix as LogGroupName.
+        group = str(latest.get("LogGroupName") or log_prefix).rstrip("/")
         view.logs = f"aws logs tail {group}/error --log-stream-names {view.job_run_id} --region {region}"
         view.console_url = (
             f"https://{region}.console.aws.amazon.com/gluestudio/home?region={region}"

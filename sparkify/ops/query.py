@@ -108,7 +108,7 @@ def run_athena(
     if state != "SUCCEEDED":
         reason = str(status.get("StateChangeReason") or "no reason given").splitlines()[0]
         hint = (
-            " (has the catalog crawler run? `sparkify status` shows the catalog step)"
+            " (the model job creates the curated tables on its first run: `sparkify status` shows the runs)"
             if "does not exist" in reason or "not found" in reason.lower()
             else ""
         )

@@ -53,6 +53,8 @@ class StackNames:
     buckets: Mapping[str, str]  # purpose (raw, curated, artifacts, temp, docs) → bucket name
     database: str
     workgroup: str
+    staging_database: str = ""
+    job_log_prefix: str = ""  # the jobs' log groups are <prefix>/output and <prefix>/error
     docs_url: str | None = None  # the CloudFront URL of latest/index.html, when the stack has one
     docs_cloudfront: bool = False
     source: str = "derived from infra/naming.py"
@@ -130,6 +132,7 @@ def derived_names(stack: str, region: str, account: str) -> dict[str, Any]:
     from infra.naming import BUCKET_PURPOSES, Names
 
     names = Names(_prefix(stack))
+    # The raw crawler runs on demand; Iceberg tables need none (a workflow step could still be one).
     crawler_steps = [s for s in pipeline.STEPS if isinstance(s, pipeline.CrawlerStep)] + [pipeline.RAW_CRAWLER]
     return {
         "workflow_name": names.workflow,
@@ -137,6 +140,8 @@ def derived_names(stack: str, region: str, account: str) -> dict[str, Any]:
         "crawler_names": {s.name: names.crawler(s.name) for s in crawler_steps},
         "buckets": {purpose: names.bucket(purpose, account, region) for purpose in BUCKET_PURPOSES},
         "database_name": names.database,
+        "staging_database_name": names.staging_database,
+        "job_log_groups": [f"{names.log_group_prefix}/{kind}" for kind in ("output", "error")],
         # __main__.py names the Athena workgroup after the stack prefix.
         "athena_workgroup": names.prefix,
     }
@@ -189,6 +194,8 @@ def resolve(
         crawlers=dict(outputs["crawler_names"]),
         buckets=buckets,
         database=overrides.database or str(outputs["database_name"]),
+        staging_database=str(outputs["staging_database_name"]),
+        job_log_prefix=str(list(outputs["job_log_groups"])[-1]).rsplit("/", 1)[0],
         workgroup=overrides.workgroup or str(outputs["athena_workgroup"]),
         docs_url=outputs.get("docs_url"),
         docs_cloudfront=_text(config.get("sparkify:docsCloudFront")) == "true" or bool(outputs.get("docs_url")),

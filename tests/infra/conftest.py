@@ -32,6 +32,7 @@ class Recorded:
     name: str  # the Pulumi resource name (unique per type)
     inputs: dict[str, Any]
     custom: bool
+    provider: str = ""  # the Pulumi name of the resource's provider ("" for the default one)
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -42,7 +43,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.resources: list[Recorded] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        self.resources.append(Recorded(args.typ, args.name, dict(args.inputs), bool(args.custom)))
+        # A provider reference is "<urn>::<id>", and a URN ends with "::<name>".
+        provider = args.provider.split("::")[-2] if args.provider and "::" in args.provider else ""
+        self.resources.append(Recorded(args.typ, args.name, dict(args.inputs), bool(args.custom), provider))
         outputs = dict(args.inputs)
         physical = args.inputs.get("name") or args.name
         service = args.typ.split(":")[1].split("/")[0]
@@ -81,6 +84,10 @@ class Rendered:
     stack: str
     resources: list[Recorded]
     exports: dict[str, Any] = field(default_factory=dict)
+    protect: dict[tuple[str, str], bool] = field(default_factory=dict)  # (type, name) → protect option
+
+    def protected(self) -> set[tuple[str, str]]:
+        return {key for key, on in self.protect.items() if on}
 
     def of_type(self, typ: str) -> list[Recorded]:
         return [r for r in self.resources if r.typ == typ]
@@ -105,6 +112,7 @@ def render(stack: str, config: dict[str, str]) -> Rendered:
     region = config.get("aws:region", "us-east-1")
     mocks = RecordingMocks(region)
     exports: dict[str, Any] = {}
+    protect: dict[tuple[str, str], bool] = {}
     pulumi_settings.ROOT.set(None)  # a fresh root Stack resource for every render
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
     pulumi.runtime.set_all_config(config)
@@ -112,7 +120,13 @@ def render(stack: str, config: dict[str, str]) -> Rendered:
     def export(name: str, value: Any) -> None:
         exports[name] = value
 
+    def record_protect(args: pulumi.ResourceTransformationArgs) -> None:
+        # Mocks never see resource options; a stack transformation does.
+        protect[(args.type_, args.name)] = bool(args.opts.protect) if args.opts else False
+        return None
+
     def run() -> pulumi.Output[Any]:
+        pulumi.runtime.register_stack_transformation(record_protect)
         original = pulumi.export
         pulumi.export = export
         try:
@@ -124,7 +138,7 @@ def render(stack: str, config: dict[str, str]) -> Rendered:
 
     # pulumi.runtime.test runs the program and waits until every registration has finished.
     cast(Callable[[], None], pulumi.runtime.test(run))()  # type: ignore[no-untyped-call]
-    return Rendered(stack, mocks.resources, exports)
+    return Rendered(stack, mocks.resources, exports, protect)
 
 
 _cache: dict[str, Rendered] = {}

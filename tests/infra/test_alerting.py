@@ -1,16 +1,18 @@
-"""The alert rules match failures (and only failures) of this stack's jobs, validation and crawlers."""
+"""Alerting: every state change of this stack's jobs and every raw-crawler failure reaches the alert router,
+delivery is retried with a dead-letter queue, and silence (no successful run for a day) alarms."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.infra.conftest import Rendered, policy_of
+from tests.infra.conftest import ACCOUNT, Rendered, policy_of
 
 RULE = "aws:cloudwatch/eventRule:EventRule"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
 def matches(pattern: Any, event: Any) -> bool:
@@ -42,61 +44,90 @@ def rules_matching(stack: Rendered, event: dict[str, Any]) -> list[str]:
     )
 
 
-@pytest.mark.parametrize("state", ["FAILED", "TIMEOUT"])
-@pytest.mark.parametrize("step", ["stage", "model"])
-def test_a_failed_job_raises_one_job_alert(stack: Rendered, step: str, state: str) -> None:
+@pytest.mark.parametrize("state", ["FAILED", "TIMEOUT", "ERROR", "SUCCEEDED"])
+@pytest.mark.parametrize("step", ["stage", "model", "validate"])
+def test_job_outcomes_reach_the_router(stack: Rendered, step: str, state: str) -> None:
     event = job_event(f"sparkify-{stack.stack}-{step}", state)
-    assert rules_matching(stack, event) == [f"sparkify-{stack.stack}-job-failed"]
+    assert rules_matching(stack, event) == [f"sparkify-{stack.stack}-glue-jobs"]
 
 
-@pytest.mark.parametrize("state", ["FAILED", "TIMEOUT"])
-def test_a_failed_validation_raises_the_validation_alert(stack: Rendered, state: str) -> None:
-    event = job_event(f"sparkify-{stack.stack}-validate", state)
-    assert rules_matching(stack, event) == [f"sparkify-{stack.stack}-validation-failed"]
-
-
-@pytest.mark.parametrize("step", ["catalog", "raw"])
-def test_a_failed_crawler_raises_the_crawler_alert(stack: Rendered, step: str) -> None:
-    event = crawler_event(f"sparkify-{stack.stack}-{step}", "Failed")
+def test_a_failed_raw_crawl_reaches_the_router(stack: Rendered) -> None:
+    event = crawler_event(f"sparkify-{stack.stack}-raw", "Failed")
     assert rules_matching(stack, event) == [f"sparkify-{stack.stack}-crawler-failed"]
 
 
 @pytest.mark.parametrize(
     "event",
     [
-        job_event("sparkify-{stack}-stage", "SUCCEEDED"),
+        job_event("sparkify-{stack}-stage", "RUNNING"),
         job_event("sparkify-{stack}-validate", "STOPPED"),
         job_event("someone-elses-job", "FAILED"),
-        crawler_event("sparkify-{stack}-catalog", "Succeeded"),
+        crawler_event("sparkify-{stack}-raw", "Succeeded"),
     ],
-    ids=["succeeded", "stopped-by-a-person", "other-job", "crawler-succeeded"],
+    ids=["running", "stopped-by-a-person", "other-job", "crawler-succeeded"],
 )
-def test_success_and_other_resources_stay_quiet(stack: Rendered, event: dict[str, Any]) -> None:
+def test_other_events_stay_out(stack: Rendered, event: dict[str, Any]) -> None:
     event = json.loads(json.dumps(event).replace("{stack}", stack.stack))
     assert rules_matching(stack, event) == []
 
 
-def test_every_rule_publishes_a_readable_message_to_the_topic(stack: Rendered) -> None:
-    topic_arn = f"arn:aws:sns:us-east-1:123456789012:sparkify-{stack.stack}-alerts"
+def test_every_rule_delivers_to_the_router_with_retries_and_a_dead_letter_queue(stack: Rendered) -> None:
+    s = stack.stack
+    router = f"arn:aws:lambda:us-east-1:{ACCOUNT}:sparkify-{s}-alert-router"
+    dlq = f"arn:aws:sqs:us-east-1:{ACCOUNT}:sparkify-{s}-alerts-dlq"
     targets = {t.inputs["rule"]: t.inputs for t in stack.of_type("aws:cloudwatch/eventTarget:EventTarget")}
-    assert sorted(targets) == sorted(r.inputs["name"] for r in stack.of_type(RULE))
+    assert sorted(targets) == [f"sparkify-{s}-crawler-failed", f"sparkify-{s}-glue-jobs"]
     for rule, target in targets.items():
-        assert target["arn"] == topic_arn, rule
-        template = json.loads(target["inputTransformer"]["inputTemplate"])
-        assert isinstance(template, str) and template.startswith("Sparkify: "), rule
-    validation = json.loads(targets[f"sparkify-{stack.stack}-validation-failed"]["inputTransformer"]["inputTemplate"])
-    assert f"s3://sparkify-{stack.stack}-docs-123456789012-us-east-1/latest/index.html" in validation
+        assert target["arn"] == router, rule
+        assert target["retryPolicy"] == {"maximumEventAgeInSeconds": 3600, "maximumRetryAttempts": 10}, rule
+        assert target["deadLetterConfig"] == {"arn": dlq}, rule
+    invoke = stack.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "alerts-router-invoke").inputs
+    assert invoke["maximumRetryAttempts"] == 2
+    assert invoke["destinationConfig"] == {"onFailure": {"destination": dlq}}
+    permissions = {p.inputs["sourceArn"] for p in stack.of_type("aws:lambda/permission:Permission")}
+    assert permissions == {f"arn:aws:events:us-east-1:{ACCOUNT}:rule/sparkify-{s}-{r}" for r in ("glue-jobs", "crawler-failed")}
+    (statement,) = policy_of(stack, "aws:sqs/queuePolicy:QueuePolicy", "alerts-dlq-policy")["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert sorted(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(permissions)
 
 
-def test_only_this_stacks_rules_may_publish_to_the_encrypted_topic(stack: Rendered) -> None:
+def test_the_router_knows_the_steps_and_where_the_data_docs_are(stack: Rendered) -> None:
+    s = stack.stack
+    router = stack.one("aws:lambda/function:Function", "alerts-router").inputs
+    variables = router["environment"]["variables"]
+    assert json.loads(variables["JOB_STEPS"]) == {f"sparkify-{s}-{j}": j for j in ("stage", "model", "validate")}
+    assert json.loads(variables["VALIDATION_JOBS"]) == [f"sparkify-{s}-validate"]
+    assert variables["FINAL_JOB"] == f"sparkify-{s}-validate"
+    assert variables["DOCS_LOCATION"] == f"s3://sparkify-{s}-docs-{ACCOUNT}-us-east-1/"
+    assert variables["TOPIC_ARN"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:sparkify-{s}-alerts"
+    grants = {st["Sid"]: st for st in policy_of(stack, "aws:iam/rolePolicy:RolePolicy", "alerts-router-policy")["Statement"]}
+    assert grants["ReadJobRuns"]["Resource"] == [
+        f"arn:aws:glue:us-east-1:{ACCOUNT}:job/sparkify-{s}-{j}" for j in ("model", "stage", "validate")
+    ]
+    assert grants["RecordSuccessfulRuns"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Sparkify"}}
+
+
+def test_a_scheduled_stack_alarms_after_a_day_without_a_successful_run(rendered_stack: Callable[[str], Rendered]) -> None:
+    prod = rendered_stack("prod").by_physical_name(ALARM)
+    silent = prod["sparkify-prod-no-successful-run-24h"].inputs
+    assert (silent["namespace"], silent["metricName"], silent["dimensions"]) == ("Sparkify", "SuccessfulRuns", {"Stack": "prod"})
+    assert (silent["statistic"], silent["period"], silent["threshold"], silent["comparisonOperator"]) == (
+        "Sum", 86400, 1, "LessThanThreshold"
+    )
+    assert silent["treatMissingData"] == "breaching", "no data at all is the silence this alarm is for"
+    assert silent["alarmActions"] == [f"arn:aws:sns:us-east-1:{ACCOUNT}:sparkify-prod-alerts"]
+    # dev runs on demand: a quiet day is normal there.
+    assert sorted(rendered_stack("dev").by_physical_name(ALARM)) == ["sparkify-dev-undelivered-alerts"]
+
+
+def test_only_this_stacks_alarms_may_publish_to_the_encrypted_topic(stack: Rendered) -> None:
     topic = stack.one("aws:sns/topic:Topic", "alerts-topic").inputs
     assert topic["kmsMasterKeyId"].startswith("arn:aws:kms:")
     (statement,) = policy_of(stack, "aws:sns/topicPolicy:TopicPolicy", "alerts-topic-policy")["Statement"]
-    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"
-    assert sorted(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(
-        f"arn:aws:events:us-east-1:123456789012:rule/sparkify-{stack.stack}-{r}"
-        for r in ("job-failed", "validation-failed", "crawler-failed")
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == sorted(
+        f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:{a}" for a in stack.by_physical_name(ALARM)
     )
 
 

@@ -50,10 +50,11 @@ def test_zip_changes_when_code_changes(tmp_path: Path) -> None:
 def test_uploads_carry_the_hash_of_their_content(stack: Rendered) -> None:
     objects = {o.inputs["key"]: o.inputs for o in stack.of_type(OBJECT)}
     local = {step.script: REPO_ROOT / step.script for step in pipeline.job_steps()}
-    local["lib/glue_requirements.txt"] = REPO_ROOT / "glue_requirements.txt"
     local["lib/sparkify.zip"] = REPO_ROOT / "build" / "glue" / "sparkify.zip"
     for suite in (REPO_ROOT / "expectations").glob("*.json"):
         local[f"expectations/{suite.name}"] = suite
+    for wheel in (REPO_ROOT / ".wheels").glob("*.whl"):
+        local[f"lib/wheels/{wheel.name}"] = wheel
     assert sorted(objects) == sorted(local)
     for key, path in local.items():
         assert objects[key]["sourceHash"] == sha256(path), f"object {key}: source_hash is not its content's hash"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pulumi
 import pytest
 
 from infra import config
@@ -33,8 +34,34 @@ def test_prod_stack_is_scheduled_alerting_and_gives_the_model_job_more_workers()
     assert cfg.alert_email == "data-alerts@example.com"
     assert cfg.force_destroy is False
     assert cfg.jobs["stage"] == JobSettings("G.1X", 4, 60, 1, "STANDARD")
-    assert cfg.jobs["validate"] == JobSettings("G.1X", 4, 60, 1, "STANDARD")
+    # A failed suite is not transient: validate never retries, whatever the stack-wide retries say.
+    assert cfg.jobs["validate"] == JobSettings("G.1X", 4, 60, 0, "STANDARD")
     assert cfg.jobs["model"] == JobSettings("G.1X", 6, 60, 1, "STANDARD")
+    assert (cfg.protect_data, cfg.history_expiration_days, cfg.log_retention_days) == (True, 90, 90)
+    assert cfg.tags == {"project": "sparkify", "stack": "prod", "owner": "data-platform", "cost-centre": "analytics"}
+
+
+def test_validation_may_not_be_given_retries() -> None:
+    problems = _problems({**VALID, "sparkify:jobs": '{"validate": {"maxRetries": 2}}'})
+    assert problems == [
+        "sparkify:jobs.validate.maxRetries: the validate job never retries (a failed suite is not transient); use 0"
+    ]
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"sparkify:logRetentionDays": "10"}, "sparkify:logRetentionDays: 10 is not a CloudWatch Logs retention"),
+        (
+            {"sparkify:protectData": "true", "sparkify:forceDestroy": "true"},
+            "sparkify:forceDestroy: must be false when sparkify:protectData is true (the data is kept)",
+        ),
+        ({"sparkify:owner": "a{b}"}, "sparkify:owner: 'a{b}' is not a valid AWS tag value"),
+    ],
+)
+def test_bad_ownership_and_retention_values_name_their_key(change: dict[str, str], problem: str) -> None:
+    (found,) = _problems({**VALID, **change})
+    assert found.startswith(problem), found
 
 
 def test_defaults_fill_every_optional_key() -> None:
@@ -44,6 +71,8 @@ def test_defaults_fill_every_optional_key() -> None:
     assert (cfg.kms_key_arn, cfg.alert_email, cfg.docs_cloudfront) == (None, None, False)
     assert (cfg.temp_expiration_days, cfg.noncurrent_version_days, cfg.force_destroy) == (7, 90, False)
     assert cfg.prefix == "sparkify-qa"
+    assert (cfg.history_expiration_days, cfg.log_retention_days, cfg.protect_data) == (90, 30, False)
+    assert cfg.tags == {"project": "sparkify", "stack": "qa", "owner": "data-platform"}
 
 
 def _problems(values: dict[str, str], stack: str = "qa") -> list[str]:
@@ -154,3 +183,26 @@ def test_bad_config_fails_before_any_resource_is_created(monkeypatch: pytest.Mon
         render("dev", bad)
     assert "sparkify:workerType: 'G.3X' is not a Glue 5.1 Spark worker type" in str(caught.value)
     assert created == []
+
+
+def test_glue_6_is_refused_naming_what_the_lock_still_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ready for Glue 6.0 without moving: the switch exists, and `pulumi preview` says what blocks it."""
+    created: list[str] = []
+
+    def spy(self: RecordingMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, object]]:
+        created.append(args.name)
+        return "x", {}
+
+    monkeypatch.setattr(RecordingMocks, "new_resource", spy)
+    with pytest.raises(ConfigError) as caught:
+        render("dev", {**stack_config("dev"), "sparkify:glueVersion": "6.0"})
+    (problem,) = caught.value.problems
+    assert problem.startswith(
+        "sparkify:glueVersion: 6.0: uv.lock has no wheels for Glue 6.0 (CPython 3.13, manylinux x86_64) of cffi==2.1.1, "
+    ), problem
+    assert problem.endswith("lock the project for Python 3.13 first (requires-python, `make lock`)")
+    assert created == []
+
+
+def test_unknown_glue_versions_name_their_key() -> None:
+    assert _problems({**VALID, "sparkify:glueVersion": "4.0"}) == ["sparkify:glueVersion: '4.0' must be one of 5.1, 6.0"]

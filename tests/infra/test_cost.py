@@ -1,38 +1,77 @@
-"""The cost-per-run estimate, checked against figures worked out by hand."""
+"""The cost-per-run estimate: measured throughput → job minutes → dollars, checked against figures worked out by hand."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 
 from infra.config import from_mapping
-from infra.cost import estimate_run_cost
+from infra.cost import Throughput, estimate_run_cost, executor_cores, throughput_from_bench
 from tests.infra.conftest import Rendered, stack_config
 
+# Round figures, so the arithmetic below can be followed by hand.
+MEASURED = {
+    "stage": Throughput(fixed_seconds=20, core_seconds_per_record=0.0001),
+    "model": Throughput(fixed_seconds=10, core_seconds_per_record=0.00002),
+    "validate": Throughput(fixed_seconds=10, core_seconds_per_record=0.00002),
+}
 
-def test_dev_run_costs_flex_workers_plus_one_crawler_minimum() -> None:
-    cost = estimate_run_cost(from_mapping(stack_config("dev"), "dev"))
-    # 3 jobs x 2 G.1X DPU x 5/60 h x $0.29 = $0.145; crawler 2 DPU x 10/60 h x $0.44 = $0.14667
-    assert [(s.step, s.dpus, s.minutes) for s in cost.steps] == [
-        ("stage", 2, 5),
-        ("model", 2, 5),
-        ("validate", 2, 5),
-        ("catalog", 2, 10),
+
+def test_throughput_is_a_line_through_the_benchmark_sizes(tmp_path: Path) -> None:
+    bench = {
+        "machine": {"cpus": 2},
+        "sizes": [
+            {"input_records": 10_000, "ours": {"median": {"steps": {"stage": 11.0, "model": 5.0, "validate": 8.0}}}},
+            {"input_records": 1_010_000, "ours": {"median": {"steps": {"stage": 31.0, "model": 15.0, "validate": 8.0}}}},
+        ],
+    }
+    path = tmp_path / "latest.json"
+    path.write_text(json.dumps(bench))
+    fitted = throughput_from_bench(path)
+    # stage: 20 s per 1M records on 2 cores = 4e-5 core-seconds a record; 11 - 10,000 × 2e-5 = 10.8 s fixed.
+    assert fitted["stage"].fixed_seconds == pytest.approx(10.8)
+    assert fitted["stage"].core_seconds_per_record == pytest.approx(4e-5)
+    assert fitted["model"].core_seconds_per_record == pytest.approx(2e-5)
+    assert fitted["validate"] == Throughput(8.0, 0.0)
+
+
+def test_executor_cores_leave_out_the_driver() -> None:
+    assert executor_cores("G.1X", 2) == 4
+    assert executor_cores("G.2X", 5) == 32
+
+
+def test_dev_run_of_a_million_records_on_flex_workers() -> None:
+    cost = estimate_run_cost(from_mapping(stack_config("dev"), "dev"), 1_000_000, MEASURED)
+    # 2 × G.1X: 4 executor cores. stage: 30 + 20 + 1M × 1e-4 / 4 = 75 s; model: 30 + 10 + 5 = 45 s and
+    # validate: 30 + 4.3 + 10 + 5 = 49.3 s, each billed as the 1-minute minimum.
+    assert [(s.step, s.dpus, round(s.minutes, 4)) for s in cost.steps] == [
+        ("stage", 2, 1.25), ("model", 2, 1.0), ("validate", 2, 1.0)
     ]
-    assert cost.usd == pytest.approx(0.145 + 0.146667, abs=1e-5)
+    # 2 DPU × (1.25 + 1 + 1) min / 60 × $0.29
+    assert cost.usd == pytest.approx(2 * 3.25 / 60 * 0.29)
 
 
-def test_prod_run_costs_standard_workers() -> None:
-    cost = estimate_run_cost(from_mapping(stack_config("prod"), "prod"))
-    # (4 + 6 + 4) DPU x 5/60 h x $0.44 = $0.51333; crawler $0.14667
-    assert cost.usd == pytest.approx(0.513333 + 0.146667, abs=1e-5)
+def test_prod_run_of_ten_million_records_on_standard_workers() -> None:
+    cost = estimate_run_cost(from_mapping(stack_config("prod"), "prod"), 10_000_000, MEASURED)
+    # stage 4 × G.1X (12 cores): 30 + 20 + 1000/12 s; model 6 × G.1X (20 cores): 30 + 10 + 200/20 s;
+    # validate 4 × G.1X: 30 + 4.3 (installing its wheels) + 10 + 200/12 = 61.0 s.
+    stage, model, validate = (50 + 1000 / 12) / 60, 1.0, (44.3 + 200 / 12) / 60
+    assert [round(s.minutes, 6) for s in cost.steps] == [round(stage, 6), model, round(validate, 6)]
+    assert cost.usd == pytest.approx((4 * stage + 6 * model + 4 * validate) / 60 * 0.44)
 
 
-def test_short_jobs_are_billed_their_one_minute_minimum() -> None:
-    cost = estimate_run_cost(from_mapping(stack_config("prod"), "prod"), job_minutes=0.25)
-    stage = cost.steps[0]
-    assert stage.minutes == 1
-    assert stage.usd == pytest.approx(4 * 1 / 60 * 0.44)
+def test_a_run_pays_for_no_crawler() -> None:
+    cost = estimate_run_cost(from_mapping(stack_config("prod"), "prod"), 100, MEASURED)
+    assert [s.step for s in cost.steps] == ["stage", "model", "validate"]
 
 
-def test_the_estimate_is_a_stack_output(stack: Rendered) -> None:
-    assert stack.exports["estimated_usd_per_run"] == {"dev": 0.29, "prod": 0.66}[stack.stack]
+def test_the_estimates_from_the_committed_benchmark_are_stack_outputs(stack: Rendered) -> None:
+    cfg = from_mapping(stack_config(stack.stack), stack.stack)
+    exported = stack.exports["estimated_usd_per_run"]
+    assert sorted(exported) == ["10M events", "1M events", "sample"]
+    # Small runs cost every job's 1-minute minimum: 3 × DPUs / 60 × rate.
+    minimum = sum(s.dpus for s in estimate_run_cost(cfg, 0, MEASURED).steps) / 60 * (0.29 if stack.stack == "dev" else 0.44)
+    assert exported["sample"] == round(minimum, 3)
+    assert exported["sample"] <= exported["1M events"] <= exported["10M events"]

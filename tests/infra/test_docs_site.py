@@ -13,7 +13,7 @@ DISTRIBUTION_ARN = "arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPL
 def test_without_cloudfront_the_docs_bucket_admits_nobody_new(stack: Rendered) -> None:
     assert stack.of_type("aws:cloudfront/distribution:Distribution") == []
     statements = policy_of(stack, "aws:s3/bucketPolicy:BucketPolicy", "docs-policy")["Statement"]
-    assert [s["Sid"] for s in statements] == ["DenyInsecureTransport"]
+    assert [s["Sid"] for s in statements] == ["DenyInsecureTransport", "DenyTlsOlderThan12"]
     assert stack.exports["docs_latest_sync"] == (
         f"aws s3 sync s3://sparkify-{stack.stack}-docs-123456789012-us-east-1/latest/ data_docs/"
     )
@@ -31,8 +31,8 @@ def test_cloudfront_reads_the_private_bucket_through_origin_access_control(harde
     assert distribution.inputs["webAclId"].endswith(":sparkify-dev-docs")
 
     statements = policy_of(hardened, "aws:s3/bucketPolicy:BucketPolicy", "docs-policy")["Statement"]
-    assert [s["Sid"] for s in statements] == ["DenyInsecureTransport", "CloudFrontReadsDataDocs"]
-    assert statements[1] == {
+    assert [s["Sid"] for s in statements] == ["DenyInsecureTransport", "DenyTlsOlderThan12", "CloudFrontReadsDataDocs"]
+    assert statements[2] == {
         "Sid": "CloudFrontReadsDataDocs",
         "Effect": "Allow",
         "Principal": {"Service": "cloudfront.amazonaws.com"},

@@ -6,6 +6,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
+import pytest
+
 from tests.infra.conftest import ACCOUNT, DATA_KEY_ARN, Rendered, policy_of
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -26,20 +28,33 @@ def grants(policy: dict[str, Any]) -> dict[str, set[str]]:
     return result
 
 
-def test_role_is_assumed_by_glue_only(stack: Rendered) -> None:
-    role = stack.one("aws:iam/role:Role", "glue-role").inputs
-    assert role["name"] == f"sparkify-{stack.stack}-glue"
-    assert json.loads(role["assumeRolePolicy"])["Statement"] == [
-        {"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    ]
-    assert "managedPolicyArns" not in role, "no AWS managed policy: AWSGlueServiceRole grants '*' resources"
+@pytest.mark.parametrize("resource, role", [("glue-role", "glue"), ("crawler-role", "crawler")])
+def test_roles_are_assumed_by_this_accounts_glue_only(stack: Rendered, resource: str, role: str) -> None:
+    inputs = stack.one("aws:iam/role:Role", resource).inputs
+    assert inputs["name"] == f"sparkify-{stack.stack}-{role}"
+    assert json.loads(inputs["assumeRolePolicy"])["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "glue.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEqualsIfExists": {"aws:SourceAccount": ACCOUNT},
+                "ArnLikeIfExists": {"aws:SourceArn": f"arn:aws:glue:us-east-1:{ACCOUNT}:*"},
+            },
+        }
+    ], f"role {resource}: trust policy"
+    assert "managedPolicyArns" not in inputs, "no AWS managed policy: AWSGlueServiceRole grants '*' resources"
 
 
-def test_no_wildcard_resource_except_metrics_held_to_the_glue_namespace(stack: Rendered) -> None:
-    for statement in policy_of(stack, ROLE_POLICY, "glue-role-policy")["Statement"]:
+@pytest.mark.parametrize("policy", ["glue-role-policy", "crawler-role-policy"])
+def test_no_wildcard_resource_or_action_except_metrics_held_to_the_glue_namespace(stack: Rendered, policy: str) -> None:
+    for statement in policy_of(stack, ROLE_POLICY, policy)["Statement"]:
         if "*" in as_list(statement["Resource"]):
-            assert statement["Action"] == "cloudwatch:PutMetricData", f"statement {statement['Sid']} uses '*'"
+            assert statement["Action"] == "cloudwatch:PutMetricData", f"{policy}: statement {statement['Sid']} uses '*'"
             assert statement["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Glue"}}
+        wildcards = [a for a in as_list(statement["Action"]) if a.endswith(":*") or a == "*"]
+        assert wildcards == [], f"{policy}: statement {statement['Sid']} grants {wildcards}"
+        assert not any(a.startswith("s3:") and "*" in a for a in as_list(statement["Action"])), statement["Sid"]
 
 
 def test_s3_grants_match_what_each_bucket_is_for(stack: Rendered) -> None:
@@ -50,21 +65,19 @@ def test_s3_grants_match_what_each_bucket_is_for(stack: Rendered) -> None:
     allowed = grants(policy_of(stack, ROLE_POLICY, "glue-role-policy"))
     object_grants = {r: a for r, a in allowed.items() if r.startswith("arn:aws:s3:::") and "/" in r}
     rw = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
+    # Every prefix as its bare key too: S3A probes a folder `p` as the key `p` before `p/`.
     assert object_grants == {
         # read-only: the landing zone's two sources
+        f"{raw}/song_data": {"s3:GetObject"},
         f"{raw}/song_data/*": {"s3:GetObject"},
+        f"{raw}/log_data": {"s3:GetObject"},
         f"{raw}/log_data/*": {"s3:GetObject"},
-        # read/write: the lake prefixes
-        f"{curated}/staging/*": rw,
-        f"{curated}/curated/*": rw,
-        f"{curated}/quarantine/*": rw,
-        f"{curated}/reports/*": rw,
+        # read/write: the lake prefixes (Iceberg tables, quarantine, reports)
+        **{f"{curated}/{p}{tail}": rw for p in ("staging", "curated", "quarantine", "reports") for tail in ("", "/*")},
         # read-only: what Glue loads
-        f"{artifacts}/glue_jobs/*": {"s3:GetObject"},
-        f"{artifacts}/lib/*": {"s3:GetObject"},
-        f"{artifacts}/expectations/*": {"s3:GetObject"},
-        # Glue's scratch space and the Data Docs site
-        f"{temp}/*": rw,
+        **{f"{artifacts}/{p}{tail}": {"s3:GetObject"} for p in ("glue_jobs", "lib", "expectations") for tail in ("", "/*")},
+        # Glue's scratch space (not Athena's results, which share the bucket) and the Data Docs site
+        **{f"{temp}/{p}{tail}": rw for p in ("glue-temp", "spark-ui") for tail in ("", "/*")},
         f"{docs}/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
     }
 
@@ -77,27 +90,60 @@ def test_listing_raw_and_lake_buckets_is_held_to_their_prefixes(stack: Rendered)
     assert statements["ListLake"]["Condition"]["StringLike"]["s3:prefix"] == [
         "curated", "curated/*", "quarantine", "quarantine/*", "reports", "reports/*", "staging", "staging/*",
     ]
+    assert statements["ListTempBucket"]["Condition"]["StringLike"]["s3:prefix"] == [
+        "glue-temp", "glue-temp/*", "spark-ui", "spark-ui/*",
+    ]
 
 
-def test_catalog_logs_and_keys_are_this_stacks_own(stack: Rendered, hardened: Rendered) -> None:
+def test_jobs_get_exactly_the_iceberg_catalog_actions_on_the_two_databases(stack: Rendered) -> None:
     allowed = grants(policy_of(stack, ROLE_POLICY, "glue-role-policy"))
     glue = f"arn:aws:glue:us-east-1:{ACCOUNT}"
-    database = f"sparkify_{stack.stack}"
-    catalog_resources = {r for r, actions in allowed.items() if any(a.startswith("glue:") for a in actions)}
-    assert catalog_resources == {
-        f"{glue}:catalog",
-        f"{glue}:database/{database}",
-        f"{glue}:table/{database}/*",
-        f"{glue}:database/default",
-    }
-    assert allowed[f"{glue}:database/default"] == {"glue:GetDatabase"}
-    assert "glue:CreateTable" in allowed[f"{glue}:database/{database}"]
-    assert not any(a.startswith("glue:Delete") and "Partition" not in a for a in allowed[f"{glue}:table/{database}/*"])
+    db = f"sparkify_{stack.stack}"
+    iceberg = {"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable"}
+    catalog_grants = {r: a for r, a in allowed.items() if any(x.startswith("glue:") for x in a)}
+    tables = ("songplays", "users", "users_history", "songs", "artists", "time")
+    assert catalog_grants == {
+        f"{glue}:catalog": iceberg,
+        f"{glue}:database/{db}": iceberg,
+        f"{glue}:database/{db}_staging": iceberg,
+        **{f"{glue}:table/{db}/{t}": iceberg for t in tables},
+        f"{glue}:table/{db}_staging/*": iceberg,
+    }, "the jobs' catalog grants"
+    assert f"{glue}:table/{db}/song_data" not in allowed, "jobs must not touch the raw crawler's tables"
 
+
+def test_crawler_reads_raw_and_writes_only_its_own_tables(stack: Rendered) -> None:
+    allowed = grants(policy_of(stack, ROLE_POLICY, "crawler-role-policy"))
+    raw = f"arn:aws:s3:::sparkify-{stack.stack}-raw-{ACCOUNT}-us-east-1"
+    glue = f"arn:aws:glue:us-east-1:{ACCOUNT}"
+    db = f"sparkify_{stack.stack}"
+    s3 = {r: a for r, a in allowed.items() if r.startswith("arn:aws:s3:::")}
+    assert s3 == {
+        raw: {"s3:ListBucket", "s3:GetBucketLocation"},
+        **{f"{raw}/{p}{tail}": {"s3:GetObject"} for p in ("song_data", "log_data") for tail in ("", "/*")},
+    }
+    catalog = {r for r, a in allowed.items() if any(x.startswith("glue:") for x in a)}
+    assert catalog == {f"{glue}:catalog", f"{glue}:database/{db}", f"{glue}:table/{db}/song_data", f"{glue}:table/{db}/log_data"}
+    assert "glue:BatchCreatePartition" in allowed[f"{glue}:table/{db}/song_data"]
+    assert not any(a.startswith("glue:Delete") for a in allowed[f"{glue}:table/{db}/song_data"])
+
+
+def test_logs_and_keys_are_this_stacks_own(stack: Rendered, hardened: Rendered) -> None:
+    allowed = grants(policy_of(stack, ROLE_POLICY, "glue-role-policy"))
+    logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/sparkify-{stack.stack}"
     log_resources = {r for r, actions in allowed.items() if any(a.startswith("logs:") for a in actions)}
     assert log_resources == {
-        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/*",
-        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/*:log-stream:*",
+        f"{logs}/output", f"{logs}/output:log-stream:*", f"{logs}/error", f"{logs}/error:log-stream:*",
+        # should Glue name a group otherwise, it stays under the stack's prefix
+        f"{logs}*", f"{logs}*:log-stream:*",
+    }
+    creates = {r for r, actions in allowed.items() if "logs:CreateLogGroup" in actions}
+    assert creates == {f"{logs}*", f"{logs}*:log-stream:*"}, "log groups only under the stack's own prefix"
+    crawler = grants(policy_of(stack, ROLE_POLICY, "crawler-role-policy"))
+    crawler_logs = {r for r, actions in crawler.items() if any(a.startswith("logs:") for a in actions)}
+    group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/crawlers-role/sparkify-{stack.stack}-crawler"
+    assert crawler_logs == {
+        f"{group}-sparkify-{stack.stack}", f"{group}-sparkify-{stack.stack}:log-stream:*", f"{group}*", f"{group}*:log-stream:*"
     }
     key_resources = {r for r, actions in allowed.items() if any(a.startswith("kms:") for a in actions)}
     assert key_resources == {STACK_KEY}
@@ -108,8 +154,9 @@ def test_catalog_logs_and_keys_are_this_stacks_own(stack: Rendered, hardened: Re
     assert hardened_keys == {STACK_KEY, DATA_KEY_ARN}
 
 
-def test_nothing_may_write_the_raw_landing_zone_or_the_artifacts(stack: Rendered) -> None:
-    allowed = grants(policy_of(stack, ROLE_POLICY, "glue-role-policy"))
+@pytest.mark.parametrize("policy", ["glue-role-policy", "crawler-role-policy"])
+def test_nothing_may_write_the_raw_landing_zone_or_the_artifacts(stack: Rendered, policy: str) -> None:
+    allowed = grants(policy_of(stack, ROLE_POLICY, policy))
     for resource, actions in allowed.items():
         if "-raw-" in resource or "-artifacts-" in resource:
-            assert actions <= {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"}, f"{resource}: {actions}"
+            assert actions <= {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"}, f"{policy} {resource}: {actions}"

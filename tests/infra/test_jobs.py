@@ -67,24 +67,59 @@ def test_job_arguments_name_exactly_its_locations(stack: Rendered, step: str) ->
 
 
 @pytest.mark.parametrize("step", ["stage", "model", "validate"])
-def test_job_loads_the_shared_code_and_the_locked_requirements(stack: Rendered, step: str) -> None:
+def test_job_receives_its_iceberg_namespaces(stack: Rendered, step: str) -> None:
     arguments = stack.by_physical_name(JOB)[f"sparkify-{stack.stack}-{step}"].inputs["defaultArguments"]
-    artifacts, temp = bucket(stack.stack, "artifacts"), bucket(stack.stack, "temp")
-    assert {k: v for k, v in arguments.items() if not k.endswith("_uri")} == {
+    namespaces = {k: v for k, v in arguments.items() if k.endswith("_namespace")}
+    staging = {"--staging_namespace": f"glue_catalog.sparkify_{stack.stack}_staging"}
+    curated = {"--curated_namespace": f"glue_catalog.sparkify_{stack.stack}"}
+    expected = {"stage": staging, "model": {**staging, **curated}, "validate": {**staging, **curated}}[step]
+    assert namespaces == expected, f"job {step}: wrong namespace arguments"
+
+
+def glue_switches(stack: str, step: str) -> dict[str, str]:
+    artifacts, temp, curated = bucket(stack, "artifacts"), bucket(stack, "temp"), bucket(stack, "curated")
+    switches = {
         "--job-language": "python",
         "--TempDir": f"s3://{temp}/glue-temp/",
         "--enable-metrics": "true",
         "--enable-observability-metrics": "true",
-        "--enable-continuous-cloudwatch-log": "true",
-        "--enable-continuous-log-filter": "true",
+        "--custom-logGroup-prefix": f"/aws-glue/sparkify-{stack}",
         "--enable-spark-ui": "true",
         "--spark-event-logs-path": f"s3://{temp}/spark-ui/",
-        "--enable-glue-datacatalog": "true",
+        "--datalake-formats": "iceberg",
+        "--conf": (
+            "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
+            " --conf spark.sql.catalog.glue_catalog=org.apache.iceberg.spark.SparkCatalog"
+            " --conf spark.sql.catalog.glue_catalog.catalog-impl=org.apache.iceberg.aws.glue.GlueCatalog"
+            " --conf spark.sql.catalog.glue_catalog.io-impl=org.apache.iceberg.aws.s3.S3FileIO"
+            f" --conf spark.sql.catalog.glue_catalog.warehouse=s3://{curated}/curated/"
+            " --conf spark.sql.catalog.glue_catalog.cache-enabled=false"
+        ),
         "--job-bookmark-option": "job-bookmark-disable",
         "--extra-py-files": f"s3://{artifacts}/lib/sparkify.zip",
-        "--additional-python-modules": f"s3://{artifacts}/lib/glue_requirements.txt",
-        "--python-modules-installer-option": "-r",
     }
+    return switches
+
+
+@pytest.mark.parametrize("step", ["stage", "model"])
+def test_jobs_that_do_not_validate_install_nothing(stack: Rendered, step: str) -> None:
+    arguments = stack.by_physical_name(JOB)[f"sparkify-{stack.stack}-{step}"].inputs["defaultArguments"]
+    assert {k: v for k, v in arguments.items() if not k.endswith(("_uri", "_namespace"))} == glue_switches(
+        stack.stack, step
+    ), f"job {step}: Glue switches"
+
+
+def test_validation_installs_the_uploaded_wheels_without_pypi(stack: Rendered) -> None:
+    arguments = stack.by_physical_name(JOB)[f"sparkify-{stack.stack}-validate"].inputs["defaultArguments"]
+    others = {k: v for k, v in arguments.items() if not k.endswith(("_uri", "_namespace"))}
+    modules = others.pop("--additional-python-modules").split(",")
+    assert others == {**glue_switches(stack.stack, "validate"), "--python-modules-installer-option": "--no-index"}
+    prefix = f"s3://{bucket(stack.stack, 'artifacts')}/lib/wheels/"
+    assert all(m.startswith(prefix) and m.endswith(".whl") for m in modules), modules
+    assert f"{prefix}great_expectations-1.24.1-py3-none-any.whl" in modules
+    names = {m.removeprefix(prefix).split("-")[0] for m in modules}
+    # Glue 5.1 ships these: installing them again would replace its own builds.
+    assert names.isdisjoint({"boto3", "botocore", "numpy", "pandas", "scipy", "pyarrow", "pyspark", "requests"})
 
 
 def test_workers_come_from_the_stack_config(rendered_stack: Callable[[str], Rendered]) -> None:
@@ -108,7 +143,7 @@ def test_workers_come_from_the_stack_config(rendered_stack: Callable[[str], Rend
     assert sizing("prod") == {
         "sparkify-prod-stage": ("G.1X", 4, 60, 1, "STANDARD"),
         "sparkify-prod-model": ("G.1X", 6, 60, 1, "STANDARD"),
-        "sparkify-prod-validate": ("G.1X", 4, 60, 1, "STANDARD"),
+        "sparkify-prod-validate": ("G.1X", 4, 60, 0, "STANDARD"),
     }
 
 
@@ -128,15 +163,50 @@ def test_glue_security_configuration_encrypts_s3_logs_and_bookmarks(stack: Rende
     assert hardened_s3["kmsKeyArn"].endswith(":key/0b5e9c3a-1111-4222-8333-444455556666")
 
 
-def test_stack_key_rotates_and_admits_only_logs_for_glue_and_eventbridge(stack: Rendered) -> None:
+def test_stack_key_admits_only_the_stacks_log_groups_and_alarms(stack: Rendered) -> None:
     import json
 
     key = stack.one("aws:kms/key:Key", "encryption-key").inputs
     assert key["enableKeyRotation"] is True
     statements = {s["Sid"]: s for s in json.loads(key["policy"])["Statement"]}
-    assert statements["CloudWatchLogsEncryptsGlueLogGroups"]["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
-    assert statements["CloudWatchLogsEncryptsGlueLogGroups"]["Condition"] == {
-        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:/aws-glue/*"}
+    assert sorted(statements) == [
+        "AccountAdministersThroughIam", "CloudWatchLogsEncryptsStackLogGroups", "StackAlarmsPublishToEncryptedTopic"
+    ]
+    logs = "arn:aws:logs:us-east-1:123456789012:log-group:"
+    s = stack.stack
+    assert statements["CloudWatchLogsEncryptsStackLogGroups"]["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert statements["CloudWatchLogsEncryptsStackLogGroups"]["Condition"] == {
+        "ArnEquals": {
+            "kms:EncryptionContext:aws:logs:arn": [
+                f"{logs}/aws-glue/sparkify-{s}/output",
+                f"{logs}/aws-glue/sparkify-{s}/error",
+                f"{logs}/aws-glue/crawlers-role/sparkify-{s}-crawler-sparkify-{s}",
+                f"{logs}/aws/lambda/sparkify-{s}-alert-router",
+            ]
+        }
     }
-    assert statements["EventBridgePublishesToEncryptedTopic"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    alarms = statements["StackAlarmsPublishToEncryptedTopic"]
+    assert alarms["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert alarms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert alarms["Condition"] == {
+        "StringEqualsIfExists": {"aws:SourceAccount": "123456789012"},
+        "ArnLikeIfExists": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:sparkify-{s}-*"},
+    }
     assert statements["AccountAdministersThroughIam"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+
+
+def test_stack_log_groups_expire_and_use_the_stack_key(stack: Rendered) -> None:
+    key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    groups = {g.inputs["name"]: g.inputs for g in stack.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    s = stack.stack
+    assert sorted(groups) == sorted(
+        [
+            f"/aws-glue/sparkify-{s}/output",
+            f"/aws-glue/sparkify-{s}/error",
+            f"/aws-glue/crawlers-role/sparkify-{s}-crawler-sparkify-{s}",
+            f"/aws/lambda/sparkify-{s}-alert-router",
+        ]
+    )
+    retention = {"dev": 14, "prod": 90}[s]
+    for name, group in groups.items():
+        assert (group["retentionInDays"], group["kmsKeyId"]) == (retention, key_arn), f"log group {name}"

@@ -15,8 +15,10 @@ def test_stack_outputs_name_everything_to_use_next(stack: Rendered) -> None:
     assert stack.exports["buckets"] == {p: bucket.format(p) for p in ("raw", "curated", "artifacts", "temp", "docs")}
     assert stack.exports["workflow_name"] == f"sparkify-{s}"
     assert stack.exports["job_names"] == {j: f"sparkify-{s}-{j}" for j in ("stage", "model", "validate")}
-    assert stack.exports["crawler_names"] == {c: f"sparkify-{s}-{c}" for c in ("catalog", "raw")}
+    assert stack.exports["crawler_names"] == {"raw": f"sparkify-{s}-raw"}
     assert stack.exports["database_name"] == f"sparkify_{s}"
+    assert stack.exports["staging_database_name"] == f"sparkify_{s}_staging"
+    assert stack.exports["job_log_groups"] == [f"/aws-glue/sparkify-{s}/output", f"/aws-glue/sparkify-{s}/error"]
     assert stack.exports["athena_workgroup"] == f"sparkify-{s}"
     assert stack.exports["docs_location"] == f"s3://{bucket.format('docs')}/"
     assert stack.exports["alerts_topic_arn"] == f"arn:aws:sns:us-east-1:123456789012:sparkify-{s}-alerts"
@@ -29,7 +31,8 @@ def test_components_group_the_resources(stack: Rendered) -> None:
             "sparkify:security:StackEncryption",
             *["sparkify:storage:SecureBucket"] * 5,
             "sparkify:artifacts:ArtifactUpload",
-            "sparkify:iam:GlueRole",
+            *["sparkify:iam:GlueRole"] * 2,
+            "sparkify:logs:LogGroups",
             "sparkify:jobs:GlueJobs",
             "sparkify:catalog:Catalog",
             "sparkify:workflow:PipelineWorkflow",

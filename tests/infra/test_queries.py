@@ -97,6 +97,19 @@ def test_queries_are_saved_in_the_stacks_workgroup(stack: Rendered) -> None:
         assert query["workgroup"].startswith(f"sparkify-{stack.stack}")
 
 
+def test_the_workgroup_reads_iceberg_with_athena_engine_3(stack: Rendered) -> None:
+    workgroup = stack.one("aws:athena/workgroup:Workgroup", "athena").inputs["configuration"]
+    assert workgroup["engineVersion"] == {"selectedEngineVersion": "Athena engine version 3"}
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_queries_assume_no_hive_partition_upkeep(name: str) -> None:
+    """Iceberg tables keep their own partitions: a query must not repair, add or project them."""
+    sql = QUERIES[name].upper()
+    for hive_only in ("MSCK", "REPAIR TABLE", "ADD PARTITION", "PROJECTION", "$PARTITIONS", "ALTER TABLE"):
+        assert hive_only not in sql, f"query {name} uses {hive_only}"
+
+
 def test_athena_results_are_encrypted_and_limited(stack: Rendered, hardened: Rendered) -> None:
     workgroup = stack.one("aws:athena/workgroup:Workgroup", "athena").inputs["configuration"]
     assert workgroup["enforceWorkgroupConfiguration"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 import pytest
 
@@ -56,6 +57,14 @@ def test_bucket_policy_denies_requests_without_tls(stack: Rendered, purpose: str
         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
     } in statements, f"{stack.stack}/{purpose}: no TLS-only statement"
+    assert {
+        "Sid": "DenyTlsOlderThan12",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}},
+    } in statements, f"{stack.stack}/{purpose}: TLS below 1.2 is not refused"
     allows_anyone = [s for s in statements if s["Effect"] == "Allow" and s.get("Principal") in ("*", {"AWS": "*"})]
     assert allows_anyone == [], f"{purpose}: policy allows anyone"
 
@@ -79,6 +88,19 @@ def test_lifecycles_expire_temp_and_old_versions(stack: Rendered) -> None:
             "daysAfterInitiation": 7
         }, purpose
     assert rules["temp"]["expire-scratch"]["expiration"] == {"days": expected_days[0]}
+    history = {"dev": 30, "prod": 90}[stack.stack]
+    expiring = {
+        (purpose, rule["filter"]["prefix"]): rule["expiration"]["days"]
+        for purpose, by_id in rules.items()
+        for rule in by_id.values()
+        if "expiration" in rule and purpose != "temp"
+    }
+    # Histories expire; the Iceberg tables under staging/ and curated/ never do (that would break them).
+    assert expiring == {
+        ("curated", "reports/runs/"): history,
+        ("curated", "quarantine/"): history,
+        ("docs", "runs/"): history,
+    }
     assert [p for p, r in rules.items() if "expire-scratch" in r] == ["temp"]
     for purpose in ("raw", "artifacts"):
         assert rules[purpose]["expire-noncurrent-versions"]["noncurrentVersionExpiration"] == {
@@ -109,3 +131,26 @@ def test_every_pipeline_location_maps_to_a_bucket_prefix() -> None:
         Location.EXPECTATIONS: "s3://b-artifacts/expectations/",
         Location.DATA_DOCS: "s3://b-docs/",
     }
+
+
+def test_prod_protects_the_raw_data_its_key_and_the_catalog(rendered_stack: Callable[[str], Rendered]) -> None:
+    protected = {"dev": rendered_stack("dev").protected(), "prod": rendered_stack("prod").protected()}
+    assert protected["dev"] == set()
+    assert protected["prod"] == {
+        ("aws:s3/bucket:Bucket", "raw"),
+        ("aws:kms/key:Key", "encryption-key"),
+        ("aws:glue/catalogDatabase:CatalogDatabase", "catalog-database"),
+        ("aws:glue/catalogDatabase:CatalogDatabase", "catalog-staging-database"),
+    }
+
+
+def test_every_resource_carries_the_stacks_tags(stack: Rendered) -> None:
+    (provider,) = stack.of_type("pulumi:providers:aws")
+    default_tags = provider.inputs["defaultTags"]
+    tags = (json.loads(default_tags) if isinstance(default_tags, str) else default_tags)["tags"]
+    expected = {"project": "sparkify", "stack": stack.stack, "owner": "data-platform"}
+    if stack.stack == "prod":
+        expected["cost-centre"] = "analytics"
+    assert tags == expected
+    untagged = [f"{r.typ} {r.name}" for r in stack.resources if r.custom and r.typ.startswith("aws:") and r.provider != provider.name]
+    assert untagged == [], f"resources outside the tagging provider: {untagged}"

@@ -33,7 +33,8 @@ def graph(stack: Rendered) -> dict[str, set[str]]:
 
 
 def test_trigger_graph_is_the_pipeline_definition(stack: Rendered) -> None:
-    assert graph(stack) == {"stage": set(), "model": {"stage"}, "validate": {"model"}, "catalog": {"validate"}}
+    # The chain ends at validate: Iceberg commits register the tables, no crawler runs over curated data.
+    assert graph(stack) == {"stage": set(), "model": {"stage"}, "validate": {"model"}}
     assert graph(stack) == {s.name: set(s.upstream) for s in pipeline.STEPS}
 
 
@@ -73,19 +74,28 @@ def test_workflow_runs_one_at_a_time(stack: Rendered) -> None:
     assert workflow["maxConcurrentRuns"] == 1
 
 
-def test_crawlers_register_each_table_incrementally(stack: Rendered) -> None:
+def test_only_the_raw_crawler_is_left_and_it_runs_outside_the_workflow(stack: Rendered) -> None:
     crawlers = stack.by_physical_name("aws:glue/crawler:Crawler")
-    curated_bucket = f"s3://sparkify-{stack.stack}-curated-123456789012-us-east-1"
     raw_bucket = f"s3://sparkify-{stack.stack}-raw-123456789012-us-east-1"
-    catalog = crawlers[f"sparkify-{stack.stack}-catalog"].inputs
-    assert [t["path"] for t in catalog["s3Targets"]] == [
-        f"{curated_bucket}/curated/{t}/" for t in ("songplays", "users", "users_history", "songs", "artists", "time")
-    ]
+    assert sorted(crawlers) == [f"sparkify-{stack.stack}-raw"], "no crawler over curated Iceberg tables"
     raw = crawlers[f"sparkify-{stack.stack}-raw"].inputs
     assert [t["path"] for t in raw["s3Targets"]] == [f"{raw_bucket}/song_data/", f"{raw_bucket}/log_data/"]
-    for crawler in (catalog, raw):
-        assert crawler["databaseName"] == f"sparkify_{stack.stack}"
-        assert crawler["recrawlPolicy"] == {"recrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}
-        assert crawler["schemaChangePolicy"] == {"updateBehavior": "LOG", "deleteBehavior": "LOG"}
-        assert crawler["securityConfiguration"] == f"sparkify-{stack.stack}"
-        assert "schedule" not in crawler, "crawlers run from the workflow or on demand"
+    assert raw["databaseName"] == f"sparkify_{stack.stack}"
+    assert raw["role"].endswith(f":sparkify-{stack.stack}-crawler"), "the crawler has its own role"
+    assert raw["recrawlPolicy"] == {"recrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}
+    assert raw["schemaChangePolicy"] == {"updateBehavior": "LOG", "deleteBehavior": "LOG"}
+    assert raw["securityConfiguration"] == f"sparkify-{stack.stack}"
+    assert "schedule" not in raw, "the raw crawler runs on demand"
+    started = {a.get("crawlerName") for t in stack.of_type(TRIGGER) for a in t.inputs["actions"]}
+    assert started == {None}, "no trigger of the workflow starts a crawler"
+
+
+def test_iceberg_namespaces_are_two_databases_at_their_lake_prefixes(stack: Rendered) -> None:
+    curated = f"s3://sparkify-{stack.stack}-curated-123456789012-us-east-1"
+    databases = {
+        d.inputs["name"]: d.inputs.get("locationUri") for d in stack.of_type("aws:glue/catalogDatabase:CatalogDatabase")
+    }
+    assert databases == {
+        f"sparkify_{stack.stack}": f"{curated}/curated",
+        f"sparkify_{stack.stack}_staging": f"{curated}/staging",
+    }

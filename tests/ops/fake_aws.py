@@ -24,7 +24,7 @@ import boto3
 import pytest
 import yaml
 
-from infra.catalog import crawler_target_paths
+from infra.catalog import crawler_target_paths, namespaces
 from infra.config import StackConfig, from_mapping
 from infra.naming import BUCKET_PURPOSES, Names
 from infra.storage import location_uris
@@ -36,7 +36,7 @@ REGION = "us-east-1"  # Pulumi.dev.yaml's and Pulumi.prod.yaml's aws:region
 REPO_ROOT = pipeline.REPO_ROOT
 
 # Seconds each step of a simulated run takes (virtual time; the tests compute costs from these by hand).
-DURATIONS: dict[str, int] = {"stage": 95, "model": 130, "validate": 80, "catalog": 70}
+DURATIONS: dict[str, int] = {"stage": 95, "model": 130, "validate": 80}
 GAP_SECONDS = 5  # between one step's end and the next step's start (trigger latency)
 
 # The metrics each job of a simulated run writes, in the shapes the real jobs write.
@@ -83,7 +83,7 @@ class Deployed:
 
 
 def deploy(stack: str = "dev", *, with_buckets: bool = True) -> Deployed:
-    """Create what `pulumi up` creates for the ops commands to find: buckets, database, jobs, crawlers,
+    """Create what `pulumi up` creates for the ops commands to find: buckets, databases, jobs, the raw crawler,
     the workflow and its triggers (as infra/workflow.py builds them), and the Athena workgroup."""
     cfg = stack_config(stack)
     names = Names(cfg.prefix)
@@ -95,6 +95,7 @@ def deploy(stack: str = "dev", *, with_buckets: bool = True) -> Deployed:
         for bucket in buckets.values():
             s3.create_bucket(Bucket=bucket)
     glue.create_database(DatabaseInput={"Name": names.database})
+    glue.create_database(DatabaseInput={"Name": names.staging_database})
     role = f"arn:aws:iam::{ACCOUNT}:role/{names.role}"
     for step in pipeline.job_steps():
         settings = cfg.jobs[step.name]
@@ -102,7 +103,7 @@ def deploy(stack: str = "dev", *, with_buckets: bool = True) -> Deployed:
             Name=names.job(step.name),
             Role=role,
             Command={"Name": "glueetl", "ScriptLocation": f"s3://{buckets['artifacts']}/{step.script}", "PythonVersion": "3"},
-            DefaultArguments=pipeline.job_arguments(step, locations),
+            DefaultArguments=pipeline.job_arguments(step, {**locations, **namespaces(names)}),
             GlueVersion="5.1",
             WorkerType=settings.worker_type,
             NumberOfWorkers=settings.number_of_workers,
@@ -111,10 +112,10 @@ def deploy(stack: str = "dev", *, with_buckets: bool = True) -> Deployed:
             ExecutionClass=settings.execution_class,
             ExecutionProperty={"MaxConcurrentRuns": 1},
         )
-    for crawler in [s for s in pipeline.STEPS if isinstance(s, pipeline.CrawlerStep)] + [pipeline.RAW_CRAWLER]:
+    for crawler in [pipeline.RAW_CRAWLER]:
         glue.create_crawler(
             Name=names.crawler(crawler.name),
-            Role=role,
+            Role=f"arn:aws:iam::{ACCOUNT}:role/{names.crawler_role}",
             DatabaseName=names.database,
             Targets={"S3Targets": [{"Path": p} for p in crawler_target_paths(crawler, locations)]},
         )
@@ -391,7 +392,7 @@ class GlueSim:
             MaxCapacity=float(settings.dpus),
             ExecutionClass=settings.execution_class,
             GlueVersion="5.1",
-            LogGroupName="/aws-glue/jobs",
+            LogGroupName=self.deployed.names.log_group_prefix,
             TriggerName=self.deployed.names.trigger(step.step.name) if step.step.upstream else self.deployed.names.start_trigger,
         )
         data.pop("CompletedOn", None)

@@ -169,5 +169,5 @@ def test_a_failed_athena_query_is_one_line_with_its_reason(aws: str) -> None:
     assert str(raised.value) == (
         "query top_songs failed in Athena workgroup sparkify-dev (stack dev in account 123456789012, us-east-1): "
         "TABLE_NOT_FOUND: Table 'sparkify_dev.songplays' does not exist "
-        "(has the catalog crawler run? `sparkify status` shows the catalog step)"
+        "(the model job creates the curated tables on its first run: `sparkify status` shows the runs)"
     )

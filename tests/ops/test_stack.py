@@ -23,7 +23,9 @@ def test_dev_names_follow_the_naming_scheme_with_the_account_from_sts(dev: Deplo
 
     assert names.workflow == "sparkify-dev"
     assert names.jobs == {"stage": "sparkify-dev-stage", "model": "sparkify-dev-model", "validate": "sparkify-dev-validate"}
-    assert names.crawlers == {"catalog": "sparkify-dev-catalog", "raw": "sparkify-dev-raw"}
+    assert names.crawlers == {"raw": "sparkify-dev-raw"}
+    assert names.staging_database == "sparkify_dev_staging"
+    assert names.job_log_prefix == "/aws-glue/sparkify-dev"
     assert names.buckets["raw"] == f"sparkify-dev-raw-{ACCOUNT}-us-east-1"
     assert names.buckets["docs"] == f"sparkify-dev-docs-{ACCOUNT}-us-east-1"
     assert names.database == "sparkify_dev"
@@ -125,7 +127,7 @@ def test_names_come_from_pulumi_stack_output_when_the_cli_answers(
     outputs = {
         "workflow_name": "sparkify-dev",
         "job_names": {"stage": "sparkify-dev-stage", "model": "sparkify-dev-model", "validate": "sparkify-dev-validate"},
-        "crawler_names": {"catalog": "sparkify-dev-catalog", "raw": "sparkify-dev-raw"},
+        "crawler_names": {"raw": "sparkify-dev-raw"},
         "buckets": {**dev.buckets, "docs": "docs-from-pulumi"},
         # no database_name: an older deployment's outputs; the naming scheme fills it in
         "athena_workgroup": "workgroup-from-pulumi",

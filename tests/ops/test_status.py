@@ -31,9 +31,9 @@ def test_status_lists_the_latest_runs_newest_first(two_runs: tuple[str, str], cl
     assert result.exit_code == 0, result.output
     rows = [line.split() for line in result.stdout.splitlines() if line.strip().startswith("wr_")]
     assert [r[0] for r in rows] == [bad[:12] + "…", ok[:12] + "…"]
-    # run, date, time, took, status, stage, model, validate, catalog, rows, suites, cost
-    assert rows[0][1:] == ["2025-03-04", "06:00", "5m20s", "✗", "failed", "✓", "✓", "✗", "–", "861", "1", "failed", "$0.05"]
-    assert rows[1][1:] == ["2025-03-03", "06:00", "6m35s", "✓", "succeeded", "✓", "✓", "✓", "✓", "861", "6", "ok", "$0.20"]
+    # run, date, time, took, status, stage, model, validate, rows, suites, cost
+    assert rows[0][1:] == ["2025-03-04", "06:00", "5m20s", "✗", "failed", "✓", "✓", "✗", "861", "1", "failed", "$0.05"]
+    assert rows[1][1:] == ["2025-03-03", "06:00", "5m20s", "✓", "succeeded", "✓", "✓", "✓", "861", "6", "ok", "$0.05"]
 
 
 def test_status_json_has_costs_rows_and_suites_per_run(two_runs: tuple[str, str], cli) -> None:
@@ -48,12 +48,11 @@ def test_status_json_has_costs_rows_and_suites_per_run(two_runs: tuple[str, str]
     good = by_id[ok]
     assert good["status"] == "succeeded"
     assert good["started_at"] == "2025-03-03T06:00:00+00:00"
-    assert good["seconds"] == 395  # 5 + 95 + 5 + 130 + 5 + 80 + 5 + 70
-    # dev runs Flex on 2 × G.1X: DPUSeconds 190 + 260 + 160 at $0.29/DPU-hour; the crawler is billed its
-    # 10-minute minimum at 2 DPUs and $0.44: 610/3600 × 0.29 + 1200/3600 × 0.44 = 0.04914 + 0.14667.
-    assert good["dpu_seconds"] == 750  # 610 for the jobs + 70 s × 2 DPUs for the crawl
-    assert good["estimated_usd"] == pytest.approx(0.1958, abs=1e-4)
-    assert [s["usd"] for s in good["steps"]] == pytest.approx([0.0153, 0.0209, 0.0129, 0.1467], abs=1e-4)
+    assert good["seconds"] == 320  # 5 + 95 + 5 + 130 + 5 + 80: the run ends at validate, no crawl after it
+    # dev runs Flex on 2 × G.1X: DPUSeconds 190 + 260 + 160 at $0.29/DPU-hour: 610/3600 × 0.29 = 0.04914.
+    assert good["dpu_seconds"] == 610
+    assert good["estimated_usd"] == pytest.approx(0.0491, abs=1e-4)
+    assert [s["usd"] for s in good["steps"]] == pytest.approx([0.0153, 0.0209, 0.0129], abs=1e-4)
     assert good["tables"]["users"] == {"rows": 6}
     assert all(suite["success"] for suite in good["suites"].values())
     failed = by_id[bad]
@@ -71,14 +70,13 @@ def test_status_of_one_run_shows_steps_tables_and_the_failure(two_runs: tuple[st
     out = result.stdout
     assert f"Run {bad} of sparkify-dev" in out
     assert "started 2025-03-04 06:00:00 UTC, took 5m20s" in out
-    step_rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip().startswith(("stage ", "model ", "validate ", "catalog "))}
+    step_rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip().startswith(("stage ", "model ", "validate "))}
     assert step_rows["stage"][:5] == ["job", "✓", "succeeded", "1m35s", "190"]
-    assert step_rows["catalog"][:3] == ["crawler", "–", "not"]
     assert "songplays        401   1 of 9 failed" in out
     assert "raw events: 500 read, 498 staged, 2 quarantined" in out
     assert "estimated cost: $0.049 (610 DPU-seconds)" in out
     assert "failed at step validate" in out
-    assert "aws logs tail /aws-glue/jobs/error --log-stream-names jr_" in out
+    assert "aws logs tail /aws-glue/sparkify-dev/error --log-stream-names jr_" in out
 
 
 def test_a_run_can_be_named_by_the_prefix_the_table_shows(two_runs: tuple[str, str], cli) -> None:
@@ -115,7 +113,7 @@ def test_a_running_run_shows_running_and_waiting_steps(glue: GlueSim, cli) -> No
 
     run = json.loads(result.stdout)["runs"][0]
     assert run["status"] == "running"
-    assert [s["status"] for s in run["steps"]] == ["waiting", "waiting", "waiting", "waiting"]
+    assert [s["status"] for s in run["steps"]] == ["waiting", "waiting", "waiting"]
 
 
 # ---------------------------------------------------------------------------------------------------------

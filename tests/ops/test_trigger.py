@@ -51,23 +51,20 @@ def test_follow_shows_each_step_until_the_run_succeeds(glue: GlueSim, cli) -> No
         "job stage ▶ running",
         "job model · waiting",
         "job validate · waiting",
-        "crawler catalog · waiting",
         "job stage ✓ succeeded",
         "job model ▶ running",
         "job model ✓ succeeded",
         "job validate ▶ running",
         "job validate ✓ succeeded",
-        "crawler catalog ▶ running",
-        "crawler catalog ✓ succeeded",
     ]
-    # Elapsed time of each finished step (the simulated durations: 95 s, 130 s, 80 s, 70 s).
+    # Elapsed time of each finished step (the simulated durations: 95 s, 130 s, 80 s).
     assert "stage      ✓ succeeded    1m35s" in result.stdout
-    assert "catalog    ✓ succeeded    1m10s" in result.stdout
-    # Polled once per state change and not after the end: 3 per job (starting, running, end), 2 for the crawler.
-    assert glue.reads == 11
+    assert "validate   ✓ succeeded    1m20s" in result.stdout
+    # Polled once per state change and not after the end: 3 per job (starting, running, end).
+    assert glue.reads == 9
     summary = lines[-2]
-    assert "succeeded in 6m35s: 861 curated rows, 6/6 suites passed" in summary
-    assert "≈ $0.20 (750 DPU-s)" in summary
+    assert "succeeded in 5m20s: 861 curated rows, 6/6 suites passed" in summary
+    assert "≈ $0.05 (610 DPU-s)" in summary
 
 
 def test_follow_of_a_run_failing_in_validation_exits_1_with_the_step_error_and_logs(glue: GlueSim, cli) -> None:
@@ -81,13 +78,12 @@ def test_follow_of_a_run_failing_in_validation_exits_1_with_the_step_error_and_l
     job_run_id = job_run["Id"]
     assert job_run["Arguments"]["--WORKFLOW_NAME"] == "sparkify-dev"
     assert "validate   ✗ failed" in out
-    assert "catalog    – not run" in out
     assert f"failed at step validate (job sparkify-dev-validate, run {job_run_id})" in out
     assert (
         "error:   StepFailed: data quality failed for 1 suite(s): songplays [1 of 9: "
         "expect_column_values_to_not_be_null(user_id)]" in out
     )
-    assert f"logs:    aws logs tail /aws-glue/jobs/error --log-stream-names {job_run_id} --region us-east-1" in out
+    assert f"logs:    aws logs tail /aws-glue/sparkify-dev/error --log-stream-names {job_run_id} --region us-east-1" in out
     assert (
         "console: https://us-east-1.console.aws.amazon.com/gluestudio/home?region=us-east-1"
         f"#/job/sparkify-dev-validate/run/{job_run_id}" in out
@@ -109,12 +105,11 @@ def test_follow_json_reports_the_failed_run_in_the_run_report_shape(glue: GlueSi
         ("stage", "succeeded"),
         ("model", "succeeded"),
         ("validate", "failed"),
-        ("catalog", "not run"),
     ]
     assert report["tables"]["songplays"] == {"rows": 401}
     assert report["suites"]["songplays"]["success"] is False
     assert report["quarantined"] == {"songs": 0, "events": 2}
-    # Flex, 2 × G.1X: (95 + 130 + 80) s × 2 DPU; the crawler never ran.
+    # Flex, 2 × G.1X: (95 + 130 + 80) s × 2 DPU.
     assert report["dpu_seconds"] == 610
     assert report["steps"][2]["job_run_id"].startswith("jr_")
 
@@ -150,10 +145,10 @@ def test_follow_on_a_terminal_redraws_one_table(glue: GlueSim, cli, monkeypatch)
     drawn = screen.getvalue()
     assert "\x1b[" in drawn  # cursor movements: the table is redrawn in place, not appended line by line
     frames = re.split(r"(?=run wr_\w{9}…)", drawn.rsplit("\x1b[?25h", 1)[0])[1:]  # cursor shown again at the end
-    assert len(frames) == 11 + 1, "one frame per poll, and the last one again when the run ended"
+    assert len(frames) == 9 + 1, "one frame per poll, and the last one again when the run ended"
     final = frames[-1]
-    assert "✓ succeeded  6m35s" in final
+    assert "✓ succeeded  5m20s" in final
     assert [line.split()[0] for line in final.splitlines() if "job" in line or "crawler" in line] == [
-        "stage", "model", "validate", "catalog"
+        "stage", "model", "validate"
     ]
-    assert final.count("✓ succeeded") == 5  # the run and its four steps
+    assert final.count("✓ succeeded") == 4  # the run and its three steps

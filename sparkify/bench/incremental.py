@@ -1,0 +1,79 @@
+"""`sparkify bench --incremental`: what a daily run costs once the lake has history.
+
+Generates seeded data (1M events over 30 days by default), then, each in a fresh `sparkify run`
+process on one lake: a full run on the first 29 days, a run after the 30th day's log file lands, and
+a run with nothing new. Wall time per run includes interpreter and Spark start-up, as a scheduled
+run pays it. The published row counts after the last run must equal those of one full run over all 30
+days (checked from the run reports), so the incremental path is measured only when it is right.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from sparkify.bench.harness import BenchError, Size, dataset
+
+DEFAULT_SIZE = Size("1M-30d", 2_000, 1_000_000)
+RUNS = ("history (29 days)", "one new day", "nothing new")
+
+
+def _days(raw: Path) -> list[Path]:
+    return sorted((raw / "log_data").rglob("*-events.json"))
+
+
+def _sparkify_run(raw: Path, lake: Path, report: Path, log: Path) -> dict[str, Any]:
+    command = [sys.executable, "-m", "sparkify", "run", "--raw", str(raw), "--lake", str(lake), "--report", str(report)]
+    with open(log, "ab") as out:
+        start = time.perf_counter()
+        code = subprocess.call(command, stdout=out, stderr=subprocess.STDOUT)
+        wall = time.perf_counter() - start
+    if code != 0:
+        raise BenchError(f"`{' '.join(command)}` exited with {code}; see {log}")
+    result = json.loads(report.read_text())
+    result["wall"] = wall
+    return result
+
+
+def run_incremental(data_dir: Path, size: Size = DEFAULT_SIZE, seed: int = 11) -> dict[str, Any]:
+    """The three runs' wall and step seconds, and the final row counts against a full run's."""
+    source, info = dataset(data_dir, size, seed)
+    work = Path(data_dir) / f"incremental-{size.name}-seed{seed}"
+    shutil.rmtree(work, ignore_errors=True)
+    raw, lake, full_lake = work / "raw", work / "lake", work / "full-lake"
+    shutil.copytree(source / "song_data", raw / "song_data")
+    days = _days(source)
+    last = days[-1]
+    for day in days[:-1]:
+        target = raw / day.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(day, target)
+    log = work / "runs.log"
+    runs = []
+    for index, name in enumerate(RUNS):
+        if index == 1:  # the 30th day lands
+            target = raw / last.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(last, target)
+        report = _sparkify_run(raw, lake, work / f"report-{index}.json", log)
+        runs.append({"run": name, "wall": round(report["wall"], 1),
+                     "steps": {s["name"]: s["seconds"] for s in report["steps"]},
+                     "rows": {t: v["rows"] for t, v in report["tables"].items()}})  # fmt: skip
+    full = _sparkify_run(raw, full_lake, work / "report-full.json", log)
+    full_rows = {t: v["rows"] for t, v in full["tables"].items()}
+    incremental_rows = runs[1]["rows"]
+    if incremental_rows != full_rows:
+        raise BenchError(f"after the new day the tables hold {incremental_rows}, a full run gives {full_rows}")
+    new_day_events = sum(1 for line in last.read_bytes().splitlines() if line.strip())
+    return {
+        "size": {"songs": size.songs, "events": size.events, "seed": seed, **info},
+        "new_day_events": new_day_events,
+        "runs": runs,
+        "full_run_30_days": {"wall": round(full["wall"], 1), "steps": {s["name"]: s["seconds"] for s in full["steps"]}},
+        "rows": full_rows,
+    }
