@@ -133,23 +133,24 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
             f"put the {SOURCES[source]}/ files there first"
         )
 
-    files = read_raw_files(spark, args[Location.RAW], source, to_read) if to_read else None
     hashes: dict[str, str] = {}
-    if files is not None and plan.to_hash:
-        # Same size, new time: compare bytes. Only these files are read for it; the rest below.
-        suspects = files.filter(F.col("path").isin(plan.to_hash)).select("path", "content_hash").collect()
-        hashes.update({r["path"]: r["content_hash"] for r in suspects})
+    if plan.to_hash:
+        # Same size, new time: compare bytes. Only these files are read for it.
+        suspects = read_raw_files(spark, args[Location.RAW], source, plan.to_hash).select("path", "content_hash")
+        hashes.update({r["path"]: r["content_hash"] for r in suspects.collect()})
     decided = ledger.resolve(plan, hashes, batch_id)
     read_now = decided.paths(ledger.FileClass.NEW, ledger.FileClass.CHANGED)
     replace = read_now + decided.paths(ledger.FileClass.DELETED)
+    readable_listed = [p for p, c in plan.classes.items() if c != ledger.FileClass.UNSUPPORTED and p in plan.listed]
 
     counts = {"read": 0, "staged": 0, "quarantined": 0}
     unknown: dict[str, int] = {}
     top: list[dict[str, Any]] = []
     rows_removed = 0
     if read_now:
-        assert files is not None
-        batch_files = files.filter(F.col("path").isin(read_now)) if plan.to_hash else files
+        batch_files = read_raw_files(
+            spark, args[Location.RAW], source, read_now, whole_prefix=len(read_now) == len(readable_listed)
+        )
         targets = spark.createDataFrame([(p,) for p in replace], "source_file string")
         earlier = spark.table(staged).join(targets, "source_file", "left_anti")
         readable = batch_files.filter(F.col("unreadable").isNull())
@@ -164,9 +165,11 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
             {r[staging.SOURCE_FILE]: r["content_hash"] for r in tagged.filter(F.col("content_hash").isNotNull())
              .select(staging.SOURCE_FILE, "content_hash").collect()}
         )  # fmt: skip
-        bad = batch_files.filter(F.col("unreadable").isNotNull()).select("path", "unreadable", "content_hash").collect()
-        unreadable = {r["path"]: r["unreadable"] for r in bad}
-        hashes.update({r["path"]: r["content_hash"] for r in bad})
+        unreadable: dict[str, str] = {}
+        if any(p.endswith(ledger.COMPRESSED) for p in read_now):  # only compressed files can be unreadable
+            bad = batch_files.filter(F.col("unreadable").isNotNull()).select("path", "unreadable", "content_hash").collect()
+            unreadable = {r["path"]: r["unreadable"] for r in bad}
+            hashes.update({r["path"]: r["content_hash"] for r in bad})
         decided = ledger.resolve(plan, hashes, batch_id, unreadable)
         staged_rows = total["read"] - total["quarantined"]
         quarantine = staging.quarantined(tagged, source).unionByName(_unreadable_records(spark, unreadable, source))

@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from sparkify.ledger import Listed, unsupported_reason
+from sparkify.ledger import COMPRESSED, Listed, unsupported_reason
 from sparkify.pipeline import SOURCES
 
 
@@ -131,23 +131,43 @@ def _literal(path: str) -> str:
     return _GLOB.sub(r"\\\1", path)
 
 
-def read_raw_files(spark: SparkSession, raw_uri: str, source: str, paths: list[str] | None = None) -> DataFrame:
+def read_raw_files(
+    spark: SparkSession, raw_uri: str, source: str, paths: list[str] | None = None, whole_prefix: bool = False
+) -> DataFrame:
     """Raw files of a source as (`path`, `content` decompressed, `content_hash` of the stored bytes,
-    `unreadable`: why the bytes could not be decompressed, else null): the given `paths`, or all
-    readable files. Only `.gz`/`.bz2` files pass through Python, to be decompressed."""
+    `unreadable`: why the bytes could not be decompressed, else null): the given `paths`, or every
+    readable file (`paths` None). `whole_prefix` says `paths` are all the readable files there are: the
+    prefix is then read as one folder, which saves Spark listing thousands of paths one by one.
+
+    Only `.gz`/`.bz2` files pass through Python, to be decompressed; each file is read once."""
     if paths is None:
         paths = [f.path for f in list_raw_files(spark, raw_uri, source) if unsupported_reason(f.path) is None]
-    if not paths:
+        whole_prefix = True
+    compressed = [p for p in paths if p.endswith(COMPRESSED)]
+    parts = []
+    if whole_prefix and len(compressed) < len(paths):
+        plain = _binary_files(spark).option("pathGlobFilter", "*.{json,jsonl}").load(raw_path(spark, raw_uri, source))
+        # Only the files the caller listed: one that arrived since is left to the next run's listing.
+        wanted = spark.createDataFrame([(p,) for p in paths], "path string")
+        plain = plain.join(F.broadcast(wanted), "path", "left_semi")
+        parts.append(_with_hash(plain).withColumn("unreadable", F.lit(None).cast("string")))
+    elif len(compressed) < len(paths):
+        plain = _binary_files(spark).load([_literal(p) for p in paths if not p.endswith(COMPRESSED)])
+        parts.append(_with_hash(plain).withColumn("unreadable", F.lit(None).cast("string")))
+    if compressed:
+        packed = _with_hash(_binary_files(spark).load([_literal(p) for p in compressed]))
+        parts.append(
+            packed.withColumn("_d", _decompress_udf()("path", "content")).select(
+                "path", F.col("_d.content").alias("content"), "content_hash", F.col("_d.error").alias("unreadable")
+            )
+        )
+    if not parts:
         return spark.createDataFrame([], RAW_FILE)
-    files = _binary_files(spark).load([_literal(p) for p in paths]).select(
-        "path", "content", F.sha2("content", 256).alias("content_hash")
-    )
-    compressed = F.lower("path").rlike(r"\.(gz|bz2)$")
-    plain = files.filter(~compressed).withColumn("unreadable", F.lit(None).cast("string"))
-    unpacked = files.filter(compressed).withColumn("_d", _decompress_udf()("path", "content")).select(
-        "path", F.col("_d.content").alias("content"), "content_hash", F.col("_d.error").alias("unreadable")
-    )
-    return plain.unionByName(unpacked)
+    return parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
+
+
+def _with_hash(files: DataFrame) -> DataFrame:
+    return files.select("path", "content", F.sha2("content", 256).alias("content_hash"))
 
 
 RAW_FILE = T.StructType(

@@ -46,13 +46,13 @@ class Status(StrEnum):
 # What the stage job reads: JSON (one value per song file, JSON lines in log files) and JSON lines,
 # plain or compressed with gzip or bzip2.
 READABLE = (".json", ".jsonl", ".json.gz", ".jsonl.gz", ".json.bz2", ".jsonl.bz2")
-COMPRESSED = (".gz", ".bz2")
+COMPRESSED = (".json.gz", ".jsonl.gz", ".json.bz2", ".jsonl.bz2")
 
 
 def unsupported_reason(path: str) -> str | None:
     """Why the stage job does not read a file, or None when it does."""
-    name = path.rsplit("/", 1)[-1].lower()
-    if name.endswith(READABLE):
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith(READABLE):  # as written: `A.JSON` is not read, as Spark's and S3's names are case-sensitive
         return None
     suffix = "." + name.split(".", 1)[1] if "." in name else "no extension"
     return f"not a readable name ({suffix}): only {', '.join(READABLE)} are read"
