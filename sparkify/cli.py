@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from sparkify import pipeline
 
@@ -74,6 +76,7 @@ def run(
                 f"{raw / prefix} does not exist: the raw folder needs song_data/ and log_data/ "
                 f"(try `sparkify generate --out {raw}`)"
             )
+    _check_lake(lake)
     from sparkify.runner import LakeLocked, run_pipeline
 
     console.print(f"[bold]Sparkify local run[/]  raw={raw}  lake={lake}")
@@ -104,6 +107,21 @@ def run(
         raise typer.Exit(1)
 
 
+def _check_lake(lake: Path) -> None:
+    """A lake must be a folder this process can write: one clear line (exit 2) instead of a Spark
+    traceback deep inside the first step."""
+    if lake.exists() and not lake.is_dir():
+        raise _fail(f"--lake {lake} is a file, not a folder: give a folder (it is created when missing)")
+    probe = lake / f".sparkify-write-test-{os.getpid()}"
+    try:
+        lake.mkdir(parents=True, exist_ok=True)
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise _fail(f"--lake {lake} is not a writable folder ({reason}): give a folder you can write to") from None
+
+
 def _default_sample() -> Path:
     from sparkify.generate import generate as write_sample
 
@@ -125,12 +143,7 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
         )
         tables.add_row(name, f"{info['rows']:,}", verdict)
     console.print(tables)
-    sources = Table(title="Raw records", title_justify="left")
-    for column in ("source", "read", "staged", "quarantined"):
-        sources.add_column(column, justify="left" if column == "source" else "right")
-    for name, counts in report["sources"].items():
-        sources.add_row(name, f"{counts['read']:,}", f"{counts['staged']:,}", f"{counts['quarantined']:,}")
-    console.print(sources)
+    _print_raw(report)
     for name, suite in report["suites"].items():
         for failed in suite.get("failed_expectations", []):
             console.print(f"[red]✗ {name}:[/] {failed}")
@@ -139,6 +152,93 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
     console.print(f"Run report: {report_file or Path(lake) / 'reports' / 'latest.json'}")
     color = "green" if report["status"] == "succeeded" else "red"
     console.print(f"[bold {color}]Run {report['run_id']} {report['status']}[/] in {report['seconds']:.1f} s")
+
+
+FILE_CLASSES = ("new", "changed", "unchanged", "deleted", "unsupported")
+
+
+def _print_raw(report: dict[str, Any]) -> None:
+    """Raw files per class (files seen = files accounted for), records (read = staged + quarantined),
+    and the most frequent reasons for rejection with an example of each."""
+    files = Table(title="Raw files", title_justify="left")
+    for column in ("source", "seen", *FILE_CLASSES):
+        files.add_column(column, justify="left" if column == "source" else "right")
+    for name, counts in report["sources"].items():
+        classes = counts.get("file_classes") or {}
+        files.add_row(name, f"{counts.get('files_seen', 0):,}", *(f"{classes.get(c, 0):,}" for c in FILE_CLASSES))
+    console.print(files)
+    sources = Table(title="Raw records", title_justify="left")
+    for column in ("source", "read", "staged", "quarantined"):
+        sources.add_column(column, justify="left" if column == "source" else "right")
+    for name, counts in report["sources"].items():
+        sources.add_row(name, f"{counts['read']:,}", f"{counts['staged']:,}", f"{counts['quarantined']:,}")
+    console.print(sources)
+    top = [(name, r) for name, counts in report["sources"].items() for r in counts.get("top_reasons", [])]
+    if top:
+        reasons = Table(title="Top quarantine reasons (sparkify quarantine lists every record)", title_justify="left")
+        for column in ("source", "count", "reason", "e.g."):
+            reasons.add_column(column, justify="right" if column == "count" else "left", overflow="fold")
+        for name, r in sorted(top, key=lambda item: -item[1]["count"])[:5]:
+            reasons.add_row(name, f"{r['count']:,}", Text(r["reason"]), Text(r["example"]))
+        console.print(reasons)
+    for name, counts in report["sources"].items():
+        for f in counts.get("unsupported_files", []):
+            console.print(f"[yellow]skipped {name} file[/] {f['path']}: {f['reason']}", soft_wrap=True)
+        for path in counts.get("deleted_files", []):
+            console.print(f"[yellow]deleted {name} file[/] {path}: its staged rows were removed", soft_wrap=True)
+
+
+@app.command("quarantine")
+def quarantine_command(
+    run_id: Annotated[str | None, typer.Option("--run", help="The run to show. Default: the latest.")] = None,
+    lake: Annotated[Path | None, typer.Option(help=f"A local lake folder. Default: ./{DEFAULT_LAKE}.")] = None,
+    stack: Annotated[str | None, typer.Option(help="A deployed stack instead of a local lake.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (every record) instead of tables.")] = False,
+    limit: Annotated[int, typer.Option(help="Records to print (tables only; --json prints all).")] = 50,
+) -> None:
+    """List what a run quarantined: reasons with counts, then each record's file, line, reason and raw text."""
+    from sparkify import quarantine
+
+    if lake is not None and stack is not None:
+        raise _fail("give --lake or --stack, not both")
+    store: quarantine.Store
+    if stack is not None:
+        from sparkify.ops_cli import Overrides, _guard, _resolve
+
+        names, aws = _guard(lambda: _resolve(stack, Overrides()))
+        locations = {loc: names.location(loc) for loc in (pipeline.Location.REPORTS, pipeline.Location.QUARANTINE)}
+        store = quarantine.S3Lake(aws.client("s3"), locations)
+    else:
+        lake = lake or DEFAULT_LAKE
+        if not (lake / pipeline.LAKE_LAYOUT[pipeline.Location.REPORTS]).is_dir():
+            raise _fail(f"{lake} holds no run reports: is it a lake (`sparkify run --lake {lake}`)?")
+        store = quarantine.LocalLake(lake)
+    try:
+        result = quarantine.load(store, run_id)
+    except quarantine.QuarantineError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2))
+        return
+    console.print(f"Run {result.run_id}: {len(result.records):,} records quarantined" + (
+        "" if result.batch_id is None else f" (batch {result.batch_id})"
+    ))
+    if not result.records:
+        return
+    reasons = Table(title="Reasons", title_justify="left")
+    for column in ("source", "count", "reason"):
+        reasons.add_column(column, justify="right" if column == "count" else "left")
+    for r in result.reasons():
+        reasons.add_row(r["source"], f"{r['count']:,}", Text(r["reason"]))
+    console.print(reasons)
+    records = Table(title="Records", title_justify="left")
+    for column in ("source", "file", "line", "reason", "record"):
+        records.add_column(column, overflow="fold", justify="right" if column == "line" else "left")
+    for r in result.records[:limit]:
+        records.add_row(*(Text(str(v)) for v in (r["source"], r["source_file"], r["line"], r["reason"], r["record"] or "")))
+    console.print(records)
+    if len(result.records) > limit:
+        console.print(f"… {len(result.records) - limit:,} more (--limit N, or --json for all)")
 
 
 # The verbs that operate a deployed stack, and the benchmark; each module registers its commands.

@@ -277,7 +277,9 @@ def validate(
                     result_format="BASIC",
                     run_id=run_id,
                 )
-                results.append(summarize(result))
+                results.append(
+                    name_failing_rows(context, source, asset, frame, part, result, summarize(result), parameters, run_id)
+                )
             summaries[name] = merge_summaries(results)
         if docs_dir is not None:
             context.build_data_docs(site_names=[SITE_NAME])
@@ -325,6 +327,68 @@ def _check_inputs(
             problems.append(f"suite {name!r} needs parameter(s) {', '.join(missing_parameters)}")
     if problems:
         raise ValueError("cannot validate: " + "; ".join(problems))
+
+
+# How many failing rows a failed row-level expectation names (in the report and on its Data Docs page).
+FAILING_ROWS = 20
+
+
+def _table_key(name: str) -> tuple[str, ...]:
+    from sparkify.pipeline import CURATED_TABLES
+
+    return next((t.key for t in CURATED_TABLES if t.name == name), ())
+
+
+def name_failing_rows(
+    context: Any, source: Any, name: str, frame: DataFrame, suite: Mapping[str, Any], result: Any,
+    summary: Summary, parameters: Mapping[str, Any], run_id: Any,
+) -> Summary:
+    """Name the rows that failed each failed row-level expectation by the table's key.
+
+    Only the failed expectations run again, with the `SUMMARY` format and GX's
+    `unexpected_index_column_names`: passing runs stay on the fast `BASIC` format, and a failing one
+    pays for one more pass over its failed rules. The rerun is a validation of its own, so the Data
+    Docs show it as a page (with the failing values and their counts; GX's pages do not render the
+    keys). Each failed expectation in the summary gets
+    `rows` (at most `FAILING_ROWS`: the key columns and the failing value) and its details say which.
+    """
+    key = _table_key(name.removesuffix(WHOLE_TABLE))
+    failed = [r for r in result.results if not r.success and "unexpected_count" in (r.result or {})]
+    if not key or not failed:
+        return summary
+    gx = _gx()
+    configs = [r.expectation_config.to_json_dict() for r in failed]
+    rerun = {
+        "name": f"{suite['name']}.failing_rows",
+        "expectations": [{"type": c["type"], "kwargs": c["kwargs"], "meta": c.get("meta") or {}} for c in configs],
+    }
+    asset = f"{name}.failing_rows"
+    batch_definition = source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe(asset)
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=asset, data=batch_definition, suite=context.suites.add(to_gx_suite(rerun)))
+    )
+    detailed = definition.run(
+        batch_parameters={"dataframe": frame},
+        expectation_parameters=dict(parameters),
+        result_format={
+            "result_format": "SUMMARY",
+            "unexpected_index_column_names": list(key),
+            "partial_unexpected_count": FAILING_ROWS,
+        },
+        run_id=run_id,
+    )
+    rows_by_rule = {
+        (r.expectation_config.type, expectation_column(r.expectation_config.to_json_dict())): [
+            dict(row) for row in (r.result or {}).get("partial_unexpected_index_list") or []
+        ][:FAILING_ROWS]
+        for r in detailed.results
+    }
+    for failure in summary["failed_expectations"]:
+        rows = rows_by_rule.get((failure["type"], failure["column"]))
+        if rows:
+            failure["rows"] = rows
+            failure["details"] += f"; rows: {'; '.join(_short({k: row[k] for k in key if k in row}) for row in rows[:5])}"
+    return summary
 
 
 def summarize(result: Any) -> Summary:

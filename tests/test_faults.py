@@ -17,7 +17,7 @@ from tests.helpers import assert_same_tables, copy_raw
 
 MALFORMED = '{"artist": "Gob", "auth": "Logged In", "page": "NextSong", "ts": 1541107000000'
 EXPECTED_EVENT_REASONS = {
-    "malformed JSON: not a JSON object": 2,  # a malformed line, and the truncated last line of a file
+    "malformed JSON: incomplete or invalid syntax (cut short?)": 2,  # a cut line, and the truncated last line of a file
     "field sessionId: expected bigint, got abc": 1,
     "missing required field song": 1,
     "ts out of range (epoch ms, 2000–2100): 1541107000": 1,
@@ -98,7 +98,7 @@ def test_every_fault_is_quarantined_with_its_reason_and_nothing_is_lost(spark, d
     assert reasons == EXPECTED_EVENT_REASONS
     assert all(r["source_file"] and r["line"] >= 1 and r["record"] for r in events)
     by_reason = {kind(r["reason"]): r for r in events}
-    assert by_reason["malformed JSON: not a JSON object"]["source_file"].endswith(".json")
+    assert by_reason["malformed JSON: incomplete or invalid syntax (cut short?)"]["source_file"].endswith(".json")
     assert by_reason["ts out of range (epoch ms, 2000–2100): 1541107000"]["line"] == 4
     assert by_reason["duplicate event"]["source_file"].endswith("2018-11-04-events.json")
     songs = spark.read.parquet(str(lake / "quarantine" / "songs")).collect()

@@ -231,7 +231,7 @@ BROKEN = [
      {(QUERY, "artist_id"): None}),
     ("latitude 91", "artists", _replace("artists", 1, latitude=91.0), 3, {(BETWEEN, "latitude"): None}),
     ("hour 24", "time", _replace("time", 0, hour=24), 3,
-     {(BETWEEN, "hour"): "1 of 2 rows unexpected (e.g. 24)", (QUERY, TIME_PARTS): None}),
+     {(BETWEEN, "hour"): "1 of 2 rows unexpected (e.g. 24); rows: start_time=2018-11-04 10:00:00", (QUERY, TIME_PARTS): None}),
     ("weekday counted from Sunday", "time", _replace("time", 0, weekday=1), 3, {(QUERY, TIME_PARTS): None}),
 ]
 
@@ -250,6 +250,33 @@ def test_each_defect_fails_exactly_its_expectation(spark, suites, suite_name, ch
     assert summary["failed"] == len(expected)
     for key, details in expected.items():
         assert failures[key] == details if details else not failures[key].startswith("error"), (key, failures[key])
+
+
+def test_failed_row_level_expectations_name_the_failing_rows_by_key(spark, suites, tmp_path):
+    rows = copy.deepcopy(curated_rows())
+    rows["songs"].append(("SOBBBBB12A8C13C4B1", "Zero", ARTIST_B, 1999, 0.0))
+    rows["songs"].append(("SOCCCCC12A8C13C4C1", "Negative", ARTIST_B, 1999, -1.5))
+    frames = curated_frames(spark, rows)
+    summary = quality.validate(frames, {"songs": suites["songs"]}, docs_dir=tmp_path / "docs")["songs"]
+    between = next(f for f in summary["failed_expectations"] if f["column"] == "duration")
+    assert between["rows"] == [
+        {"song_id": "SOBBBBB12A8C13C4B1", "duration": 0.0},
+        {"song_id": "SOCCCCC12A8C13C4C1", "duration": -1.5},
+    ]
+    assert between["details"].endswith("; rows: song_id=SOBBBBB12A8C13C4B1; song_id=SOCCCCC12A8C13C4C1")
+    # The rerun of the failed rules is a page of its own in the Data Docs (GX renders the SUMMARY
+    # format's failing values and counts there; the keys are in the run report).
+    assert [p.name for p in (tmp_path / "docs" / "validations" / "songs" / "failing_rows").rglob("*.html")] == [
+        "curated-songs.failing_rows.html"
+    ]
+
+
+def test_a_passing_suite_runs_no_second_validation(spark, suites, monkeypatch):
+    calls = []
+    original = quality.to_gx_suite
+    monkeypatch.setattr(quality, "to_gx_suite", lambda suite: calls.append(suite["name"]) or original(suite))
+    quality.validate(curated_frames(spark, curated_rows()), {"songs": suites["songs"]})
+    assert calls == ["songs"]
 
 
 def test_a_missing_column_fails_the_columns_expectation_and_names_the_column(spark, suites):

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from chispa import assert_df_equality
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from sparkify import schemas
 from sparkify.io import RawInputError, read_raw_files
 from sparkify.transforms import staging
 from tests.helpers import event, song, write_log, write_song
+
+
+@pytest.fixture(autouse=True, params=[False, True], ids=["ansi-off", "ansi-on"])
+def ansi(request, spark):
+    """Every staging test runs twice: as Glue 5.1 runs (ANSI off) and as Glue 6.0 does (ANSI on), where
+    a `cast` of a bad value raises instead of giving null."""
+    spark.conf.set("spark.sql.ansi.enabled", str(request.param).lower())
+    yield request.param
+    spark.conf.set("spark.sql.ansi.enabled", "false")
 
 
 def read_raw(spark, raw, source):
@@ -59,7 +70,8 @@ def test_each_bad_event_is_tagged_with_the_rule_it_breaks(spark, tmp_path):
         ("None/8/4", "missing required field ts"),
         ('{"artist": "X", "page": "NextSong", "ts": 1541106107000, "sessionId": "abc", "userId": "8"}',
          "field sessionId: expected bigint, got abc"),
-        ('{"ts": 1541106106900, "page": "NextSong", "userId": "8"', "malformed JSON: not a JSON object"),
+        ('{"ts": 1541106106900, "page": "NextSong", "userId": "8"',
+         "malformed JSON: incomplete or invalid syntax (cut short?)"),
     ]
 
 
@@ -72,7 +84,7 @@ def test_quarantine_keeps_file_record_and_reason(spark, tmp_path):
     assert rows[0]["source_file"].endswith(str(path))
     assert rows[0]["line"] == 2
     assert rows[0]["record"] == "not json at all"
-    assert rows[0]["reason"] == "malformed JSON: not a JSON object"
+    assert rows[0]["reason"] == "malformed JSON: incomplete or invalid syntax (cut short?)"
 
 
 def test_only_quarantined_records_keep_their_text(spark):
@@ -171,5 +183,96 @@ def test_a_source_without_any_file_stops_the_stage_job_with_the_folder_named(spa
     stage = load_job(pipeline.step("stage"))
     register_local_catalog(spark, tmp_path / "lake")
     args = {place.value: value for place, value in lake_locations(raw, tmp_path / "lake").items()}
-    with pytest.raises(RawInputError, match=r"no \*\.json files under .*song_data: nothing to stage for songs"):
+    with pytest.raises(RawInputError, match=r"no readable files \(\.json, \.jsonl, .*\) under .*song_data: nothing to stage for songs"):
         stage.run(spark, args)
+
+
+RUN_TOGETHER = "trailing characters after the first JSON value (records run together, or a stray tail)"
+
+
+def quarantine_of(spark, raw, source):
+    tag = staging.tag_songs if source == "songs" else staging.tag_events
+    tagged = tag(read_raw(spark, str(raw), source))
+    return sorted((r["line"], r["record"], r["reason"]) for r in staging.quarantined(tagged, source).collect()), tagged
+
+
+def test_two_records_run_together_are_quarantined_whole_not_staged_as_the_first(spark, tmp_path):
+    # `cat a b > c` when a has no final newline: a's last record and b's first share a line.
+    first = json.dumps(event(ts=1541106106796, itemInSession=1))
+    second = '{"ts": 15431'
+    write_log(tmp_path, "2018-11-01", [
+        first + second,
+        first.replace('"itemInSession": 1', '"itemInSession": 2') + "]",
+        first.replace('"itemInSession": 1', '"itemInSession": 3') + '}, "x": 1',
+        first.replace('"itemInSession": 1', '"itemInSession": 4') + ' \t',  # trailing blanks are fine
+    ])  # fmt: skip
+    got, tagged = quarantine_of(spark, tmp_path, "events")
+    assert got == [
+        (1, first + second, RUN_TOGETHER),
+        (2, first.replace('"itemInSession": 1', '"itemInSession": 2') + "]", RUN_TOGETHER),
+        (3, first.replace('"itemInSession": 1', '"itemInSession": 3') + '}, "x": 1', RUN_TOGETHER),
+    ]
+    assert [r["itemInSession"] for r in staging.staged_events(tagged).select(F.col("item_in_session").alias("itemInSession")).collect()] == [4]
+
+
+def test_a_byte_order_mark_is_stripped_from_log_and_song_files(spark, tmp_path):
+    log = write_log(tmp_path, "2018-11-01", [event(itemInSession=1), event(itemInSession=2)])
+    log.write_bytes(b"\xef\xbb\xbf" + log.read_bytes().replace(b"\n", b"\r\n"))  # Windows: BOM and CRLF
+    path = write_song(tmp_path, "TRAAAAW128F429D538", song())
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes() + b"\r\n")
+    events, tagged_events = quarantine_of(spark, tmp_path, "events")
+    songs, tagged_songs = quarantine_of(spark, tmp_path, "songs")
+    assert (events, songs) == ([], [])
+    assert sorted(r["item_in_session"] for r in staging.staged_events(tagged_events).collect()) == [1, 2]
+    assert [r["song_id"] for r in staging.staged_songs(tagged_songs).collect()] == ["SOMZWCG12A8C13C480"]
+
+
+def test_a_song_file_holding_a_json_array_says_so(spark, tmp_path):
+    text = json.dumps([song()])
+    write_song(tmp_path, "TRAAAAW128F429D538", text)
+    write_song(tmp_path, "TRAAABD128F429CF47", json.dumps(song(song_id="SOAAAAAAAAAAAAAAA2")) + json.dumps(song()))
+    got, _ = quarantine_of(spark, tmp_path, "songs")
+    assert got == [
+        (1, text, "not a JSON object: a song file holds one JSON object, this one holds a JSON array"),
+        (1, json.dumps(song(song_id="SOAAAAAAAAAAAAAAA2")) + json.dumps(song()), RUN_TOGETHER),
+    ]
+
+
+def test_values_that_are_no_object_and_single_quotes_are_named(spark, tmp_path):
+    write_log(tmp_path, "2018-11-01", ["[1, 2]", '"text"', "42", "null", "{'ts': 1541106106796, 'page': 'Home'}"])
+    got, _ = quarantine_of(spark, tmp_path, "events")
+    assert got == [
+        (1, "[1, 2]", "not a JSON object: the line holds a JSON array"),
+        (2, '"text"', "not a JSON object: the line holds a JSON string"),
+        (3, "42", "not a JSON object: the line holds a JSON number"),
+        (4, "null", "not a JSON object: the line holds JSON null"),
+        (5, "{'ts': 1541106106796, 'page': 'Home'}", "malformed JSON: invalid syntax"),
+    ]
+
+
+def test_a_song_jsonl_file_holds_one_song_per_line(spark, tmp_path):
+    path = tmp_path / "song_data" / "A" / "A" / "A" / "batch.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(song()) + "\n" + json.dumps(song(song_id="SOAAAAAAAAAAAAAAA2")) + "\n[1]\n")
+    files = spark.createDataFrame([(path.as_uri(), path.read_bytes())], "path string, content binary")
+    tagged = staging.tag_songs(staging.records(files, "songs"))
+    assert sorted((r["line"], r["song_id"], r[staging.REASON]) for r in tagged.collect()) == [
+        (1, "SOMZWCG12A8C13C480", None),
+        (2, "SOAAAAAAAAAAAAAAA2", None),
+        (3, None, "not a JSON object: the line holds a JSON array"),
+    ]
+
+
+def test_values_that_do_not_fit_their_staged_type_are_null_not_an_error_under_ansi(spark):
+    # itemInSession beyond int, registration beyond long: ANSI `cast` would fail the job.
+    tagged_df = spark.createDataFrame(
+        [(1541106106796, "8", 3_000_000_000, 1e30, 99_999_999_999)],
+        "ts bigint, userId string, itemInSession bigint, registration double, status bigint",
+    )
+    for name in schemas.RAW_EVENT.fieldNames():
+        if name not in tagged_df.columns:
+            tagged_df = tagged_df.withColumn(name, F.lit(None).cast(schemas.RAW_EVENT[name].dataType))
+    row = staging.staged_events(
+        tagged_df.withColumn(staging.REASON, F.lit(None).cast("string")).withColumn("source_file", F.lit("f"))
+    ).first()
+    assert (row["user_id"], row["item_in_session"], row["registration"], row["status"]) == (8, None, None, None)

@@ -1,10 +1,15 @@
 """Staging: raw files → records → typed, renamed rows, each bad record tagged with why it is bad.
 
-`split_records` turns raw files (path + bytes, as Spark's binaryFile source gives them) into one row
-per record with its file and line number; `parse_records` parses each with the declared raw schema,
-keeping the text of records that are not valid JSON or whose values do not fit their types. Each
-`tag_*` function then adds `quarantine_reason` (null for good records), so one pass decides every
-record's fate and rows in = rows staged + rows quarantined by construction.
+`split_records` turns raw files (path + bytes, as Spark's binaryFile source gives them, already
+decompressed) into one row per record with its file and line number; `parse_records` parses each with
+the declared raw schema, keeping the text of records that are not valid JSON or whose values do not
+fit their types, and checks that the text holds exactly one JSON value (Spark's JSON reader stops
+after the first value and ignores the rest, so `{…}{"ts": 15` would otherwise be staged as its first
+half). Each `tag_*` function then adds `quarantine_reason` (null for good records), so one pass decides
+every record's fate and rows in = rows staged + rows quarantined by construction.
+
+Every cast is a `try_cast`: under ANSI SQL (on by default in Glue 6.0) a `cast` of a bad value raises
+and fails the job, where a record should be quarantined instead.
 """
 
 from __future__ import annotations
@@ -21,7 +26,15 @@ SOURCE_FILE = "source_file"
 LINE = "line"
 TEXT = "text"
 FIELDS = "_unknown_fields"  # keys of the record's JSON object that the raw schema does not know
+ONE_VALUE = "_one_json_value"  # the text holds exactly one JSON value and nothing after it
 REASON = "quarantine_reason"
+HASH = "content_hash"
+
+# Strict JSON: Spark would otherwise accept 'single-quoted' names and strings, which are not JSON.
+JSON_OPTIONS = {"allowSingleQuotes": "false"}
+BOM = "\ufeff"
+# JSON whitespace (RFC 8259): space, tab, line feed, carriage return. Nothing else is blank.
+_WS = "[ \\t\\r\\n]"
 
 # Events must fall in a plausible window: Sparkify did not exist before 2000, and a far-future
 # timestamp is a unit error (seconds or microseconds instead of milliseconds).
@@ -33,40 +46,82 @@ EVENT_REQUIRED = ("ts", "page")
 NEXT_SONG_REQUIRED = ("userId", "sessionId", "itemInSession", "level", "song", "artist", "length")
 
 
-def split_records(files_df: DataFrame, one_record_per_file: bool) -> DataFrame:
+def try_cast(sql: str, to: str) -> Column:
+    """`try_cast(<sql> AS <to>)`: null where the value does not fit, under ANSI mode or not. PySpark 3.5
+    has no `Column.try_cast`, so the column is given as SQL."""
+    return F.expr(f"try_cast({sql} AS {to})")
+
+
+def _blank_to_null_sql(name: str) -> str:
+    return f"CASE WHEN trim(`{name}`) = '' THEN NULL ELSE `{name}` END"
+
+
+def _strip_bom(text: Column) -> Column:
+    """Editors on Windows start UTF-8 files with a byte-order mark; it is no part of the JSON. `cat a b`
+    puts b's mark at the start of a line, so every line start loses it."""
+    return F.regexp_replace(text, f"^{BOM}", "")
+
+
+def split_records(files_df: DataFrame, one_record_per_file: bool | Column) -> DataFrame:
     """Raw files (`path`, `content` bytes) → one row per record: `source_file`, `line` (1-based), `text`.
 
-    Song files hold one JSON object each (line 1); log files hold JSON lines, and blank lines are not
-    records (blank as JSON defines whitespace: spaces, tabs, CR; a form feed is not blank, so it is
-    quarantined as malformed). Bytes that are not valid UTF-8 decode to U+FFFD, which `tag_*` quarantines.
+    A file holds either one JSON value (song `.json` files; line 1, may span lines) or JSON lines
+    (log files and `.jsonl`); `one_record_per_file` says which, for all files or per file as a boolean
+    column. Blank lines are not records (blank as JSON defines whitespace: spaces, tabs, CR, LF; a
+    form feed is not blank, so it is quarantined as malformed). A byte-order mark is stripped; bytes
+    that are not valid UTF-8 decode to U+FFFD, which `tag_*` quarantines.
     """
     require_columns(files_df, ["path", "content"], "split_records")
+    whole = one_record_per_file if isinstance(one_record_per_file, Column) else F.lit(one_record_per_file)
     text = F.decode(F.col("content"), "UTF-8")
-    if one_record_per_file:
-        records = files_df.select(F.col("path").alias(SOURCE_FILE), F.lit(1).alias(LINE), F.trim(text).alias(TEXT))
-    else:
-        records = files_df.select(
-            F.col("path").alias(SOURCE_FILE), F.posexplode(F.split(text, r"\r?\n")).alias("_pos", TEXT)
-        ).select(SOURCE_FILE, (F.col("_pos") + 1).alias(LINE), TEXT)
-    return records.filter(~F.col(TEXT).rlike(r"^[ \t\r]*$"))
+    lines = F.when(whole, F.array(F.regexp_replace(text, f"^{_WS}+|{_WS}+$", ""))).otherwise(
+        F.split(text, r"\r?\n")
+    )
+    # A file's `content_hash`, when given, rides on its first line only: per-file facts at no per-record cost.
+    carried = [F.when(F.col("_pos") == 0, F.col(HASH)).alias(HASH)] if HASH in files_df.columns else []
+    records = files_df.select(
+        F.col("path").alias(SOURCE_FILE), F.posexplode(lines).alias("_pos", TEXT), *([HASH] if carried else [])
+    ).select(SOURCE_FILE, (F.col("_pos") + 1).alias(LINE), _strip_bom(F.col(TEXT)).alias(TEXT), *carried)
+    return records.filter(~F.col(TEXT).rlike(f"^{_WS}*$"))
+
+
+def one_json_value(text: str) -> Column:
+    """True when column `text` is exactly one JSON value with nothing but whitespace after it.
+
+    Spark's JSON functions read the first value and ignore what follows, so each wrapping alone lets
+    one kind of tail through: `[text]` with one element lets `…]tail` through, `{"v": text}` with one
+    key lets `…}tail` through. A tail that passes both would have to start with `]` and with `}`: none
+    can, so together the two are exact. Both only tokenize (no values are built).
+    """
+    as_array = F.expr(f"json_array_length(concat('[', `{text}`, ']'))")
+    as_member = F.expr(f"size(json_object_keys(concat('{{\"v\":', `{text}`, '}}')))")
+    return F.coalesce((as_array == 1) & (as_member == 1), F.lit(False))
 
 
 def parse_records(records_df: DataFrame, raw_schema: T.StructType) -> DataFrame:
     """Parse each record's text with the raw schema; unparseable text and wrong types keep the text in `_corrupt_record`."""
     require_columns(records_df, [SOURCE_FILE, LINE, TEXT], "parse_records")
     schema = T.StructType([*raw_schema.fields, T.StructField(CORRUPT, T.StringType())])
-    parsed = F.from_json(TEXT, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
+    parsed = F.from_json(TEXT, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, **JSON_OPTIONS})
     # Top-level keys the schema does not know (schema drift); null when the text is no JSON object.
     known = F.array(*[F.lit(name) for name in raw_schema.fieldNames()])
     keys = F.array_except(F.json_object_keys(TEXT), known)
-    return records_df.select(SOURCE_FILE, LINE, TEXT, parsed.alias("_parsed"), keys.alias(FIELDS)).select(
-        SOURCE_FILE, LINE, TEXT, "_parsed.*", FIELDS
-    )
+    carried = [HASH] if HASH in records_df.columns else []
+    return records_df.select(
+        SOURCE_FILE, LINE, TEXT, parsed.alias("_parsed"), keys.alias(FIELDS), one_json_value(TEXT).alias(ONE_VALUE), *carried
+    ).select(SOURCE_FILE, LINE, TEXT, "_parsed.*", FIELDS, ONE_VALUE, *carried)
+
+
+# JSON-lines files: a song file named `.jsonl` holds one song per line.
+_JSON_LINES = r"\.jsonl(\.gz|\.bz2)?$"
 
 
 def records(files_df: DataFrame, source: str) -> DataFrame:
-    """Raw files of a source → its parsed records (split, then parsed with the source's raw schema)."""
-    return parse_records(split_records(files_df, one_record_per_file=source == "songs"), schemas.RAW[source])
+    """Raw files of a source → its parsed records (split, then parsed with the source's raw schema).
+
+    Log files are JSON lines whatever their name; a song file holds one JSON object unless it is `.jsonl`."""
+    whole: bool | Column = ~F.col("path").rlike(_JSON_LINES) if source == "songs" else False
+    return parse_records(split_records(files_df, one_record_per_file=whole), schemas.RAW[source])
 
 
 def unknown_fields(parsed_df: DataFrame) -> dict[str, int]:
@@ -86,9 +141,24 @@ def _missing(fields: tuple[str, ...]) -> list[Column]:
     ]
 
 
-def _unparseable(raw_schema: T.StructType) -> Column:
-    """Why a corrupt record was rejected: not JSON at all, or which field has a value of the wrong type."""
-    as_text = F.from_json(F.col(CORRUPT), T.MapType(T.StringType(), T.StringType()))
+def _json_kind(text: Column) -> Column:
+    """What a JSON value that is no object is, from its first character."""
+    first = F.substring(F.ltrim(text), 1, 1)
+    return (
+        F.when(first == "[", F.lit("a JSON array"))
+        .when(first == '"', F.lit("a JSON string"))
+        .when(first.isin("t", "f"), F.lit("a JSON boolean"))
+        .when(first == "n", F.lit("JSON null"))
+        .otherwise(F.lit("a JSON number"))
+    )
+
+
+def _unparseable(raw_schema: T.StructType, holder: Column | None = None) -> Column:
+    """Why a record is not one well-typed JSON object: unreadable bytes, a tail after the first value,
+    broken JSON, a value that is no object, or which field has a value of the wrong type."""
+    text = F.col(TEXT)
+    first_is_object = F.from_json(text, T.MapType(T.StringType(), T.StringType()), JSON_OPTIONS).isNotNull()
+    as_text = F.from_json(F.col(CORRUPT), T.MapType(T.StringType(), T.StringType()), JSON_OPTIONS)
     wrong_type = [
         F.when(
             as_text[f.name].isNotNull() & F.col(f.name).isNull(),
@@ -100,22 +170,36 @@ def _unparseable(raw_schema: T.StructType) -> Column:
         for f in raw_schema.fields
         if not isinstance(f.dataType, T.StringType)
     ]
-    return F.when(
-        F.col(TEXT).contains("\ufffd"), F.lit("not valid UTF-8 text (unreadable encoding)")
-    ).when(
-        F.col(CORRUPT).isNotNull(),
-        F.coalesce(
-            F.when(as_text.isNull(), F.lit("malformed JSON: not a JSON object")),
-            *wrong_type,
-            F.lit("malformed JSON: trailing or invalid content"),
-        ),
+    return (
+        F.when(text.contains("\ufffd"), F.lit("not valid UTF-8 text (unreadable encoding)"))
+        .when(text.contains("\u0000"), F.lit("not UTF-8 text: NUL bytes (UTF-16 or binary data?)"))
+        .when(
+            ~F.col(ONE_VALUE) & first_is_object,
+            F.lit("trailing characters after the first JSON value (records run together, or a stray tail)"),
+        )
+        .when(~F.col(ONE_VALUE), F.lit("malformed JSON: incomplete or invalid syntax (cut short?)"))
+        .when(
+            ~F.ltrim(text).startswith("{"),
+            F.concat(F.lit("not a JSON object: "), holder if holder is not None else F.lit("the line holds "), _json_kind(text)),
+        )
+        .when(
+            F.col(CORRUPT).isNotNull(),
+            F.coalesce(
+                F.when(as_text.isNull(), F.lit("malformed JSON: invalid syntax")),
+                *wrong_type,
+                F.lit("malformed JSON: invalid content"),
+            ),
+        )
     )
 
 
 def tag_songs(raw_df: DataFrame) -> DataFrame:
     """Add `quarantine_reason` to raw song records: unparseable, missing a required field, or a duplicate song_id."""
-    require_columns(raw_df, [*schemas.RAW_SONG.fieldNames(), CORRUPT, SOURCE_FILE, TEXT], "tag_songs")
-    reason = first_reason(_unparseable(schemas.RAW_SONG), *_missing(SONG_REQUIRED))
+    require_columns(raw_df, [*schemas.RAW_SONG.fieldNames(), CORRUPT, SOURCE_FILE, TEXT, ONE_VALUE], "tag_songs")
+    holder = F.when(F.col(SOURCE_FILE).rlike(_JSON_LINES), F.lit("the line holds ")).otherwise(
+        F.lit("a song file holds one JSON object, this one holds ")
+    )
+    reason = first_reason(_unparseable(schemas.RAW_SONG, holder), *_missing(SONG_REQUIRED))
     tagged = raw_df.withColumn(REASON, reason)
     # Duplicates are judged among the records that are otherwise good.
     good = F.col(REASON).isNull()
@@ -146,7 +230,7 @@ STAGED_KEYS = {"songs": ["song_id"], "events": ["ts", "user_id", "session_id", "
 
 
 def _raw_key(source: str, name: str) -> Column:
-    return blank_to_null(name).cast("int") if name == "userId" else F.col(name)
+    return try_cast(_blank_to_null_sql(name), "int") if name == "userId" else F.col(name)
 
 
 def tag_already_staged(tagged_df: DataFrame, staged_df: DataFrame | None, source: str) -> DataFrame:
@@ -175,14 +259,14 @@ def tag_already_staged(tagged_df: DataFrame, staged_df: DataFrame | None, source
 
 def tag_events(raw_df: DataFrame) -> DataFrame:
     """Add `quarantine_reason` to raw events: unparseable, missing fields, bad userId/ts, or a duplicate event."""
-    require_columns(raw_df, [*schemas.RAW_EVENT.fieldNames(), CORRUPT, SOURCE_FILE, TEXT], "tag_events")
+    require_columns(raw_df, [*schemas.RAW_EVENT.fieldNames(), CORRUPT, SOURCE_FILE, TEXT, ONE_VALUE], "tag_events")
     user_id = blank_to_null("userId")
     is_next_song = F.col("page") == "NextSong"
     reason = first_reason(
         _unparseable(schemas.RAW_EVENT),
         *_missing(EVENT_REQUIRED),
         F.when(
-            user_id.isNotNull() & user_id.cast("int").isNull(),
+            user_id.isNotNull() & try_cast(_blank_to_null_sql("userId"), "int").isNull(),
             F.concat(F.lit("userId is not an integer: "), F.substring("userId", 1, 40)),
         ),
         F.when(
@@ -198,6 +282,23 @@ def tag_events(raw_df: DataFrame) -> DataFrame:
         REASON,
         F.when(F.col(REASON).isNull(), _duplicate_among_good(key, "event")).otherwise(F.col(REASON)),
     )
+
+
+# What `reason_kind` removes from a reason: the per-record detail (the value, where a duplicate was
+# first seen), as (regular expression, replacement with `\\1` for the first group).
+REASON_DETAIL: tuple[tuple[str, str], ...] = (
+    (r" \((first seen in|already staged from) .*\)$", ""),
+    (r"(: expected \w+), got .*$", r"\1"),
+    (r"^(userId is not an integer|ts out of range \(epoch ms, 2000–2100\)): .*$", r"\1"),
+)
+
+
+def reason_kind(reason: Column) -> Column:
+    """A reason without its per-record detail, so reasons can be counted by kind:
+    `field sessionId: expected bigint, got abc` → `field sessionId: expected bigint`."""
+    for pattern, replacement in REASON_DETAIL:
+        reason = F.regexp_replace(reason, pattern, replacement.replace("\\1", "$1"))
+    return reason
 
 
 def drop_text_of_good(tagged_df: DataFrame) -> DataFrame:
@@ -228,7 +329,7 @@ def staged_songs(tagged_df: DataFrame) -> DataFrame:
         blank_to_null("artist_location").alias("artist_location"),
         "artist_latitude",
         "artist_longitude",
-        F.when(F.col("year") > 0, F.col("year").cast("int")).alias("year"),
+        F.when(F.col("year") > 0, try_cast("year", "int")).alias("year"),
         "duration",
         SOURCE_FILE,
     )
@@ -239,7 +340,7 @@ def staged_events(tagged_df: DataFrame) -> DataFrame:
     return tagged_df.filter(F.col(REASON).isNull()).select(
         "ts",
         F.timestamp_millis("ts").alias("start_time"),
-        blank_to_null("userId").cast("int").alias("user_id"),
+        try_cast(_blank_to_null_sql("userId"), "int").alias("user_id"),
         F.col("firstName").alias("first_name"),
         F.col("lastName").alias("last_name"),
         "gender",
@@ -247,14 +348,14 @@ def staged_events(tagged_df: DataFrame) -> DataFrame:
         "location",
         F.col("userAgent").alias("user_agent"),
         F.col("sessionId").alias("session_id"),
-        F.col("itemInSession").cast("int").alias("item_in_session"),
+        try_cast("itemInSession", "int").alias("item_in_session"),
         "page",
         "auth",
         "method",
-        F.col("status").cast("int").alias("status"),
+        try_cast("status", "int").alias("status"),
         "song",
         "artist",
         "length",
-        F.timestamp_millis(F.col("registration").cast("long")).alias("registration"),
+        F.timestamp_millis(try_cast("registration", "long")).alias("registration"),
         SOURCE_FILE,
     )

@@ -1,0 +1,163 @@
+"""The stage job and its raw-file ledger: every raw file is accounted for, run after run.
+
+Each test runs the stage job itself (not the whole workflow) on a lake of its own, with files written
+by hand, and checks the staging table, the ledger and the report against values written here.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sparkify import pipeline, tables
+from sparkify.runner import lake_locations, load_job
+from sparkify.spark import register_local_catalog
+from tests.helpers import event, song, write_log, write_song
+
+OLD = 946_684_800  # 2000-01-01: as `tar -x`, `cp -p` and `rsync -a` leave an old file's time
+
+
+@pytest.fixture()
+def lake(spark, tmp_path):
+    register_local_catalog(spark, tmp_path / "lake")
+    return tmp_path / "lake"
+
+
+@pytest.fixture()
+def raw(tmp_path):
+    raw = tmp_path / "raw"
+    write_song(raw, "TRAAAAW128F429D538", song())
+    return raw
+
+
+def stage(spark, raw: Path, lake: Path) -> dict:
+    args = {k.value: v for k, v in lake_locations(raw, lake).items()} | {"run_id": "t", "full_refresh": "false"}
+    return load_job(pipeline.step("stage")).run(spark, args)
+
+
+def staged_rows(spark, lake: Path, source: str = "events") -> list[tuple]:
+    table = tables.ident(lake_locations(Path("."), lake)[pipeline.Namespace.STAGING], source)
+    key = "item_in_session" if source == "events" else "song_id"
+    return sorted(
+        (r["source_file"].rsplit("/", 1)[1], r[key], r["batch_id"]) for r in spark.table(table).collect()
+    )
+
+
+def ledger_rows(spark, lake: Path) -> list[tuple]:
+    table = tables.ident(lake_locations(Path("."), lake)[pipeline.Namespace.STAGING], "raw_files")
+    return sorted(
+        (r["source"], r["path"].rsplit("/", 1)[1], r["size"], r["status"], r["batch_id"], r["reason"])
+        for r in spark.table(table).collect()
+    )
+
+
+def classes(report: dict, source: str = "events") -> dict[str, int]:
+    return {k: v for k, v in report["sources"][source]["file_classes"].items() if v}
+
+
+def test_a_new_file_with_an_old_modification_time_is_staged(spark, raw, lake):
+    write_log(raw, "2018-11-01", [event(itemInSession=1)])
+    first = stage(spark, raw, lake)
+    late = write_log(raw, "2018-11-02", [event(itemInSession=2, ts=1541190000000), event(itemInSession=3, ts=1541190000001)])
+    os.utime(late, (OLD, OLD))
+    second = stage(spark, raw, lake)
+    assert (first["batch_id"], second["batch_id"]) == (0, 1)
+    assert classes(second) == {"new": 1, "unchanged": 1}
+    assert second["sources"]["events"]["read"] == 2
+    assert staged_rows(spark, lake) == [
+        ("2018-11-01-events.json", 1, 0), ("2018-11-02-events.json", 2, 1), ("2018-11-02-events.json", 3, 1),
+    ]  # fmt: skip
+
+
+def test_compressed_and_jsonl_files_are_read_and_other_names_are_listed_as_skipped(spark, raw, lake):
+    day = raw / "log_data" / "2018" / "11"
+    day.mkdir(parents=True)
+    (day / "a.jsonl").write_text(json.dumps(event(itemInSession=1)) + "\n" + json.dumps(event(itemInSession=2)) + "\n")
+    (day / "b.json.gz").write_bytes(gzip.compress(json.dumps(event(itemInSession=3)).encode()))
+    (day / "c.jsonl.bz2").write_bytes(bz2.compress(json.dumps(event(itemInSession=4)).encode()))
+    (day / "d.json.gz").write_bytes(b"not gzip at all")
+    (day / "notes.csv").write_text("a,b\n")
+    (day / "e.json").write_text("")  # empty: seen, holds no record
+    report = stage(spark, raw, lake)
+    events = report["sources"]["events"]
+    assert classes(report) == {"new": 5, "unsupported": 1}
+    assert events["files_seen"] == 6
+    assert (events["read"], events["staged"], events["quarantined"]) == (5, 4, 1)
+    assert events["unsupported_files"] == [{
+        "path": (day / "notes.csv").as_uri().replace("file:///", "file:/"),
+        "reason": "not a readable name (.csv): only .json, .jsonl, .json.gz, .jsonl.gz, .json.bz2, .jsonl.bz2 are read",
+    }]  # fmt: skip
+    assert events["top_reasons"] == [{
+        "reason": "unreadable gzip data: Not a gzipped file (b'no')", "count": 1,
+        "example": (day / "d.json.gz").as_uri().replace("file:///", "file:/") + " line 0",
+    }]  # fmt: skip
+    assert staged_rows(spark, lake) == [
+        ("a.jsonl", 1, 0), ("a.jsonl", 2, 0), ("b.json.gz", 3, 0), ("c.jsonl.bz2", 4, 0),
+    ]  # fmt: skip
+    ledger = [r for r in ledger_rows(spark, lake) if r[0] == "events"]
+    assert [(name, status) for _, name, _, status, _, _ in ledger] == [
+        ("a.jsonl", "staged"), ("b.json.gz", "staged"), ("c.jsonl.bz2", "staged"), ("d.json.gz", "unreadable"),
+        ("e.json", "staged"), ("notes.csv", "unsupported"),
+    ]  # fmt: skip
+
+
+def test_a_changed_file_replaces_its_rows_a_touched_one_is_not_read_and_a_deleted_one_takes_its_rows(spark, raw, lake):
+    day1 = write_log(raw, "2018-11-01", [event(itemInSession=1), event(itemInSession=2, ts=1541106106797)])
+    day2 = write_log(raw, "2018-11-02", [event(itemInSession=7, ts=1541190000000)])
+    stage(spark, raw, lake)
+    # An event appended in place (size changes), and a file touched (same bytes, new time).
+    with day1.open("a") as handle:
+        handle.write(json.dumps(event(itemInSession=3, ts=1541106106798)) + "\n")
+    os.utime(day2, (OLD, OLD))
+    second = stage(spark, raw, lake)
+    assert classes(second) == {"changed": 1, "unchanged": 1}
+    assert (second["sources"]["events"]["read"], second["sources"]["events"]["rows_removed"]) == (3, 2)
+    assert staged_rows(spark, lake) == [
+        ("2018-11-01-events.json", 1, 1), ("2018-11-01-events.json", 2, 1), ("2018-11-01-events.json", 3, 1),
+        ("2018-11-02-events.json", 7, 0),
+    ]  # fmt: skip
+    # Nothing new: nothing read, no commit to staging.
+    table = tables.ident(lake_locations(raw, lake)[pipeline.Namespace.STAGING], "events")
+    snapshot = tables.snapshot_id(spark, table)
+    third = stage(spark, raw, lake)
+    assert classes(third) == {"unchanged": 2} and third["sources"]["events"]["read"] == 0
+    assert tables.snapshot_id(spark, table) == snapshot
+    # Deleted: its rows go, and the report names it.
+    day2.unlink()
+    fourth = stage(spark, raw, lake)
+    assert classes(fourth) == {"unchanged": 1, "deleted": 1}
+    assert fourth["sources"]["events"]["deleted_files"] == [day2.as_uri().replace("file:///", "file:/")]
+    assert fourth["sources"]["events"]["rows_removed"] == 1
+    assert [r[:2] for r in staged_rows(spark, lake)] == [("2018-11-01-events.json", i) for i in (1, 2, 3)]
+    assert [r for r in ledger_rows(spark, lake) if r[0] == "events"] == [
+        ("events", "2018-11-01-events.json", day1.stat().st_size, "staged", 1, None),
+        ("events", "2018-11-02-events.json", len(json.dumps(event(itemInSession=7, ts=1541190000000))) + 1, "deleted", 2,
+         "gone from the raw prefix"),
+    ]  # fmt: skip
+
+
+def test_a_replayed_batch_gives_the_same_staging_table(spark, raw, lake):
+    """A crash after the staging commit but before the ledger's: the next run reads the files again
+    and the one MERGE replaces what the crashed run wrote."""
+    write_log(raw, "2018-11-01", [event(itemInSession=1), event(itemInSession=2, ts=1541106106797)])
+    stage(spark, raw, lake)
+    ledger = tables.ident(lake_locations(raw, lake)[pipeline.Namespace.STAGING], "raw_files")
+    spark.sql(f"DELETE FROM {ledger} WHERE source = 'events'")  # as if the ledger commit never happened
+    again = stage(spark, raw, lake)
+    assert classes(again) == {"new": 1}
+    assert again["sources"]["events"]["quarantined"] == 0  # not judged duplicates of their own earlier rows
+    assert staged_rows(spark, lake) == [("2018-11-01-events.json", 1, 1), ("2018-11-01-events.json", 2, 1)]
+
+
+def test_crash_leftovers_in_the_quarantine_are_removed(spark, raw, lake):
+    write_log(raw, "2018-11-01", [event()])
+    leftover = lake / "quarantine" / "events" / ".spark-staging-0a1b2c"
+    leftover.mkdir(parents=True)
+    report = stage(spark, raw, lake)
+    assert not leftover.exists()
+    assert report["sources"]["events"]["crash_leftovers_removed"] == 1
