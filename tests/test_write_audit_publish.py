@@ -36,7 +36,7 @@ def test_a_failed_audit_leaves_main_as_it_was_and_later_runs_judge_the_rejected_
     assert songs_before == 20 and None not in published.values()
 
     # Well-formed, right types, so staging keeps it; the songs suite must reject a negative duration.
-    write_song(raw, "TRZZZZZ128F4287B47", song(song_id=BAD_SONG, artist_id="ARZZZZZZZZZZZZZZZ1", duration=-5.0))
+    bad_file = write_song(raw, "TRZZZZZ128F4287B47", song(song_id=BAD_SONG, artist_id="ARZZZZZZZZZZZZZZZ1", duration=-5.0))
     failed = run_pipeline(raw, lake)
 
     assert failed["status"] == "failed"
@@ -52,3 +52,34 @@ def test_a_failed_audit_leaves_main_as_it_was_and_later_runs_judge_the_rejected_
     assert later["sources"]["events"]["files"] == 1
     assert later["status"] == "failed" and later["suites"]["songs"]["success"] is False
     assert main_snapshots(spark, lake) == published
+
+    # The way out: remove the raw file. The ledger deletes its staged rows, the model merges the
+    # deletion into `audit`, the audit passes, and the new day is published without the bad song.
+    bad_file.unlink()
+    fixed = run_pipeline(raw, lake)
+    assert fixed["status"] == "succeeded", fixed["steps"]
+    assert lake_table(spark, lake, "songs").count() == songs_before
+    assert lake_table(spark, lake, "songs").filter(f"song_id = '{BAD_SONG}'").count() == 0
+    moved = main_snapshots(spark, lake)
+    assert all(moved[name] != published[name] for name in ("songs", "songplays")), "published after the fix"
+
+
+def test_a_raw_file_changed_in_place_replaces_its_plays(spark, generated, tmp_path):
+    """An event appended to a staged log file reaches the published fact once, with the earlier plays kept."""
+    import json
+
+    from tests.helpers import event
+
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    copy_raw(generated, raw)
+    assert run_pipeline(raw, lake)["status"] == "succeeded"
+    plays_before = lake_table(spark, lake, "songplays").count()
+    day = raw / "log_data" / "2018" / "11" / "2018-11-02-events.json"
+    with day.open("a") as log:
+        log.write("\n" + json.dumps(event(ts=1541203200000, userId="91", sessionId=9001, itemInSession=0)) + "\n")
+
+    changed = run_pipeline(raw, lake)
+
+    assert changed["status"] == "succeeded", changed["steps"]
+    assert lake_table(spark, lake, "songplays").count() == plays_before + 1
+    assert lake_table(spark, lake, "users").filter("user_id = 91").count() == 1
