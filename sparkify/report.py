@@ -4,7 +4,10 @@ Shape (every key always present, so scripts can rely on it):
 {
   "run_id": str, "status": "succeeded" | "failed", "started_at": ISO time, "seconds": float,
   "steps":   [{"name", "kind", "status", "seconds", "error"}],   # in pipeline order
-  "sources": {source: {"read", "staged", "quarantined"}},        # rows in = staged + quarantined
+  "sources": {source: {"read", "staged", "quarantined",          # rows in = staged + quarantined
+              "files", "files_seen", "file_classes": {new, changed, unchanged, deleted, unsupported},
+              "deleted_files", "rows_removed", "unsupported_files", "top_reasons", "unknown_fields"}},
+                                                                  # files seen = sum of file_classes
   "quarantined": {source: int},
   "tables":  {table: {"rows": int}},
   "suites":  {table: {"success": bool, "evaluated": int, "failed": int, "failed_expectations": [...]}},

@@ -110,7 +110,9 @@ def test_every_fault_is_quarantined_with_its_reason_and_nothing_is_lost(spark, d
     ev, so = report["sources"]["events"], report["sources"]["songs"]
     assert (ev["read"], ev["staged"], ev["quarantined"]) == (clean_events + 7, clean_events, 7)
     assert (so["read"], so["staged"], so["quarantined"]) == (clean_songs + 1, clean_songs, 1)
-    assert so["files"] == clean_songs + 1  # the empty file holds no record: nothing to stage or quarantine
+    # The twin and the empty file are read too (the empty one holds no record: nothing to stage or quarantine).
+    assert so["files"] == so["files_seen"] == clean_songs + 2
+    assert so["file_classes"] == {"new": clean_songs + 2, "changed": 0, "unchanged": 0, "deleted": 0, "unsupported": 0}
     assert ev["unknown_fields"] == {"device": 1}
     assert report["status"] == "succeeded", report["steps"]
 

@@ -161,3 +161,24 @@ def test_crash_leftovers_in_the_quarantine_are_removed(spark, raw, lake):
     report = stage(spark, raw, lake)
     assert not leftover.exists()
     assert report["sources"]["events"]["crash_leftovers_removed"] == 1
+
+
+def test_the_star_schema_follows_changed_and_deleted_raw_files(spark, tmp_path):
+    """Through the whole workflow: after an append in place and a deletion, songplays hold exactly the
+    plays of the raw files as they are now."""
+    from sparkify.runner import lake_table, run_pipeline
+
+    raw, lake = tmp_path / "raw", tmp_path / "lake-wf"
+    write_song(raw, "TRAAAAW128F429D538", song())
+    day1 = write_log(raw, "2018-11-01", [event(itemInSession=1), event(itemInSession=2, ts=1541106106797)])
+    day2 = write_log(raw, "2018-11-02", [event(itemInSession=7, ts=1541190000000)])
+    assert run_pipeline(raw, lake)["status"] == "succeeded"
+    with day1.open("a") as handle:
+        handle.write(json.dumps(event(itemInSession=3, ts=1541106106798)) + "\n")
+    day2.unlink()
+    report = run_pipeline(raw, lake)
+    assert report["status"] == "succeeded", report["steps"]
+    assert report["sources"]["events"]["file_classes"] == {"new": 0, "changed": 1, "unchanged": 0, "deleted": 1, "unsupported": 0}
+    plays = sorted(r["start_time"].isoformat() for r in lake_table(spark, lake, "songplays").collect())
+    # 1541106106796/797/798 ms: the three plays of day 1; day 2's play went with its file.
+    assert plays == ["2018-11-01T21:01:46.796000", "2018-11-01T21:01:46.797000", "2018-11-01T21:01:46.798000"]
