@@ -10,6 +10,7 @@ import bz2
 import gzip
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -119,8 +120,10 @@ def list_raw_files(spark: SparkSession, raw_uri: str, source: str) -> list[Liste
 
 
 def _as_listed_path(uri: str) -> str:
-    # `inputFiles` gives `file:///x`, the binaryFile reader `file:/x`: one spelling for the ledger.
-    return "file:" + uri[len("file://"):] if uri.startswith("file:///") else uri
+    # `inputFiles` gives URIs (`file:///x`, spaces as `%20`), the binaryFile reader Hadoop paths
+    # (`file:/x`, spaces as they are): one spelling for the ledger.
+    path = unquote(uri)
+    return "file:" + path[len("file://"):] if path.startswith("file:///") else path
 
 
 _GLOB = re.compile(r"([\\{}\[\]*?])")

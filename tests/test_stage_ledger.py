@@ -182,3 +182,17 @@ def test_the_star_schema_follows_changed_and_deleted_raw_files(spark, tmp_path):
     plays = sorted(r["start_time"].isoformat() for r in lake_table(spark, lake, "songplays").collect())
     # 1541106106796/797/798 ms: the three plays of day 1; day 2's play went with its file.
     assert plays == ["2018-11-01T21:01:46.796000", "2018-11-01T21:01:46.797000", "2018-11-01T21:01:46.798000"]
+
+
+def test_names_with_spaces_and_glob_characters_are_listed_and_read_once(spark, raw, lake):
+    day = raw / "log_data" / "2018" / "11"
+    day.mkdir(parents=True)
+    (day / "day one [copy].json").write_text(json.dumps(event(itemInSession=1)) + "\n")
+    (day / "empty {x}.json").write_text("")
+    report = stage(spark, raw, lake)
+    assert classes(report) == {"new": 2} and report["sources"]["events"]["files_seen"] == 2
+    # A later run reads new files by their paths, which Spark would expand as globs unless escaped.
+    (day / "late *[2]?.json").write_text(json.dumps(event(itemInSession=2, ts=1541106106797)) + "\n")
+    again = stage(spark, raw, lake)
+    assert classes(again) == {"new": 1, "unchanged": 2}
+    assert staged_rows(spark, lake) == [("day one [copy].json", 1, 0), ("late *[2]?.json", 2, 1)]
