@@ -67,7 +67,8 @@ def test_quarantine_tables_show_the_raw_text_and_a_run_without_rejections_says_s
     result = runner.invoke(app, ["quarantine", "--lake", str(lake)], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output
     assert "Run local-1: 4 records quarantined (batch 3)" in result.output
-    assert '{"ts": 1541107000001, "page": "Home"}[x]' in result.output  # brackets are text, not markup
+    # Brackets are text, not markup (the table may wrap the long record, so look for the short tail).
+    assert '"Home"}[x]' in result.output.replace("\n", "").replace("│", "").replace(" ", "")
     quiet = runner.invoke(app, ["quarantine", "--lake", str(lake), "--run", "local-2"])
     assert quiet.exit_code == 0 and "Run local-2: 0 records quarantined" in quiet.output
 
