@@ -24,7 +24,6 @@ operation goes through Spark's and Hadoop's file APIs, so S3 and a folder behave
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,7 +61,6 @@ LEDGER_SCHEMA = T.StructType(
 
 _TAG = {"songs": staging.tag_songs, "events": staging.tag_events}
 _STAGE = {"songs": staging.staged_songs, "events": staging.staged_events}
-_views = itertools.count()
 
 
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
@@ -250,19 +248,11 @@ def _replace_rows_of_files(spark: SparkSession, table: str, rows: DataFrame | No
         rows = spark.table(table).limit(0)
     source = rows.withColumn("_delete", F.lit(False)).unionByName(markers, allowMissingColumns=True)
     columns = [f.name for f in spark.table(table).schema.fields]
-    view = f"_sparkify_stage_{next(_views)}"
-    source.createOrReplaceTempView(view)
-    names = ", ".join(f"`{c}`" for c in columns)
-    values = ", ".join(f"s.`{c}`" for c in columns)
-    try:
-        # Matching on the file alone lets Iceberg rewrite only the data files that hold those files' rows.
-        spark.sql(
-            f"MERGE INTO {table} t USING {view} s ON t.source_file = s.source_file AND s._delete "
-            "WHEN MATCHED THEN DELETE "
-            f"WHEN NOT MATCHED AND NOT s._delete THEN INSERT ({names}) VALUES ({values})"
-        )
-    finally:
-        spark.catalog.dropTempView(view)
+    # Matching on the file alone lets Iceberg rewrite only the data files that hold those files' rows.
+    tables.merge_into(
+        spark, source, table, "t.source_file = s.source_file AND s._delete",
+        f"WHEN MATCHED THEN DELETE WHEN NOT MATCHED AND NOT s._delete THEN {tables.insert_values(columns)}",
+    )
 
 
 def _update_ledger(spark: SparkSession, table: str, updates: list[ledger.Entry]) -> None:
@@ -277,15 +267,10 @@ def _update_ledger(spark: SparkSession, table: str, updates: list[ledger.Entry])
     if empty:
         rows.writeTo(table).append()
         return
-    view = f"_sparkify_ledger_{next(_views)}"
-    rows.createOrReplaceTempView(view)
-    try:
-        spark.sql(
-            f"MERGE INTO {table} t USING {view} s ON t.source = s.source AND t.path = s.path "
-            "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
-        )
-    finally:
-        spark.catalog.dropTempView(view)
+    tables.merge_into(
+        spark, rows, table, "t.source = s.source AND t.path = s.path",
+        "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *",
+    )
 
 
 def _write_quarantine(df: DataFrame, uri: str, batch_id: int) -> None:

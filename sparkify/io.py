@@ -1,4 +1,4 @@
-"""Reading raw files and reading/writing lake tables. Paths are URIs: `s3://…` on Glue, folders locally.
+"""Reading raw files and small lake files (metrics, state). Paths are URIs: `s3://…` on Glue, folders locally.
 
 File operations go through Hadoop's FileSystem API, the one Spark itself uses, so the same code
 works on S3 in Glue and on a local folder.
@@ -45,12 +45,6 @@ def exists(spark: SparkSession, uri: str) -> bool:
 def delete(spark: SparkSession, uri: str) -> None:
     fs, path = _fs_path(spark, uri)
     fs.delete(path, True)
-
-
-def rename(spark: SparkSession, source: str, target: str) -> None:
-    fs, path = _fs_path(spark, source)
-    if not fs.rename(path, _fs_path(spark, target)[1]):
-        raise OSError(f"could not rename {source} to {target}")
 
 
 def write_text(spark: SparkSession, uri: str, text: str) -> None:
@@ -210,56 +204,3 @@ def clean_crash_leftovers(spark: SparkSession, uri: str) -> list[str]:
             fs.delete(status.getPath(), True)
             removed.append(str(status.getPath().toString()))
     return removed
-
-
-# --- Tables ---------------------------------------------------------------------------------------------
-
-
-def save_table(spark: SparkSession, df: DataFrame, uri: str, partition_by: tuple[str, ...] = ()) -> None:
-    """Write a curated table without ever exposing a half-written one: the partitions `df` holds for a
-    partitioned table, the whole table otherwise."""
-    if partition_by:
-        _overwrite_partitions(df, uri, partition_by)
-    else:
-        _publish_whole(spark, df, uri)
-
-
-def _overwrite_partitions(df: DataFrame, uri: str, partition_by: tuple[str, ...]) -> None:
-    """Dynamic partition overwrite: other partitions stay, and until Spark commits the job the old files
-    stay readable; one file per partition value (all rows of a partition meet in one task)."""
-    df.repartition(*partition_by).write.partitionBy(*partition_by).mode("overwrite").option(
-        "partitionOverwriteMode", "dynamic"
-    ).parquet(uri)
-
-
-def _publish_whole(spark: SparkSession, df: DataFrame, uri: str) -> None:
-    """Replace an unpartitioned table as a whole: write the new version beside it, then swap folders.
-
-    Readers see the old version until the swap; a crash leaves either version in place or the old one
-    parked in `.<name>.prev`, which `recover_table` puts back. On S3 a rename is a copy, so the swap is
-    not instantaneous there, but it only ever moves complete versions.
-    """
-    parent, name = uri.rstrip("/").rsplit("/", 1)
-    next_uri, prev_uri = join_uri(parent, f".{name}.next"), join_uri(parent, f".{name}.prev")
-    delete(spark, next_uri)
-    df.coalesce(1).write.mode("overwrite").parquet(next_uri)
-    if exists(spark, uri):
-        delete(spark, prev_uri)
-        rename(spark, uri, prev_uri)
-    rename(spark, next_uri, uri)
-    delete(spark, prev_uri)
-
-
-def recover_table(spark: SparkSession, uri: str) -> None:
-    """Undo a swap a crash interrupted: restore the parked version, drop an unfinished new one."""
-    parent, name = uri.rstrip("/").rsplit("/", 1)
-    next_uri, prev_uri = join_uri(parent, f".{name}.next"), join_uri(parent, f".{name}.prev")
-    if not exists(spark, uri) and exists(spark, prev_uri):
-        rename(spark, prev_uri, uri)
-    delete(spark, prev_uri)
-    delete(spark, next_uri)
-
-
-def read_table(spark: SparkSession, uri: str, schema: T.StructType | None = None) -> DataFrame:
-    reader = spark.read.schema(schema) if schema is not None else spark.read
-    return reader.parquet(uri)

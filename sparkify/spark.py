@@ -28,7 +28,7 @@ SPARK_CONF: dict[str, str] = {
     "spark.sql.files.maxPartitionBytes": str(64 * 1024 * 1024),
     "spark.sql.sources.partitionOverwriteMode": "dynamic",
     "spark.sql.parquet.compression.codec": "snappy",
-    # The stage job's file stream hands each micro-batch its new files as explicit paths; Spark lists
+    # The stage job reads a batch's changed files as explicit paths; Spark lists
     # more than 32 paths with a distributed job of min(paths, 10000) tasks. 10,000 one-file tasks cost
     # 25 s of a 62 s local run on 15k song files; 32 tasks list them in about 2 s here, and on S3 the
     # listing stays spread over the cluster.
@@ -48,8 +48,9 @@ LOCAL_CONF: dict[str, str] = {
 def glue_catalog_conf(warehouse_uri: str) -> dict[str, str]:
     """Iceberg on Glue: the Glue Data Catalog is the catalog, S3FileIO writes the files.
 
-    The catalog does not cache tables: the stage job's file stream writes through a cloned session with
-    its own catalog, and a cached table would keep showing the snapshot from before those commits.
+    The catalog does not cache tables: a cached table keeps the snapshot it was loaded at, so a session
+    would not see commits made through another session or process (measured: the model step read an
+    empty staging table that the stage step's streaming session had just filled).
 
     These must be set before the session starts, so the Pulumi program passes them as the job's `--conf`.
     https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-format-iceberg.html

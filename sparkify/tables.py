@@ -134,20 +134,28 @@ def merge(
     source = source.localCheckpoint()
     if source.isEmpty():
         return
+    on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in key)
+    assign = ", ".join(f"t.`{c}` = s.`{c}`" for c in df.columns)
+    merge_into(
+        spark, source, on_branch(table, branch), on,
+        "WHEN MATCHED AND s._delete THEN DELETE "
+        f"WHEN MATCHED THEN UPDATE SET {assign} "
+        f"WHEN NOT MATCHED AND NOT s._delete THEN {insert_values(df.columns)}",
+    )
+
+
+def insert_values(columns: Sequence[str]) -> str:
+    """`INSERT (…) VALUES (s.…)` naming `columns`: the source may carry more (a `_delete` flag)."""
+    return f"INSERT ({', '.join(f'`{c}`' for c in columns)}) VALUES ({', '.join(f's.`{c}`' for c in columns)})"
+
+
+def merge_into(spark: SparkSession, source: DataFrame, target: str, on: str, clauses: str) -> None:
+    """`MERGE INTO target t USING source s ON … <clauses>`: one Iceberg commit. The source is a temp
+    view for the statement's duration."""
     view = f"_sparkify_merge_{next(_views)}"
     source.createOrReplaceTempView(view)
-    columns = [c for c in df.columns]
-    on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in key)
-    assign = ", ".join(f"t.`{c}` = s.`{c}`" for c in columns)
-    names = ", ".join(f"`{c}`" for c in columns)
-    values = ", ".join(f"s.`{c}`" for c in columns)
     try:
-        spark.sql(
-            f"MERGE INTO {on_branch(table, branch)} t USING {view} s ON {on} "
-            "WHEN MATCHED AND s._delete THEN DELETE "
-            f"WHEN MATCHED THEN UPDATE SET {assign} "
-            f"WHEN NOT MATCHED AND NOT s._delete THEN INSERT ({names}) VALUES ({values})"
-        )
+        spark.sql(f"MERGE INTO {target} t USING {view} s ON {on} {clauses}")
     finally:
         spark.catalog.dropTempView(view)
 
