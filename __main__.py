@@ -117,6 +117,7 @@ athena = AthenaWorkgroup(
     "athena",
     names.prefix,
     database=catalog.database.name,
+    staging_database=catalog.staging_database.name,
     results_bucket=buckets.temp.bucket.bucket,
     kms_key_arn=cfg.kms_key_arn,
     force_destroy=cfg.force_destroy,

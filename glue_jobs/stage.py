@@ -8,7 +8,8 @@ ones, a deleted file's rows are removed, unsupported names are listed as skipped
 order, so a crash at any point is redone by the next run with the same result:
 
 1. quarantine: the batch's rejected records, as Parquet in the batch's own `batch_id=` partition
-   (dynamic overwrite: a replayed batch replaces it);
+   (dynamic overwrite: a replayed batch replaces it), registered on AWS as that batch's partition of
+   the Glue table `quarantine_<source>` for Athena (`sparkify.quarantine_catalog`);
 2. staging: ONE Iceberg commit (MERGE) removes every earlier row of the files this batch read or lost
    and inserts the batch's good rows;
 3. the ledger: one MERGE of the rows whose state changed. Until it commits the files count as not yet
@@ -31,9 +32,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from sparkify import ledger, schemas, tables
+from sparkify import ledger, quarantine_catalog, schemas, tables
 from sparkify.io import RawInputError, clean_crash_leftovers, delete, join_uri, list_raw_files, read_raw_files
-from sparkify.pipeline import SOURCES, Location, Namespace
+from sparkify.pipeline import QUARANTINE_DATABASE, SOURCES, Location, Namespace
 from sparkify.runtime import glue_main
 from sparkify.transforms import staging
 
@@ -150,13 +151,16 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
             spark, args[Location.RAW], source, read_now, whole_prefix=len(read_now) == len(readable_listed)
         )
         targets = spark.createDataFrame([(p,) for p in replace], "source_file string")
-        earlier = spark.table(staged).join(targets, "source_file", "left_anti")
         readable = batch_files.filter(F.col("unreadable").isNull())
-        records = staging.records(readable.select("path", "content", "content_hash"), source)
+        cores = spark.sparkContext.defaultParallelism
+        spread = cores if len(read_now) < cores else 0  # few files: parse their lines on every core
+        records = _TAG[source](staging.records(readable.select("path", "content", "content_hash"), source, spread)).persist()
+        earlier = _staged_near(spark, staged, records, source).join(targets, "source_file", "left_anti")
         # Cached once, read by every action below; the raw files are read and parsed once.
-        tagged = staging.drop_text_of_good(staging.tag_already_staged(_TAG[source](records), earlier, source)).persist()
+        tagged = staging.drop_text_of_good(staging.tag_already_staged(records, earlier, source)).persist()
         total = tagged.agg(F.count("*").alias("read"), F.count(staging.REASON).alias("quarantined")).first()
         assert total is not None
+        records.unpersist()
         # Hashes ride on each file's first record (see `staging.split_records`); a file with no
         # record keeps none, so a later touch makes it be read again (it holds nothing to replace).
         hashes.update(
@@ -172,6 +176,11 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
         staged_rows = total["read"] - total["quarantined"]
         quarantine = staging.quarantined(tagged, source).unionByName(_unreadable_records(spark, unreadable, source))
         _write_quarantine(quarantine, quarantine_uri, batch_id)
+        if args.get(QUARANTINE_DATABASE) and total["quarantined"] + len(unreadable):
+            quarantine_catalog.register_batch(
+                args[QUARANTINE_DATABASE], source, batch_id,
+                quarantine_catalog.partition_location(args[Location.QUARANTINE], source, batch_id),
+            )  # fmt: skip
         # Everything read from `tagged` is read before staging changes: `tagged` is built on the
         # staging table (for duplicates), and Spark drops a cached plan when a table under it changes
         # (measured: 17 s to recompute it for `unknown_fields` at 15k song files).
@@ -179,7 +188,9 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
         top = top_reasons(quarantine)
         good = _STAGE[source](tagged).withColumn(BATCH, F.lit(batch_id).cast("long"))
         rows_removed = _count_rows_of(spark, staged, targets)
-        _replace_rows_of_files(spark, staged, good.coalesce(max(1, -(-staged_rows // ROWS_PER_FILE))), replace)
+        _replace_rows_of_files(
+            spark, staged, good.coalesce(max(1, -(-staged_rows // ROWS_PER_FILE))), replace, rows_removed
+        )
         counts = {
             "read": total["read"] + len(unreadable),
             "staged": staged_rows,
@@ -189,7 +200,7 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
     elif replace:  # only deletions
         targets = spark.createDataFrame([(p,) for p in replace], "source_file string")
         rows_removed = _count_rows_of(spark, staged, targets)
-        _replace_rows_of_files(spark, staged, None, replace)
+        _replace_rows_of_files(spark, staged, None, replace, rows_removed)
     seen = ledger.check_accounted(plan, decided)
     _update_ledger(spark, ledger_table(args), decided.updates)
     assert counts["read"] == counts["staged"] + counts["quarantined"]
@@ -207,6 +218,19 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
         "unknown_fields": unknown,
         "crash_leftovers_removed": len(leftovers),
     }
+
+
+def _staged_near(spark: SparkSession, table: str, records: DataFrame, source: str) -> DataFrame:
+    """The staged rows that could share a key with `records`. An event's key holds its `ts`, so only
+    staged events within the batch's time range can repeat one; Iceberg skips every data file whose
+    `ts` range lies outside it (a new day's file reads none of the history's)."""
+    staged = spark.table(table)
+    if source != "events" or tables.snapshot_id(spark, table) is None:
+        return staged
+    bounds = records.agg(F.min("ts").alias("low"), F.max("ts").alias("high")).first()
+    if bounds is None or bounds["low"] is None:
+        return staged.limit(0)
+    return staged.filter(F.col("ts").between(int(bounds["low"]), int(bounds["high"])))
 
 
 def _unreadable_records(spark: SparkSession, unreadable: Mapping[str, str], source: str) -> DataFrame:
@@ -236,11 +260,14 @@ def _count_rows_of(spark: SparkSession, table: str, targets: DataFrame) -> int:
     return spark.table(table).select("source_file").join(targets, "source_file", "left_semi").count()
 
 
-def _replace_rows_of_files(spark: SparkSession, table: str, rows: DataFrame | None, files: list[str]) -> None:
+def _replace_rows_of_files(
+    spark: SparkSession, table: str, rows: DataFrame | None, files: list[str], rows_of_files: int
+) -> None:
     """One Iceberg commit: every row of `table` from one of `files` goes, `rows` come in. Replaying it
     with the same input gives the same table (the rows it inserted are among those it removes).
-    Into an empty table it is a plain append (the first run: 15k files' MERGE took 12 s here)."""
-    if rows is not None and tables.snapshot_id(spark, table) is None:
+    When the table holds none of their rows (`rows_of_files` is 0: new files, the usual case) it is a
+    plain append, as a MERGE reads the whole table to find the rows to remove."""
+    if rows is not None and rows_of_files == 0:
         rows.writeTo(table).append()
         return
     markers = spark.createDataFrame([(f,) for f in files], "source_file string").withColumn("_delete", F.lit(True))

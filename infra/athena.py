@@ -1,5 +1,6 @@
 """Athena, so the catalog is useful on day one: a workgroup with encrypted, expiring results and a scan
-limit, and the classic Sparkify questions of `sparkify.queries` as saved (named) queries.
+limit, the classic Sparkify questions of `sparkify.queries` and the quarantine's questions
+(`sparkify.quarantine_catalog`) as saved (named) queries.
 
 The curated tables are Iceberg v2 tables in the Glue Data Catalog, which Athena engine version 3 reads as
 they are (their `main` branch: what validation published): no crawler, no `MSCK REPAIR TABLE`, no
@@ -12,6 +13,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from sparkify import quarantine_catalog
 from sparkify.queries import DESCRIPTIONS, QUERIES
 
 ATHENA_ENGINE = "Athena engine version 3"
@@ -29,6 +31,7 @@ class AthenaWorkgroup(pulumi.ComponentResource):
         name: str,
         workgroup_name: str,
         database: pulumi.Input[str],
+        staging_database: pulumi.Input[str],
         results_bucket: pulumi.Input[str],
         kms_key_arn: str | None,
         force_destroy: bool,
@@ -71,6 +74,17 @@ class AthenaWorkgroup(pulumi.ComponentResource):
                 description=DESCRIPTIONS[query_name],
                 workgroup=self.workgroup.name,
                 database=database,
+                query=sql,
+                opts=child,
+            )
+        for query_name, sql in quarantine_catalog.QUERIES.items():
+            # The quarantine's tables live in the staging database.
+            self.queries[query_name] = aws.athena.NamedQuery(
+                f"{name}-{query_name}",
+                name=query_name,
+                description=quarantine_catalog.DESCRIPTIONS[query_name],
+                workgroup=self.workgroup.name,
+                database=staging_database,
                 query=sql,
                 opts=child,
             )

@@ -1,5 +1,6 @@
 """The stack's Glue Data Catalog: the curated and the staging database (the Iceberg namespaces the jobs
-commit their tables to), and the raw crawler (`RAW_CRAWLER`, outside the workflow, run on demand).
+commit their tables to), the quarantine's Parquet tables (`sparkify.quarantine_catalog`), and the raw
+crawler (`RAW_CRAWLER`, outside the workflow, run on demand).
 
 Iceberg tables register themselves: every commit of a job updates its table's metadata pointer in the
 catalog, so no crawler runs over staging or curated data. Raw JSON is not a table format, so a crawler
@@ -19,7 +20,8 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.naming import Names
-from sparkify.pipeline import CrawlerStep, Location, Namespace
+from sparkify import quarantine_catalog
+from sparkify.pipeline import SOURCES, CrawlerStep, Location, Namespace
 from sparkify.spark import GLUE_CATALOG
 
 # Spark's commit markers and scratch files are not data.
@@ -35,6 +37,10 @@ CRAWLER_CONFIGURATION = json.dumps(
     },
     sort_keys=True,
 )
+
+PARQUET_INPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+PARQUET_OUTPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 
 # Which location each namespace's tables live under.
 NAMESPACE_LOCATIONS: dict[Namespace, Location] = {
@@ -58,11 +64,16 @@ def crawler_target_paths(step: CrawlerStep, locations: Mapping[Location, str]) -
     return [f"{base.rstrip('/')}/{table}/" for table in step.tables]
 
 
+def quarantine_folder(source: str, locations: Mapping[Location, str]) -> str:
+    return f"{locations[Location.QUARANTINE].rstrip('/')}/{source}/"
+
+
 class Catalog(pulumi.ComponentResource):
     """The catalog databases and the raw crawler."""
 
     database: aws.glue.CatalogDatabase
     staging_database: aws.glue.CatalogDatabase
+    quarantine_tables: dict[str, aws.glue.CatalogTable]
     crawlers: dict[str, aws.glue.Crawler]
 
     def __init__(
@@ -98,6 +109,33 @@ class Catalog(pulumi.ComponentResource):
             location_uri=location(Namespace.STAGING),
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
+        self.quarantine_tables = {
+            source: aws.glue.CatalogTable(
+                f"{name}-{quarantine_catalog.table_name(source)}",
+                name=quarantine_catalog.table_name(source),
+                database_name=self.staging_database.name,
+                description=f"Rejected {source} records with their reason, file and line; one partition per stage batch",
+                table_type="EXTERNAL_TABLE",
+                parameters={"classification": "parquet", "EXTERNAL": "TRUE"},
+                partition_keys=[
+                    aws.glue.CatalogTablePartitionKeyArgs(
+                        name=quarantine_catalog.PARTITION_KEY[0], type=quarantine_catalog.PARTITION_KEY[1]
+                    )
+                ],
+                storage_descriptor=aws.glue.CatalogTableStorageDescriptorArgs(
+                    location=locations.apply(functools.partial(quarantine_folder, source)),
+                    input_format=PARQUET_INPUT,
+                    output_format=PARQUET_OUTPUT,
+                    ser_de_info=aws.glue.CatalogTableStorageDescriptorSerDeInfoArgs(serialization_library=PARQUET_SERDE),
+                    columns=[
+                        aws.glue.CatalogTableStorageDescriptorColumnArgs(name=column, type=kind)
+                        for column, kind in quarantine_catalog.columns()
+                    ],
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for source in SOURCES
+        }
         self.crawlers = {}
         for step in crawler_steps:
             paths = locations.apply(functools.partial(crawler_target_paths, step))

@@ -28,7 +28,7 @@ import pulumi_aws as aws
 
 from infra.artifacts import EXPECTATIONS_PREFIX, SHARED_CODE_KEY, WHEELS_PREFIX
 from infra.storage import LOCATION_BUCKETS
-from sparkify import pipeline
+from sparkify import pipeline, quarantine_catalog
 
 LAKE_RW_ACTIONS = [
     "s3:GetObject",
@@ -47,6 +47,7 @@ ICEBERG_CATALOG_ACTIONS = [
     "glue:UpdateTable",
     "glue:DeleteTable",
 ]
+QUARANTINE_CATALOG_ACTIONS = ["glue:GetTable", "glue:CreatePartition"]
 CRAWLER_CATALOG_ACTIONS = [
     "glue:GetDatabase",
     "glue:GetTable",
@@ -245,6 +246,17 @@ def glue_policy(p: PolicyInputs) -> dict[str, Any]:
                 f"{glue}:database/{p.staging_database}",
                 *curated_table_arns(p),
                 f"{glue}:table/{p.staging_database}/*",
+            ],
+        },
+        {
+            # The stage job adds each batch's folder as a partition of the quarantine's Athena tables.
+            "Sid": "RegisterQuarantineBatches",
+            "Effect": "Allow",
+            "Action": QUARANTINE_CATALOG_ACTIONS,
+            "Resource": [
+                f"{glue}:catalog",
+                f"{glue}:database/{p.staging_database}",
+                *(f"{glue}:table/{p.staging_database}/{quarantine_catalog.table_name(s)}" for s in pipeline.SOURCES),
             ],
         },
         {

@@ -72,9 +72,12 @@ def glue_switches(step: JobStep, uris: RuntimeUris) -> dict[str, str]:
     return switches
 
 
-def stack_options(cfg: StackConfig) -> dict[str, str]:
-    """The values of the jobs' stack-config settings (`JobStep.options`)."""
-    return {pipeline.SNAPSHOT_RETENTION_DAYS: str(cfg.snapshot_retention_days)}
+def stack_options(cfg: StackConfig, names: Names) -> dict[str, str]:
+    """The values of the jobs' stack settings (`JobStep.options`)."""
+    return {
+        pipeline.SNAPSHOT_RETENTION_DAYS: str(cfg.snapshot_retention_days),
+        pipeline.QUARANTINE_DATABASE: names.staging_database,
+    }
 
 
 def default_arguments(
@@ -126,7 +129,7 @@ class GlueJobs(pulumi.ComponentResource):
         self.jobs = {}
         for step in pipeline.job_steps():
             settings = cfg.jobs[step.name]
-            arguments = pulumi.Output.all(places, uris).apply(functools.partial(_arguments, step, stack_options(cfg)))
+            arguments = pulumi.Output.all(places, uris).apply(functools.partial(_arguments, step, stack_options(cfg, names)))
             # Worker type and count, timeout, retries and execution class come from stack config.
             # Worker types: https://docs.aws.amazon.com/glue/latest/dg/add-job.html
             self.jobs[step.name] = aws.glue.Job(

@@ -103,6 +103,8 @@ Step = JobStep | CrawlerStep
 
 # How long published Iceberg snapshots stay readable (time travel) before table upkeep expires them.
 SNAPSHOT_RETENTION_DAYS = "snapshot_retention_days"
+# The Glue database of the quarantine's Athena tables (`sparkify.quarantine_catalog`); none locally.
+QUARANTINE_DATABASE = "quarantine_database"
 
 # Write-audit-publish: `model` commits its changes to each curated Iceberg table's `audit` branch;
 # `validate` runs the suites on the branches and publishes (fast-forwards `main`) only when all pass.
@@ -114,6 +116,7 @@ STEPS: tuple[Step, ...] = (
         description="Raw JSON → typed staging Iceberg tables; bad records to quarantine with their reason.",
         upstream=(),
         locations=(Location.RAW, Location.STAGING, Location.QUARANTINE, Location.REPORTS, Namespace.STAGING),
+        options=(QUARANTINE_DATABASE,),
     ),
     JobStep(
         name="model",

@@ -49,7 +49,7 @@ def test_a_failed_audit_leaves_main_as_it_was_and_later_runs_judge_the_rejected_
     # A later run with only good new data still judges what differs from main: the bad song is there.
     copy_raw(generated, raw, lambda p: p.name == "2018-11-02-events.json")
     later = run_pipeline(raw, lake)
-    assert later["sources"]["events"]["files"] == 1
+    assert later["sources"]["events"]["files"] == 1, later["steps"]
     assert later["status"] == "failed" and later["suites"]["songs"]["success"] is False
     assert main_snapshots(spark, lake) == published
 

@@ -116,12 +116,15 @@ def parse_records(records_df: DataFrame, raw_schema: T.StructType) -> DataFrame:
 _JSON_LINES = r"\.jsonl(\.gz|\.bz2)?$"
 
 
-def records(files_df: DataFrame, source: str) -> DataFrame:
+def records(files_df: DataFrame, source: str, spread: int = 0) -> DataFrame:
     """Raw files of a source → its parsed records (split, then parsed with the source's raw schema).
 
-    Log files are JSON lines whatever their name; a song file holds one JSON object unless it is `.jsonl`."""
+    Log files are JSON lines whatever their name; a song file holds one JSON object unless it is `.jsonl`.
+    With `spread`, the lines are dealt over that many tasks before they are parsed: a file is read by
+    one task, and parsing is most of the work (one day's log file parsed on one core of two otherwise)."""
     whole: bool | Column = ~F.col("path").rlike(_JSON_LINES) if source == "songs" else False
-    return parse_records(split_records(files_df, one_record_per_file=whole), schemas.RAW[source])
+    lines = split_records(files_df, one_record_per_file=whole)
+    return parse_records(lines.repartition(spread) if spread else lines, schemas.RAW[source])
 
 
 def unknown_fields(parsed_df: DataFrame) -> dict[str, int]:

@@ -108,6 +108,11 @@ def test_jobs_get_exactly_the_iceberg_catalog_actions_on_the_two_databases(stack
         f"{glue}:database/{db}_staging": iceberg,
         **{f"{glue}:table/{db}/{t}": iceberg for t in tables},
         f"{glue}:table/{db}_staging/*": iceberg,
+    } | {
+        # The stage job registers each batch's quarantine folder as a partition (and reads the table to do so).
+        f"{glue}:catalog": iceberg | {"glue:CreatePartition"},
+        f"{glue}:database/{db}_staging": iceberg | {"glue:CreatePartition"},
+        **{f"{glue}:table/{db}_staging/quarantine_{s}": {"glue:GetTable", "glue:CreatePartition"} for s in ("events", "songs")},
     }, "the jobs' catalog grants"
     assert f"{glue}:table/{db}/song_data" not in allowed, "jobs must not touch the raw crawler's tables"
 

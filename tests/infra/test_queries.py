@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from sparkify import schemas
+from sparkify import quarantine_catalog, schemas
 from sparkify.queries import DESCRIPTIONS, QUERIES
-from tests.infra.conftest import Rendered
+from tests.infra.conftest import ACCOUNT, Rendered
 
 DUCKDB_TYPES = {
     "string": "VARCHAR",
@@ -90,11 +90,28 @@ def test_query_is_plain_ansi_sql(name: str) -> None:
 
 def test_queries_are_saved_in_the_stacks_workgroup(stack: Rendered) -> None:
     saved = {q.inputs["name"]: q.inputs for q in stack.of_type("aws:athena/namedQuery:NamedQuery")}
-    assert sorted(saved) == sorted(QUERIES)
+    assert sorted(saved) == sorted([*QUERIES, *quarantine_catalog.QUERIES])
     for name, query in saved.items():
-        assert query["query"] == QUERIES[name]
-        assert query["database"] == f"sparkify_{stack.stack}"
+        star = name in QUERIES
+        assert query["query"] == (QUERIES if star else quarantine_catalog.QUERIES)[name]
+        assert query["database"] == f"sparkify_{stack.stack}" + ("" if star else "_staging"), name
         assert query["workgroup"].startswith(f"sparkify-{stack.stack}")
+
+
+def test_the_quarantine_is_a_parquet_table_per_source_partitioned_by_batch(stack: Rendered) -> None:
+    curated = f"sparkify-{stack.stack}-curated-{ACCOUNT}-us-east-1"
+    found = {t.inputs["name"]: t.inputs for t in stack.of_type("aws:glue/catalogTable:CatalogTable")}
+    assert sorted(found) == ["quarantine_events", "quarantine_songs"]
+    for source in ("events", "songs"):
+        table = found[f"quarantine_{source}"]
+        assert table["databaseName"] == f"sparkify_{stack.stack}_staging"
+        assert table["partitionKeys"] == [{"name": "batch_id", "type": "bigint"}]
+        storage = table["storageDescriptor"]
+        assert storage["location"] == f"s3://{curated}/quarantine/{source}/"
+        assert storage["serDeInfo"]["serializationLibrary"].endswith("ParquetHiveSerDe")
+        assert [(c["name"], c["type"]) for c in storage["columns"]] == [
+            ("source", "string"), ("source_file", "string"), ("line", "int"), ("record", "string"), ("reason", "string"),
+        ]  # fmt: skip
 
 
 def test_the_workgroup_reads_iceberg_with_athena_engine_3(stack: Rendered) -> None:
