@@ -4,10 +4,12 @@ Write-audit-publish: when any table's `audit` branch differs from its `main`, ev
 branches. A table never published is judged whole. Otherwise the rules that judge one row at a time
 (values, formats, foreign keys into the whole branch tables) judge only the rows that differ from
 `main` (Iceberg's changelog between the two snapshots, so everything an earlier rejected run left on
-the branch too), and the table-wide rules (keys unique, row counts, columns) the whole branch table. Only when every suite
-passes are the tables published, one after another, by fast-forwarding `main` to `audit`; their new
-snapshot ids go into the metrics. A failed suite publishes nothing and leaves the branches for a
-person to query (`sparkify query --branch audit`). After a publish, each published table is
+the branch too), and the table-wide rules (keys unique, row counts, columns) the whole branch table.
+Only when every suite passes are the tables published, one after another, by fast-forwarding `main`
+to `audit`; their new snapshot ids go into the metrics. The Data Docs get a run page
+(`sparkify.run_page`): the records the run's stage batch quarantined, the failing rows by key. A
+failed suite publishes nothing and leaves the branches for a person to query
+(`sparkify query --branch audit`). After a publish, each published table is
 compacted and its old snapshots and orphan files (from crashed runs) removed.
 
 Runs unchanged on AWS Glue 5.1 (`glue_main`) and locally (`sparkify run` calls `run`). Data Docs go to
@@ -16,16 +18,18 @@ Runs unchanged on AWS Glue 5.1 (`glue_main`) and locally (`sparkify run` calls `
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import quality, tables
-from sparkify.pipeline import CURATED_TABLES, SNAPSHOT_RETENTION_DAYS, Location, Namespace
-from sparkify.runtime import StepFailed, glue_main
-from sparkify.transforms import star
+from sparkify import quality, run_page, tables
+from sparkify.io import exists, join_uri, read_text
+from sparkify.pipeline import CURATED_TABLES, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace
+from sparkify.runtime import StepFailed, glue_main, step_metrics_uri
+from sparkify.transforms import staging, star
 
 STEP = "validate"
 
@@ -55,8 +59,9 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         if main is not None and audit is not None
     }
     summaries, docs_index = quality.validate_and_publish(
-        branches, suites, parameters, args[Location.DATA_DOCS], args["run_id"], changed=changed
-    )
+        branches, suites, parameters, args[Location.DATA_DOCS], args["run_id"], changed=changed,
+        quarantine=run_quarantine(spark, args),
+    )  # fmt: skip
     failed = {name: s for name, s in summaries.items() if not s["success"]}
     metrics: dict[str, Any] = {
         "suites": summaries,
@@ -73,6 +78,33 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     upkeep = tables.Upkeep(snapshot_retention_days=int(args.get(SNAPSHOT_RETENTION_DAYS, "7")))
     metrics["upkeep"] = {name: tables.maintain(spark, curated[name], upkeep) for name in pending}
     return metrics
+
+
+def run_quarantine(spark: SparkSession, args: Mapping[str, str]) -> run_page.Quarantine:
+    """What this run's stage batch quarantined (from the stage step's metrics), for the run page."""
+    metrics = read_text(spark, step_metrics_uri(args[Location.REPORTS], args["run_id"], "stage"))
+    batch = json.loads(metrics).get("batch_id") if metrics else None
+    if batch is None:
+        return run_page.Quarantine(None)
+    folders = [join_uri(args[Location.QUARANTINE], s, f"batch_id={batch}") for s in SOURCES]
+    present = [f for f in folders if exists(spark, f)]
+    if not present:
+        return run_page.Quarantine(int(batch))
+    records = spark.read.parquet(*present).cache()
+    kinds = (
+        records.groupBy("source", staging.reason_kind(F.col("reason")).alias("reason"))
+        .count()
+        .orderBy(F.desc("count"), "source", "reason")
+        .collect()
+    )
+    shown = records.orderBy("source", "source_file", "line").limit(run_page.SHOWN).collect()
+    records.unpersist()
+    return run_page.Quarantine(
+        int(batch),
+        total=sum(int(k["count"]) for k in kinds),
+        reasons=[{"source": k["source"], "reason": k["reason"], "count": int(k["count"])} for k in kinds],
+        records=[r.asDict() for r in shown],
+    )
 
 
 def _failure_message(failed: Mapping[str, Mapping[str, Any]], docs_index: str) -> str:

@@ -133,6 +133,7 @@ STEPS: tuple[Step, ...] = (
         locations=(
             Location.STAGING,
             Location.CURATED,
+            Location.QUARANTINE,
             Location.EXPECTATIONS,
             Location.DATA_DOCS,
             Location.REPORTS,

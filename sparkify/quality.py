@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sparkify import run_page
 from sparkify.docs_assets import localize_site
 
 if TYPE_CHECKING:
@@ -302,8 +303,11 @@ def validate_and_publish(
     docs_uri: str,
     run_id: str,
     changed: Mapping[str, DataFrame] | None = None,
+    quarantine: run_page.Quarantine | None = None,
 ) -> tuple[dict[str, Summary], str]:
     """`validate` with Data Docs published at `docs_uri`; returns the summaries and the site's index.
+    With `quarantine`, the site gets the run page (`sparkify.run_page`): the batch's quarantined records
+    and the failing rows by key.
 
     A local folder gets the site directly (GX removes the pages of earlier runs, so it shows this run).
     An `s3://` location gets it through a temporary folder on the driver, uploaded to `latest/` and
@@ -311,9 +315,13 @@ def validate_and_publish(
     """
     if not is_s3(docs_uri):
         summaries = validate(tables, suites, parameters, docs_dir=docs_uri, run_name=run_id, changed=changed)
+        if quarantine is not None:
+            run_page.add_to_site(docs_uri, run_id, summaries, quarantine)
         return summaries, str(Path(docs_uri) / "index.html")
     with tempfile.TemporaryDirectory(prefix="data_docs_") as site:
         summaries = validate(tables, suites, parameters, docs_dir=site, run_name=run_id, changed=changed)
+        if quarantine is not None:
+            run_page.add_to_site(site, run_id, summaries, quarantine)
         return summaries, upload_site(site, docs_uri, run_id)
 
 

@@ -32,6 +32,7 @@ def expected_location_arguments(stack: str) -> dict[str, dict[str, str]]:
         "validate": {
             "--staging_uri": f"{curated}/staging/",
             "--curated_uri": f"{curated}/curated/",
+            "--quarantine_uri": f"{curated}/quarantine/",  # for the run page of the Data Docs
             "--expectations_uri": f"s3://{bucket(stack, 'artifacts')}/expectations/",
             "--data_docs_uri": f"s3://{bucket(stack, 'docs')}/",
             "--reports_uri": f"{curated}/reports/",
