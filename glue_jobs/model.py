@@ -131,8 +131,9 @@ def _merge_changes(
     ).distinct()
     plays_events = ev_in
     if not songs_in.isEmpty() or not songs_out.isEmpty():  # else no old play can match differently
-        plays_events = ev_in.unionByName(events.join(F.broadcast(song_keys), ["song", "artist", "length"], "left_semi"))
-    plays_in = _conform(star.songplays(plays_events.distinct(), songs), "songplays").cache()
+        rematched = events.join(F.broadcast(song_keys), ["song", "artist", "length"], "left_semi")
+        plays_events = ev_in.unionByName(rematched).distinct()
+    plays_in = _conform(star.songplays(plays_events, songs), "songplays").cache()
     plays_out = _conform(star.songplays(ev_out, songs), "songplays")
     tables.merge(spark, plays_in, curated["songplays"], tables.AUDIT, keys["songplays"], deletes=plays_out)
 
@@ -145,7 +146,8 @@ def _merge_changes(
 
     # Users: every user the changed plays touch, recomputed from all their staged events.
     touched_users = star.filter_song_plays(ev_in.unionByName(ev_out)).select("user_id").distinct()
-    their_events = events.join(F.broadcast(touched_users), "user_id", "left_semi")
+    # Read by both user tables: one scan of staging, not four.
+    their_events = events.join(F.broadcast(touched_users), "user_id", "left_semi").cache()
     tables.merge(
         spark, _conform(star.users(their_events), "users"), curated["users"], tables.AUDIT, keys["users"],
         deletes=touched_users,
@@ -157,6 +159,7 @@ def _merge_changes(
         spark, _conform(star.users_history(their_events), "users_history"), curated["users_history"], tables.AUDIT,
         keys["users_history"], deletes=old_history,
     )
+    their_events.unpersist()
 
     # Songs and artists: per song id; the artists of touched songs recomputed from all staged songs.
     tables.merge(

@@ -154,13 +154,21 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
         readable = batch_files.filter(F.col("unreadable").isNull())
         cores = spark.sparkContext.defaultParallelism
         spread = cores if len(read_now) < cores else 0  # few files: parse their lines on every core
-        records = _TAG[source](staging.records(readable.select("path", "content", "content_hash"), source, spread)).persist()
-        earlier = _staged_near(spark, staged, records, source).join(targets, "source_file", "left_anti")
+        records = _TAG[source](staging.records(readable.select("path", "content", "content_hash"), source, spread))
+        # Events are compared only with staged events of the batch's time range: the batch is parsed
+        # once, for that range and for everything below.
+        near = source == "events" and tables.snapshot_id(spark, staged) is not None
+        if near:
+            records = records.persist()
+        earlier = (_in_time_range(spark.table(staged), records) if near else spark.table(staged)).join(
+            targets, "source_file", "left_anti"
+        )
         # Cached once, read by every action below; the raw files are read and parsed once.
         tagged = staging.drop_text_of_good(staging.tag_already_staged(records, earlier, source)).persist()
         total = tagged.agg(F.count("*").alias("read"), F.count(staging.REASON).alias("quarantined")).first()
         assert total is not None
-        records.unpersist()
+        if near:
+            records.unpersist()
         # Hashes ride on each file's first record (see `staging.split_records`); a file with no
         # record keeps none, so a later touch makes it be read again (it holds nothing to replace).
         hashes.update(
@@ -220,13 +228,10 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
     }
 
 
-def _staged_near(spark: SparkSession, table: str, records: DataFrame, source: str) -> DataFrame:
-    """The staged rows that could share a key with `records`. An event's key holds its `ts`, so only
+def _in_time_range(staged: DataFrame, records: DataFrame) -> DataFrame:
+    """The staged events that could share a key with `records`. An event's key holds its `ts`, so only
     staged events within the batch's time range can repeat one; Iceberg skips every data file whose
     `ts` range lies outside it (a new day's file reads none of the history's)."""
-    staged = spark.table(table)
-    if source != "events" or tables.snapshot_id(spark, table) is None:
-        return staged
     bounds = records.agg(F.min("ts").alias("low"), F.max("ts").alias("high")).first()
     if bounds is None or bounds["low"] is None:
         return staged.limit(0)
