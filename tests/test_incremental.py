@@ -39,6 +39,7 @@ def single_run_lake(spark, generated, tmp_path_factory):
     return lake
 
 
+@pytest.mark.slow
 def test_day_by_day_equals_one_run_over_both_days(spark, generated, single_run_lake, tmp_path):
     raw, lake = tmp_path / "raw", tmp_path / "lake"
     copy_raw(generated, raw, first_day)
@@ -101,6 +102,7 @@ def _main_snapshot(lake: Path, table: str) -> int | None:
     return refs.get("main", {}).get("snapshot-id")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("moment", list(KILL_MOMENTS))
 def test_a_run_killed_at_any_moment_leaves_committed_tables_and_the_next_run_equals_a_clean_run(
     spark, generated, single_run_lake, tmp_path, moment

@@ -163,6 +163,7 @@ def test_crash_leftovers_in_the_quarantine_are_removed(spark, raw, lake):
     assert report["sources"]["events"]["crash_leftovers_removed"] == 1
 
 
+@pytest.mark.slow
 def test_the_star_schema_follows_changed_and_deleted_raw_files(spark, tmp_path):
     """Through the whole workflow: after an append in place and a deletion, songplays hold exactly the
     plays of the raw files as they are now."""

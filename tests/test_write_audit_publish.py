@@ -27,6 +27,7 @@ def main_snapshots(spark, lake) -> dict[str, int | None]:
     return {t.name: tables.snapshot_id(spark, f"{catalog}.curated.{t.name}") for t in CURATED_TABLES}
 
 
+@pytest.mark.slow
 def test_a_failed_audit_leaves_main_as_it_was_and_later_runs_judge_the_rejected_rows_again(spark, generated, tmp_path):
     raw, lake = tmp_path / "raw", tmp_path / "lake"
     copy_raw(generated, raw, lambda p: p.parts[0] == "song_data" or p.name == "2018-11-01-events.json")
@@ -64,6 +65,7 @@ def test_a_failed_audit_leaves_main_as_it_was_and_later_runs_judge_the_rejected_
     assert all(moved[name] != published[name] for name in ("songs", "songplays")), "published after the fix"
 
 
+@pytest.mark.slow
 def test_a_raw_file_changed_in_place_replaces_its_plays(spark, generated, tmp_path):
     """An event appended to a staged log file reaches the published fact once, with the earlier plays kept."""
     import json
