@@ -18,12 +18,13 @@ from infra.docs_site import DocsSite
 from infra.iam import GlueRole, PolicyInputs, crawler_policy, glue_policy
 from infra.jobs import GlueJobs
 from infra.logs import LogGroups, alert_router_log_group, crawler_log_group, crawler_log_prefix, job_log_groups
-from infra.naming import AwsContext, Names
+from infra.naming import AwsContext
 from infra.security import StackEncryption
 from infra.storage import build_buckets
 from infra.wheels import RUNTIMES, validation_wheels
 from infra.workflow import PipelineWorkflow
 from sparkify import pipeline
+from sparkify.layout import Names
 
 # Validation first: a bad key fails here, before any resource is registered.
 cfg = config.load()
@@ -115,7 +116,7 @@ alerting = Alerting(
 )
 athena = AthenaWorkgroup(
     "athena",
-    names.prefix,
+    names.athena_workgroup,
     database=catalog.database.name,
     staging_database=catalog.staging_database.name,
     results_bucket=buckets.temp.bucket.bucket,

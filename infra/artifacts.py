@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from infra.wheels import Wheel, validation_wheels
 from sparkify import pipeline
+from sparkify.layout import EXPECTATIONS_PREFIX
 
 REPO_ROOT = pipeline.REPO_ROOT
 PACKAGE = "sparkify"
@@ -25,7 +26,6 @@ PACKAGE = "sparkify"
 # Keys in the artifacts bucket.
 SHARED_CODE_KEY = "lib/sparkify.zip"
 WHEELS_PREFIX = "lib/wheels/"
-EXPECTATIONS_PREFIX = "expectations/"
 
 # A fixed timestamp (the earliest a zip can hold) so the archive's bytes depend on content alone.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)

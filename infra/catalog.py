@@ -19,8 +19,8 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from infra.naming import Names
 from sparkify import quarantine_catalog
+from sparkify.layout import Names
 from sparkify.pipeline import SOURCES, CrawlerStep, Location, Namespace
 from sparkify.spark import GLUE_CATALOG
 

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, cast
 
 from sparkify import pipeline
+from sparkify.glue_pricing import WORKER_DPU
+from sparkify.layout import stack_prefix
 
 NAMESPACE = "sparkify"
 
-# Data Processing Units per worker of the Glue 5.1 Spark worker types a batch job may use.
-# https://docs.aws.amazon.com/glue/latest/dg/add-job.html (G.025X is for streaming jobs only.)
-WORKER_DPU: dict[str, float] = {"G.1X": 1, "G.2X": 2, "G.4X": 4, "G.8X": 8, "G.12X": 12, "G.16X": 16}
 # Flex runs only on these worker types (Glue 3.0+): https://docs.aws.amazon.com/glue/latest/dg/add-job.html
 FLEX_WORKER_TYPES = ("G.1X", "G.2X")
 EXECUTION_CLASSES = ("STANDARD", "FLEX")
@@ -109,7 +108,7 @@ class StackConfig:
     @property
     def prefix(self) -> str:
         """Prefix of every named resource of the stack: `sparkify-<stack>`."""
-        return f"sparkify-{self.stack}"
+        return stack_prefix(self.stack)
 
 
 # ---------------------------------------------------------------------------------------------------------

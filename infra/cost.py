@@ -18,15 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.config import WORKER_DPU, StackConfig
+from infra.config import StackConfig
 from sparkify import pipeline
+from sparkify.glue_pricing import DPU_HOUR_USD, JOB_MINIMUM_MINUTES, WORKER_DPU
 
-DPU_HOUR_USD = {"STANDARD": 0.44, "FLEX": 0.29}
-CRAWLER_DPU_HOUR_USD = 0.44
-JOB_MINIMUM_MINUTES = 1.0
-CRAWLER_MINIMUM_MINUTES = 10.0
-# AWS sizes crawler runs itself; its pricing example bills a crawler at 2 DPUs. An assumption, stated.
-CRAWLER_DPUS = 2.0
 VCPUS_PER_DPU = 4
 # Glue 5.x start-up before the script runs (AWS quotes "under 10 s" to tens of seconds; Flex may wait for
 # capacity first, which is not billed). Not measurable here: an assumption, stated, to check with

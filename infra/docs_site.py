@@ -14,8 +14,8 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.config import StackConfig
-from infra.naming import Names
 from infra.storage import SecureBucket
+from sparkify.layout import Names
 
 # AWS managed cache policy "CachingDisabled": latest/ changes with every run, and the traffic is tiny.
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html

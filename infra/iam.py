@@ -26,9 +26,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.artifacts import EXPECTATIONS_PREFIX, SHARED_CODE_KEY, WHEELS_PREFIX
-from infra.storage import LOCATION_BUCKETS
+from infra.artifacts import SHARED_CODE_KEY, WHEELS_PREFIX
 from sparkify import pipeline, quarantine_catalog
+from sparkify.layout import EXPECTATIONS_PREFIX, LOCATION_BUCKETS
 
 LAKE_RW_ACTIONS = [
     "s3:GetObject",

@@ -19,8 +19,8 @@ import pulumi_aws as aws
 
 from infra.artifacts import Artifacts
 from infra.config import StackConfig
-from infra.naming import Names
 from sparkify import pipeline
+from sparkify.layout import Names
 from sparkify.pipeline import JobStep, Location, Place
 from sparkify.spark import glue_catalog_conf, glue_conf_argument
 

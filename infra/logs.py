@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from infra.naming import Names
+from sparkify.layout import Names
 
 # Glue 5.x job log groups under a custom prefix.
 # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html

@@ -16,7 +16,8 @@ import pulumi_aws as aws
 
 from infra.config import StackConfig
 from infra.logs import stack_log_groups
-from infra.naming import AwsContext, Names
+from infra.naming import AwsContext
+from sparkify.layout import Names
 
 
 def key_policy(account_id: str, partition: str, region: str, prefix: str, log_groups: list[str]) -> dict[str, Any]:

@@ -20,24 +20,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from infra.artifacts import EXPECTATIONS_PREFIX
 from infra.config import StackConfig
-from infra.naming import AwsContext, Names
-from sparkify.pipeline import LAKE_LAYOUT, Location
+from infra.naming import AwsContext
+from sparkify.layout import LOCATION_BUCKETS, Names
+from sparkify.pipeline import Location
 
 # The validate job publishes each run's Data Docs under runs/<run_id>/ and the newest under latest/.
 DOCS_RUNS_PREFIX = "runs/"
-
-# Where each pipeline location lives: (bucket purpose, prefix inside the bucket).
-LOCATION_BUCKETS: dict[Location, tuple[str, str]] = {
-    Location.RAW: ("raw", ""),
-    Location.STAGING: ("curated", LAKE_LAYOUT[Location.STAGING] + "/"),
-    Location.CURATED: ("curated", LAKE_LAYOUT[Location.CURATED] + "/"),
-    Location.QUARANTINE: ("curated", LAKE_LAYOUT[Location.QUARANTINE] + "/"),
-    Location.REPORTS: ("curated", LAKE_LAYOUT[Location.REPORTS] + "/"),
-    Location.EXPECTATIONS: ("artifacts", EXPECTATIONS_PREFIX),
-    Location.DATA_DOCS: ("docs", ""),
-}
 
 
 def location_uris(bucket_names: Mapping[str, str]) -> dict[Location, str]:

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.config import StackConfig
-from infra.naming import Names
+from sparkify.layout import Names
 from sparkify.pipeline import STEPS, CrawlerStep, JobStep, Step
 
 GlueNode = aws.glue.Job | aws.glue.Crawler

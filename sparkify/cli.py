@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sparkify import pipeline
+from sparkify import layout, pipeline
+from sparkify.console import console, err, fail
 
 app = typer.Typer(
     help="Sparkify on AWS Glue: run the star-schema workflow locally, with Great Expectations validation.",
@@ -21,8 +21,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 DEFAULT_RAW = Path("sample_raw")
 DEFAULT_LAKE = Path("lake")
@@ -30,9 +28,6 @@ DEFAULT_LAKE = Path("lake")
 DEFAULT_SONGS, DEFAULT_EVENTS, DEFAULT_SEED = 200, 5000, 42
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
-    return typer.Exit(code)
 
 
 @app.command()
@@ -49,7 +44,7 @@ def generate(
     try:
         summary = write_sample(out, songs=songs, events=events, seed=seed, force=force)
     except (FileExistsError, ValueError) as exc:
-        raise _fail(f"{exc}") from None
+        raise fail(f"{exc}") from None
     console.print(f"wrote {summary}")
 
 
@@ -72,7 +67,7 @@ def run(
         raw = _default_sample()
     for prefix in pipeline.SOURCES.values():
         if not (raw / prefix).is_dir():
-            raise _fail(
+            raise fail(
                 f"{raw / prefix} does not exist: the raw folder needs song_data/ and log_data/ "
                 f"(try `sparkify generate --out {raw}`)"
             )
@@ -98,7 +93,7 @@ def run(
     try:
         report_data = run_pipeline(raw, lake, on_step=on_step, full_refresh=full_refresh)
     except LakeLocked as locked:
-        raise _fail(str(locked), code=3) from None
+        raise fail(str(locked), code=3) from None
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(report_data, indent=2))
@@ -111,7 +106,7 @@ def _check_lake(lake: Path) -> None:
     """A lake must be a folder this process can write: one clear line (exit 2) instead of a Spark
     traceback deep inside the first step."""
     if lake.exists() and not lake.is_dir():
-        raise _fail(f"--lake {lake} is a file, not a folder: give a folder (it is created when missing)")
+        raise fail(f"--lake {lake} is a file, not a folder: give a folder (it is created when missing)")
     probe = lake / f".sparkify-write-test-{os.getpid()}"
     try:
         lake.mkdir(parents=True, exist_ok=True)
@@ -119,7 +114,7 @@ def _check_lake(lake: Path) -> None:
         probe.unlink()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise _fail(f"--lake {lake} is not a writable folder ({reason}): give a folder you can write to") from None
+        raise fail(f"--lake {lake} is not a writable folder ({reason}): give a folder you can write to") from None
 
 
 def _default_sample() -> Path:
@@ -200,7 +195,7 @@ def quarantine_command(
     from sparkify import quarantine
 
     if lake is not None and stack is not None:
-        raise _fail("give --lake or --stack, not both")
+        raise fail("give --lake or --stack, not both")
     store: quarantine.Store
     if stack is not None:
         from sparkify.ops_cli import Overrides, _guard, _resolve
@@ -210,13 +205,13 @@ def quarantine_command(
         store = quarantine.S3Lake(aws.client("s3"), locations)
     else:
         lake = lake or DEFAULT_LAKE
-        if not (lake / pipeline.LAKE_LAYOUT[pipeline.Location.REPORTS]).is_dir():
-            raise _fail(f"{lake} holds no run reports: is it a lake (`sparkify run --lake {lake}`)?")
+        if not (lake / layout.LAKE_LAYOUT[pipeline.Location.REPORTS]).is_dir():
+            raise fail(f"{lake} holds no run reports: is it a lake (`sparkify run --lake {lake}`)?")
         store = quarantine.LocalLake(lake)
     try:
         result = quarantine.load(store, run_id)
     except quarantine.QuarantineError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         typer.echo(json.dumps(result.as_json(), indent=2))
         return

@@ -13,7 +13,6 @@ import re
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -31,6 +30,7 @@ from rich.progress import (
 from rich.table import Table
 
 from sparkify import pipeline
+from sparkify.console import console, err, fail
 from sparkify.ops import OpsError
 
 if TYPE_CHECKING:
@@ -63,22 +63,6 @@ STATUS_STYLE = {
 }
 
 
-def _cli() -> ModuleType:
-    # Imported late: sparkify.cli imports this module at its end to register the commands.
-    from sparkify import cli
-
-    return cli
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    """`sparkify.cli._fail`, but the message stays one line on any width (soft wrap) and may hold
-    brackets (AWS messages do; rich would read them as markup)."""
-    _cli().err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    return typer.Exit(code)
-
-
-def _out() -> Any:
-    return _cli().console
 
 
 def _emit_json(data: Any) -> None:
@@ -90,7 +74,7 @@ def _guard(action: Callable[[], T]) -> T:
     try:
         return action()
     except OpsError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _stack_name(stack: str | None) -> str:
@@ -183,7 +167,6 @@ class _FollowDisplay:
 
 
 def _print_failure(view: Any, names: Any) -> None:
-    console = _out()
     step = view.failed_step
     if step is not None:
         glue = f"{step.kind} {step.glue_name}" + (f", run {step.job_run_id}" if step.job_run_id else "")
@@ -209,7 +192,6 @@ def _print_failure(view: Any, names: Any) -> None:
 
 
 def _print_suites(report: dict[str, Any], only_failed: bool = False) -> None:
-    console = _out()
     for name, suite in report.get("suites", {}).items():
         for failed in suite.get("failed_expectations", []):
             what = failed.get("type", failed) if isinstance(failed, dict) else failed
@@ -225,7 +207,6 @@ def _print_success(view: Any, names: Any) -> None:
     rows = sum(t["rows"] for t in report["tables"].values())
     suites = report["suites"]
     passed = sum(1 for s in suites.values() if s.get("success"))
-    console = _out()
     console.print(
         f"[bold green]✓ run {view.run_id} succeeded[/] in {_duration(view.seconds())}: "
         f"{rows:,} curated rows, {passed}/{len(suites)} suites passed, "
@@ -250,7 +231,6 @@ def trigger(
     from sparkify.ops import glue_runs
     from sparkify.ops.stack import Overrides
 
-    console = _out()
     names, aws = _guard(lambda: _resolve(stack, Overrides(region=region, workflow=workflow), require_workflow=True))
     run_id = _guard(lambda: glue_runs.start_run(aws, names))
     if not follow:
@@ -323,7 +303,6 @@ def _runs_table(views: list[Any], names: Any) -> Table:
 
 
 def _run_detail(view: Any, names: Any) -> None:
-    console = _out()
     report = view.report()
     console.print(f"[bold]Run {view.run_id}[/] of {names.workflow} ({names.describe()})", soft_wrap=True)
     started = f"started {view.started_at:%Y-%m-%d %H:%M:%S} UTC, " if view.started_at else ""
@@ -394,10 +373,10 @@ def status(
         _emit_json({"stack": names.stack, "workflow": names.workflow, "runs": [v.report() for v in views]})
         return
     if not views:
-        _out().print(f"no runs of {names.workflow} yet: start one with `sparkify trigger --stack {names.stack} --follow`")
+        console.print(f"no runs of {names.workflow} yet: start one with `sparkify trigger --stack {names.stack} --follow`")
         return
-    _out().print(f"[bold]Runs of {names.workflow}[/] ({names.describe()})", soft_wrap=True)
-    _out().print(_runs_table(views, names))
+    console.print(f"[bold]Runs of {names.workflow}[/] ({names.describe()})", soft_wrap=True)
+    console.print(_runs_table(views, names))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -421,7 +400,7 @@ def docs(
     from sparkify.ops.stack import Overrides
 
     if lake is not None and stack is not None:
-        raise _fail("pass --lake DIR or --stack NAME, not both")
+        raise fail("pass --lake DIR or --stack NAME, not both")
     url = None
     if lake is not None:
         site = _guard(lambda: ops_docs.local_site(lake, run))
@@ -437,13 +416,12 @@ def docs(
     if json_output:
         _emit_json({"index": str(index), "source": site.source, "files": site.files, "run_id": site.run_id, "url": url})
     else:
-        console = _out()
         console.print(f"Data Docs ({site.files} files from {site.source}):", soft_wrap=True)
         console.print(str(index), soft_wrap=True)
         if url:
             console.print(f"CloudFront: {url}", soft_wrap=True)
     if open_browser and not webbrowser.open(index.as_uri()):
-        _cli().err.print(f"could not start a web browser; open {index.as_uri()} yourself")
+        err.print(f"could not start a web browser; open {index.as_uri()} yourself")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -474,7 +452,7 @@ def upload(
             DownloadColumn(),
             TransferSpeedColumn(),
             TimeRemainingColumn(),
-            console=_cli().err,
+            console=err,
             disable=json_output,
         )
         total_files = len(plan.to_upload)
@@ -500,11 +478,11 @@ def upload(
         _emit_json(summary)
         return
     if not plan.to_upload:
-        _out().print(f"nothing to upload: all {len(plan.skipped)} files are already in {target}", soft_wrap=True)
+        console.print(f"nothing to upload: all {len(plan.skipped)} files are already in {target}", soft_wrap=True)
         return
     verb = "would upload" if dry_run else "uploaded"
     count = len(plan.to_upload) if dry_run else uploaded
-    _out().print(
+    console.print(
         f"{verb} {count} files ({plan.bytes_to_upload / 1024:,.1f} KiB) to {target}; "
         f"skipped {len(plan.skipped)} already there",
         soft_wrap=True,
@@ -532,7 +510,6 @@ def query(
     from sparkify.ops import query as ops_query
     from sparkify.ops.stack import Overrides
 
-    console = _out()
     if name is None:
         catalog = ops_query.catalog()
         if json_output:
@@ -546,7 +523,7 @@ def query(
         console.print(table)
         return
     if lake is not None and stack is not None:
-        raise _fail("pass --lake DIR or --stack NAME, not both")
+        raise fail("pass --lake DIR or --stack NAME, not both")
     _guard(lambda: ops_query.sql_for(name))
     if lake is not None:
         result = _guard(lambda: ops_query.run_local(lake, name, branch))
@@ -607,7 +584,6 @@ def migrate_catalog(
     if json_output:
         _emit_json({"database": names.database, "dropped" if yes else "would_drop": [vars(t) for t in tables]})
         return
-    console = _out()
     if not tables:
         console.print(f"{names.database}: no Hive table stands in the way of the Iceberg tables", soft_wrap=True)
         return

@@ -176,16 +176,6 @@ def suite_path(table_name: str) -> Path:
     return EXPECTATIONS_DIR / f"{table_name}.json"
 
 
-# Where each location sits: under one folder locally (`sparkify run --lake DIR`); on AWS the Pulumi
-# program maps the same locations to buckets and prefixes.
-LAKE_LAYOUT: dict[Location, str] = {
-    Location.STAGING: "staging",
-    Location.CURATED: "curated",
-    Location.QUARANTINE: "quarantine",
-    Location.REPORTS: "reports",
-    Location.DATA_DOCS: "data_docs",
-}
-
 
 def job_arguments(job: JobStep, locations: Mapping[Place, str]) -> dict[str, str]:
     """The `--name value` arguments a job receives, the same on Glue (default arguments) and locally."""

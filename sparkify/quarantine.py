@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sparkify.pipeline import LAKE_LAYOUT, SOURCES, Location
+from sparkify.layout import LAKE_LAYOUT
+from sparkify.pipeline import SOURCES, Location
 
 
 class QuarantineError(RuntimeError):

@@ -18,7 +18,8 @@ from types import ModuleType
 from typing import Any
 
 from sparkify import pipeline, quality
-from sparkify.pipeline import LAKE_LAYOUT, Location, Namespace, Place
+from sparkify.layout import LAKE_LAYOUT
+from sparkify.pipeline import Location, Namespace, Place
 from sparkify.report import StepResult, build_report
 from sparkify.runtime import StepFailed, write_metrics
 

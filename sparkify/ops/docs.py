@@ -17,7 +17,8 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from sparkify.ops.aws import Aws, OpsError, error_code, explain, translated
 from sparkify.ops.stack import StackNames
-from sparkify.pipeline import LAKE_LAYOUT, Location
+from sparkify.layout import LAKE_LAYOUT
+from sparkify.pipeline import Location
 
 
 @dataclass(frozen=True)

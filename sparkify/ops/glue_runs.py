@@ -21,6 +21,14 @@ from urllib.parse import quote
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
 from sparkify import pipeline
+from sparkify.glue_pricing import (
+    CRAWLER_DPU_HOUR_USD,
+    CRAWLER_DPUS,
+    CRAWLER_MINIMUM_MINUTES,
+    DPU_HOUR_USD,
+    JOB_MINIMUM_MINUTES,
+    WORKER_DPU,
+)
 from sparkify.ops.aws import Aws, OpsError, error_code, explain, translated
 from sparkify.ops.stack import StackNames
 from sparkify.pipeline import Location
@@ -167,8 +175,6 @@ class RunView:
 def job_run_cost(job_run: dict[str, Any]) -> tuple[float, float]:
     """(DPU-seconds used, estimated USD) of one job run. Flex runs report `DPUSeconds`; otherwise it is
     execution time × the run's DPUs. Billing has a 1-minute minimum per run."""
-    from infra.config import WORKER_DPU
-    from infra.cost import DPU_HOUR_USD, JOB_MINIMUM_MINUTES
 
     execution_class = str(job_run.get("ExecutionClass") or "STANDARD")
     seconds = float(job_run.get("ExecutionTime") or 0)
@@ -190,7 +196,6 @@ def job_run_cost(job_run: dict[str, Any]) -> tuple[float, float]:
 
 def crawl_cost(seconds: float) -> tuple[float, float]:
     """(DPU-seconds, USD) of a crawl: Glue sizes crawls itself, so cost.py's assumed DPUs, 10-minute minimum."""
-    from infra.cost import CRAWLER_DPU_HOUR_USD, CRAWLER_DPUS, CRAWLER_MINIMUM_MINUTES
 
     if seconds <= 0:
         return 0.0, 0.0

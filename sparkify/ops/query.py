@@ -12,7 +12,8 @@ from typing import Any
 
 from sparkify.ops.aws import Aws, OpsError, translated
 from sparkify.ops.stack import StackNames
-from sparkify.pipeline import CURATED_TABLES, LAKE_LAYOUT, Location
+from sparkify.layout import LAKE_LAYOUT
+from sparkify.pipeline import CURATED_TABLES, Location
 from sparkify.queries import DESCRIPTIONS, QUERIES
 
 ATHENA_DONE = ("SUCCEEDED", "FAILED", "CANCELLED")

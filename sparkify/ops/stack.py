@@ -2,7 +2,7 @@
 without needing the Pulumi CLI.
 
 In order: the stack's outputs (`pulumi stack output --json`) when a `pulumi` binary is on PATH and
-answers; otherwise the names `infra/naming.py` gives every stack, with the account from STS and the
+answers; otherwise the names `sparkify/layout.py` gives every stack, with the account from STS and the
 region from the stack file (`aws:region`, where Pulumi deployed it) or else the boto3 session. Explicit
 flags (`--workflow`, `--docs-bucket`, ...) override either. A stack with neither a `Pulumi.<stack>.yaml`
 here nor a workflow in AWS is unknown, and says so.
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkify import pipeline
+from sparkify.layout import BUCKET_PURPOSES, LOCATION_BUCKETS, Names
 from sparkify.ops.aws import Aws, OpsError, translated
 from sparkify.pipeline import Location
 
@@ -57,7 +58,7 @@ class StackNames:
     job_log_prefix: str = ""  # the jobs' log groups are <prefix>/output and <prefix>/error
     docs_url: str | None = None  # the CloudFront URL of latest/index.html, when the stack has one
     docs_cloudfront: bool = False
-    source: str = "derived from infra/naming.py"
+    source: str = "derived from sparkify/layout.py"
     has_stack_file: bool = False
 
     def glue_name(self, step: pipeline.Step) -> str:
@@ -65,7 +66,6 @@ class StackNames:
 
     def location(self, location: Location) -> tuple[str, str]:
         """(bucket, key prefix without a trailing slash) of a pipeline location in this stack."""
-        from infra.storage import LOCATION_BUCKETS  # where each location lives, as the stack deploys it
 
         purpose, prefix = LOCATION_BUCKETS[location]
         return self.buckets[purpose], prefix.strip("/")
@@ -92,13 +92,6 @@ def read_stack_file(path: Path) -> dict[str, Any]:
         raise OpsError(f"{path} is not valid YAML ({exc.__class__.__name__}): fix it or pass --region") from None
     config = document.get("config") or {}
     return config if isinstance(config, dict) else {}
-
-
-def _prefix(stack: str) -> str:
-    """`sparkify-<stack>`, by the rule `infra.config.StackConfig.prefix` applies to every stack."""
-    from infra.config import StackConfig
-
-    return StackConfig(stack=stack, region="", schedule="", schedule_enabled=False, jobs={}).prefix
 
 
 def pulumi_outputs(stack: str, repo_root: Path = pipeline.REPO_ROOT) -> dict[str, Any] | None:
@@ -128,10 +121,8 @@ def pulumi_outputs(stack: str, repo_root: Path = pipeline.REPO_ROOT) -> dict[str
 
 
 def derived_names(stack: str, region: str, account: str) -> dict[str, Any]:
-    """The names `infra/naming.py` gives a stack's resources (the same shape as the stack outputs)."""
-    from infra.naming import BUCKET_PURPOSES, Names
-
-    names = Names(_prefix(stack))
+    """The names `sparkify.layout.Names` gives a stack's resources (the same shape as the stack outputs)."""
+    names = Names.of_stack(stack)
     # The raw crawler runs on demand; Iceberg tables need none (a workflow step could still be one).
     crawler_steps = [s for s in pipeline.STEPS if isinstance(s, pipeline.CrawlerStep)] + [pipeline.RAW_CRAWLER]
     return {
@@ -142,8 +133,7 @@ def derived_names(stack: str, region: str, account: str) -> dict[str, Any]:
         "database_name": names.database,
         "staging_database_name": names.staging_database,
         "job_log_groups": [f"{names.log_group_prefix}/{kind}" for kind in ("output", "error")],
-        # __main__.py names the Athena workgroup after the stack prefix.
-        "athena_workgroup": names.prefix,
+        "athena_workgroup": names.athena_workgroup,
     }
 
 
@@ -173,7 +163,7 @@ def resolve(
     # The stack's outputs win; the naming scheme fills in whatever an older deployment does not export.
     derived = derived_names(stack, region, account)
     exported = pulumi_outputs(stack, repo_root) or {}
-    source = "pulumi stack output" if exported else "derived from infra/naming.py"
+    source = "pulumi stack output" if exported else "derived from sparkify/layout.py"
     outputs: dict[str, Any] = {**derived, **exported}
     for key in ("job_names", "crawler_names", "buckets"):
         outputs[key] = {**derived[key], **(exported.get(key) or {})}

@@ -1,5 +1,5 @@
 """An offline AWS for the ops tests: a moto server on loopback, a stack "deployed" into it the way the
-Pulumi program would (names from infra/naming.py, job settings from Pulumi.<stack>.yaml), and a Glue
+Pulumi program would (names from sparkify/layout.py, job settings from Pulumi.<stack>.yaml), and a Glue
 workflow engine (`GlueSim`) for what moto leaves out.
 
 moto 5.2 keeps Glue workflows, runs, jobs and crawlers, but a workflow run never starts its jobs: no run
@@ -26,7 +26,7 @@ import yaml
 
 from infra.catalog import crawler_target_paths, namespaces
 from infra.config import StackConfig, from_mapping
-from infra.naming import BUCKET_PURPOSES, Names
+from sparkify.layout import BUCKET_PURPOSES, Names
 from infra.storage import location_uris
 from sparkify import pipeline
 from sparkify.pipeline import Location

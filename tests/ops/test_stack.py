@@ -1,4 +1,4 @@
-"""Resolving a stack's names: derived from infra/naming.py, taken from `pulumi stack output`, overridden by
+"""Resolving a stack's names: derived from sparkify/layout.py, taken from `pulumi stack output`, overridden by
 flags; and the one-line errors for an unknown stack, a stack that is not deployed, and no credentials."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def test_dev_names_follow_the_naming_scheme_with_the_account_from_sts(dev: Deplo
     assert names.database == "sparkify_dev"
     assert names.workgroup == "sparkify-dev"
     assert (names.account, names.region) == (ACCOUNT, "us-east-1")
-    assert names.has_stack_file and names.source == "derived from infra/naming.py"
+    assert names.has_stack_file and names.source == "derived from sparkify/layout.py"
 
 
 def test_the_stack_file_region_wins_over_the_session_region(dev: Deployed, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,7 +167,7 @@ def test_a_pulumi_cli_that_fails_falls_back_to_the_naming_scheme(
 
     names, _ = ops_stack.resolve(ops_aws.connect(), "dev")
 
-    assert names.source == "derived from infra/naming.py"
+    assert names.source == "derived from sparkify/layout.py"
     assert names.buckets["docs"] == dev.buckets["docs"]
 
 

@@ -134,10 +134,10 @@ def test_follow_on_a_terminal_redraws_one_table(glue: GlueSim, cli, monkeypatch)
 
     from rich.console import Console
 
-    from sparkify import cli as sparkify_cli
+    from sparkify import ops_cli
 
     screen = io.StringIO()
-    monkeypatch.setattr(sparkify_cli, "console", Console(file=screen, force_terminal=True, width=120, color_system=None))
+    monkeypatch.setattr(ops_cli, "console", Console(file=screen, force_terminal=True, width=120, color_system=None))
 
     result = cli.invoke(app, ["trigger", "--stack", "dev", "--follow", "--interval", "0"])
 

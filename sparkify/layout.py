@@ -1,0 +1,112 @@
+"""Where everything lives and what it is called, on both sides, in one place.
+
+- A local lake: one folder per location (`LAKE_LAYOUT`), under `sparkify run --lake DIR`.
+- A deployed stack: the same locations as (bucket purpose, prefix) pairs (`LOCATION_BUCKETS`), and the
+  physical names of the stack's resources (`Names`): `sparkify-<stack>` for what people type (jobs,
+  workflow, crawler, Athena workgroup), the account and region added for buckets, whose names are global.
+
+No Pulumi here: the Pulumi program (`infra/`), the operations verbs (`sparkify.ops`) and the local runner
+read the same facts, and the verbs work wherever the `sparkify` package is installed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sparkify.pipeline import Location
+
+PROJECT = "sparkify"
+
+# Each location as a folder of a local lake (raw and expectations are given, not inside the lake).
+LAKE_LAYOUT: dict[Location, str] = {
+    Location.STAGING: "staging",
+    Location.CURATED: "curated",
+    Location.QUARANTINE: "quarantine",
+    Location.REPORTS: "reports",
+    Location.DATA_DOCS: "data_docs",
+}
+
+BUCKET_PURPOSES = ("raw", "curated", "artifacts", "temp", "docs")
+EXPECTATIONS_PREFIX = "expectations/"  # the suites, in the artifacts bucket
+
+# Each location on AWS: (bucket purpose, prefix inside the bucket); the lake's folders become prefixes.
+LOCATION_BUCKETS: dict[Location, tuple[str, str]] = {
+    Location.RAW: ("raw", ""),
+    Location.STAGING: ("curated", LAKE_LAYOUT[Location.STAGING] + "/"),
+    Location.CURATED: ("curated", LAKE_LAYOUT[Location.CURATED] + "/"),
+    Location.QUARANTINE: ("curated", LAKE_LAYOUT[Location.QUARANTINE] + "/"),
+    Location.REPORTS: ("curated", LAKE_LAYOUT[Location.REPORTS] + "/"),
+    Location.EXPECTATIONS: ("artifacts", EXPECTATIONS_PREFIX),
+    Location.DATA_DOCS: ("docs", ""),
+}
+
+
+def stack_prefix(stack: str) -> str:
+    """Prefix of every named resource of a stack."""
+    return f"{PROJECT}-{stack}"
+
+
+@dataclass(frozen=True)
+class Names:
+    """The physical names of one stack's resources; two stacks in one account never collide."""
+
+    prefix: str  # sparkify-<stack>
+
+    @staticmethod
+    def of_stack(stack: str) -> Names:
+        return Names(stack_prefix(stack))
+
+    def job(self, step: str) -> str:
+        return f"{self.prefix}-{step}"
+
+    def crawler(self, step: str) -> str:
+        return f"{self.prefix}-{step}"
+
+    @property
+    def start_trigger(self) -> str:
+        return f"{self.prefix}-start"
+
+    def trigger(self, step: str) -> str:
+        """The conditional trigger that starts `step` once its upstream steps succeeded."""
+        return f"{self.prefix}-run-{step}"
+
+    @property
+    def workflow(self) -> str:
+        return self.prefix
+
+    @property
+    def athena_workgroup(self) -> str:
+        return self.prefix
+
+    @property
+    def database(self) -> str:
+        # Athena wants lowercase letters, digits and underscores in database names.
+        return self.prefix.replace("-", "_")
+
+    @property
+    def staging_database(self) -> str:
+        """The Glue database of the staging Iceberg tables (and the raw-file ledger)."""
+        return f"{self.database}_staging"
+
+    @property
+    def role(self) -> str:
+        return f"{self.prefix}-glue"
+
+    @property
+    def crawler_role(self) -> str:
+        return f"{self.prefix}-crawler"
+
+    @property
+    def log_group_prefix(self) -> str:
+        """Glue 5.x writes a job's driver and executor logs to `<prefix>/output` and `<prefix>/error`
+        (`--custom-logGroup-prefix`); the stack owns both groups."""
+        return f"/aws-glue/{self.prefix}"
+
+    @property
+    def security_configuration(self) -> str:
+        return self.prefix
+
+    def bucket(self, purpose: str, account_id: str, region: str) -> str:
+        if purpose not in BUCKET_PURPOSES:
+            raise ValueError(f"unknown bucket purpose {purpose!r}")
+        return f"{self.prefix}-{purpose}-{account_id}-{region}"
