@@ -25,11 +25,11 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import quality, run_page, tables
+from sparkify import quality, run_page, schemas, tables
 from sparkify.io import exists, join_uri, read_text
 from sparkify.pipeline import CURATED_TABLES, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace
 from sparkify.runtime import StepFailed, glue_main, step_metrics_uri
-from sparkify.transforms import staging, star
+from sparkify.transforms import staging
 
 STEP = "validate"
 
@@ -50,7 +50,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     # Read as committed, without a schema: a column the model dropped or added must show up in the columns expectation.
     branches = {name: tables.read(spark, table, tables.AUDIT) for name, table in curated.items()}
     events = spark.table(tables.ident(args[Namespace.STAGING], "events"))
-    parameters = {STAGING_NEXT_SONG_EVENTS: events.filter(F.col("page") == star.NEXT_SONG).count()}
+    parameters = {STAGING_NEXT_SONG_EVENTS: events.filter(F.col("page") == schemas.NEXT_SONG).count()}
 
     # Once a table is published, its row-local rules judge only the rows that differ from `main`.
     changed = {

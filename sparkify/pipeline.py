@@ -46,9 +46,6 @@ Place = Location | Namespace
 # The two raw sources and the prefixes they land under in the raw location.
 SOURCES: dict[str, str] = {"songs": "song_data", "events": "log_data"}
 
-# Staging datasets: typed, cleaned copies of the sources (one per source).
-STAGING_TABLES: tuple[str, ...] = ("songs", "events")
-
 # The star schema. `partition_by` is empty for dimensions: they are small and read whole.
 @dataclass(frozen=True)
 class Table:
@@ -163,17 +160,6 @@ def step(name: str) -> Step:
         if s.name == name:
             return s
     raise KeyError(f"no step named {name!r}; steps are {', '.join(s.name for s in STEPS)}")
-
-
-def table(name: str) -> Table:
-    for t in CURATED_TABLES:
-        if t.name == name:
-            return t
-    raise KeyError(f"no curated table named {name!r}")
-
-
-def suite_path(table_name: str) -> Path:
-    return EXPECTATIONS_DIR / f"{table_name}.json"
 
 
 

@@ -25,6 +25,9 @@ RAW_SONG = T.StructType(
     ]
 )
 
+# The page of an event that is a song play: the events the fact table and the user tables are built from.
+NEXT_SONG = "NextSong"
+
 # Raw app events as eventsim writes them: JSON lines. `userId` is a string ("" when logged out),
 # `registration` a float, `ts` epoch milliseconds.
 RAW_EVENT = T.StructType(

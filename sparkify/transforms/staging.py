@@ -264,7 +264,7 @@ def tag_events(raw_df: DataFrame) -> DataFrame:
     """Add `quarantine_reason` to raw events: unparseable, missing fields, bad userId/ts, or a duplicate event."""
     require_columns(raw_df, [*schemas.RAW_EVENT.fieldNames(), CORRUPT, SOURCE_FILE, TEXT, ONE_VALUE], "tag_events")
     user_id = blank_to_null("userId")
-    is_next_song = F.col("page") == "NextSong"
+    is_next_song = F.col("page") == schemas.NEXT_SONG
     reason = first_reason(
         _unparseable(schemas.RAW_EVENT),
         *_missing(EVENT_REQUIRED),

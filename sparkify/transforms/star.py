@@ -5,9 +5,9 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from sparkify.schemas import NEXT_SONG
 from sparkify.transforms.common import require_columns
 
-NEXT_SONG = "NextSong"
 
 
 def filter_song_plays(events_df: DataFrame) -> DataFrame:
