@@ -266,9 +266,9 @@ def test_failed_row_level_expectations_name_the_failing_rows_by_key(spark, suite
     ]
     assert between["details"].endswith("; rows: song_id=SOBBBBB12A8C13C4B1; song_id=SOCCCCC12A8C13C4C1")
     # The rerun of the failed rules is a page of its own in the Data Docs (GX renders the SUMMARY
-    # format's failing values and counts there; the keys are in the run report).
-    assert [p.name for p in (tmp_path / "docs" / "validations" / "songs" / "failing_rows").rglob("*.html")] == [
-        "curated-songs.failing_rows.html"
+    # format's failing values and counts there; the keys are in the run report and on the run page).
+    assert [p.name for p in (tmp_path / "docs" / "validations" / "songs" / "failures").rglob("*.html")] == [
+        "curated-songs.failures.html"
     ]
 
 
