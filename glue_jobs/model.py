@@ -43,6 +43,9 @@ class Changes(NamedTuple):
 
     came_in: dict[str, DataFrame]
     went_out: dict[str, DataFrame]
+    moved: dict[str, bool]  # the source's snapshot moved since the last run
+    only_added: dict[str, bool]  # and every commit since only added rows (nothing went out)
+    later_plays: bool  # every play that came in is later than every event staged before
 
 
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
@@ -62,24 +65,25 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     done = json.loads(read_text(spark, state_uri) or "{}")
     now = {s: tables.snapshot_id(spark, staged[s]) for s in SOURCES}
     if now == done:
-        return _metrics(spark, curated, "none")
+        return _metrics(spark, curated, "none", "unchanged")
     events, songs = spark.table(staged["events"]), spark.table(staged["songs"]).cache()
     changes = _changes_since(spark, staged, done, now)
+    users = "built whole"
     if changes is None:
         mode = "full"
         _build_whole(curated, events, songs)
     else:
         mode = "incremental"
-        _merge_changes(spark, curated, events, songs, changes)
+        users = _merge_changes(spark, curated, events, songs, changes)
     write_text(spark, state_uri, json.dumps(now))
     songs.unpersist()
-    return _metrics(spark, curated, mode)
+    return _metrics(spark, curated, mode, users)
 
 
-def _metrics(spark: SparkSession, curated: Mapping[str, str], mode: str) -> dict[str, Any]:
+def _metrics(spark: SparkSession, curated: Mapping[str, str], mode: str, users: str) -> dict[str, Any]:
     # Counts come from Iceberg's metadata (aggregate push-down), not from a scan.
     rows = {name: tables.read(spark, table, tables.AUDIT).count() for name, table in curated.items()}
-    return {"status": "succeeded", "rows": rows, "model": mode}
+    return {"status": "succeeded", "rows": rows, "model": {"mode": mode, "users": users}}
 
 
 def _changes_since(
@@ -89,13 +93,28 @@ def _changes_since(
     (first run, or staging was rebuilt so the old snapshot is gone)."""
     came_in: dict[str, DataFrame] = {}
     went_out: dict[str, DataFrame] = {}
+    added: dict[str, bool] = {}
     for source, table in staged.items():
         start, end = done.get(source), now[source]
         if start is None or end is None or not tables.has_snapshot(spark, table, start):
             return None
+        added[source] = start == end or tables.only_added(spark, table, start, end)
         # Cached: each change set is small and read by several tables below.
         came_in[source], went_out[source] = (df.cache() for df in tables.changes(spark, table, start, end))
-    return Changes(came_in, went_out)
+    moved = {source: done.get(source) != now[source] for source in staged}
+    before = done["events"]
+    later = added["events"] and before is not None and _later_than_history(spark, staged["events"], before, came_in["events"])
+    return Changes(came_in, went_out, moved, added, later)
+
+
+def _later_than_history(spark: SparkSession, events_table: str, before: int, came_in: DataFrame) -> bool:
+    """Whether every play in `came_in` is later than every event of the snapshot `before` (the usual
+    daily case: a new day's log file). Iceberg answers the old maximum from its file statistics."""
+    old = tables.read_snapshot(spark, events_table, before).agg(F.max("ts").alias("ts")).first()
+    new = star.filter_song_plays(came_in).agg(F.min("ts").alias("ts")).first()
+    if old is None or new is None or old["ts"] is None or new["ts"] is None:
+        return True
+    return int(new["ts"]) > int(old["ts"])
 
 
 def _build_whole(curated: Mapping[str, str], events: DataFrame, songs: DataFrame) -> None:
@@ -120,31 +139,80 @@ def _conform(df: DataFrame, table: str) -> DataFrame:
 
 def _merge_changes(
     spark: SparkSession, curated: Mapping[str, str], events: DataFrame, songs: DataFrame, changes: Changes
-) -> None:
+) -> str:
+    """Merge the changes into every table; returns how the user tables were brought up to date."""
     ev_in, ev_out = changes.came_in["events"], changes.went_out["events"]
     songs_in, songs_out = changes.came_in["songs"], changes.went_out["songs"]
+    events_went_out = not changes.only_added["events"]
+    songs_changed = changes.moved["songs"] and not (songs_in.isEmpty() and songs_out.isEmpty())
     keys = {t.name: (*t.key, *(c for c in t.partition_by if c not in t.key)) for t in CURATED_TABLES}
 
     # Plays: of the events that came in, and of every event whose song match may have changed.
-    song_keys = songs_in.unionByName(songs_out).select(
-        F.col("title").alias("song"), F.col("artist_name").alias("artist"), F.col("duration").alias("length")
-    ).distinct()
     plays_events = ev_in
-    if not songs_in.isEmpty() or not songs_out.isEmpty():  # else no old play can match differently
+    if songs_changed:  # else no old play can match differently
+        song_keys = songs_in.unionByName(songs_out).select(
+            F.col("title").alias("song"), F.col("artist_name").alias("artist"), F.col("duration").alias("length")
+        ).distinct()
         rematched = events.join(F.broadcast(song_keys), ["song", "artist", "length"], "left_semi")
         plays_events = ev_in.unionByName(rematched).distinct()
     plays_in = _conform(star.songplays(plays_events, songs), "songplays").cache()
-    plays_out = _conform(star.songplays(ev_out, songs), "songplays")
+    plays_out = _conform(star.songplays(ev_out, songs), "songplays") if events_went_out else None
     tables.merge(spark, plays_in, curated["songplays"], tables.AUDIT, keys["songplays"], deletes=plays_out)
 
     # Time: new start times; a start time goes when no play is left at it.
-    published_plays = tables.read(spark, curated["songplays"], tables.AUDIT)
-    times_out = plays_out.select("start_time", "year", "month").distinct().join(
-        published_plays.select("start_time", "year", "month"), ["start_time", "year", "month"], "left_anti"
-    )
+    times_out = None
+    if plays_out is not None:
+        published_plays = tables.read(spark, curated["songplays"], tables.AUDIT)
+        times_out = plays_out.select("start_time", "year", "month").distinct().join(
+            published_plays.select("start_time", "year", "month"), ["start_time", "year", "month"], "left_anti"
+        )
     tables.merge(spark, _conform(star.time(plays_in), "time"), curated["time"], tables.AUDIT, keys["time"], deletes=times_out)
 
-    # Users: every user the changed plays touch, recomputed from all their staged events.
+    if changes.later_plays:
+        _continue_users(spark, curated, ev_in, keys)
+        users = "continued from the current rows"
+    else:
+        _recompute_users(spark, curated, events, ev_in, ev_out, keys)
+        users = "recomputed from the touched users' history"
+
+    # Songs and artists: per song id; the artists of touched songs recomputed from all staged songs.
+    if songs_changed:
+        tables.merge(
+            spark, _conform(star.songs(songs_in), "songs"), curated["songs"], tables.AUDIT, keys["songs"],
+            deletes=songs_out.select("song_id"),
+        )
+        touched_artists = songs_in.unionByName(songs_out).select("artist_id").distinct()
+        tables.merge(
+            spark, _conform(star.artists(songs.join(F.broadcast(touched_artists), "artist_id", "left_semi")), "artists"),
+            curated["artists"], tables.AUDIT, keys["artists"], deletes=touched_artists,
+        )
+    plays_in.unpersist()
+    return users
+
+
+def _continue_users(
+    spark: SparkSession, curated: Mapping[str, str], ev_in: DataFrame, keys: Mapping[str, tuple[str, ...]]
+) -> None:
+    """Users when every new play is later than all staged before (a new day): each touched user's
+    latest play is among the new ones, and their history goes on from its current row. Reads the new
+    events and the touched users' current rows, not the staged history."""
+    tables.merge(spark, _conform(star.users(ev_in), "users"), curated["users"], tables.AUDIT, keys["users"])
+    touched_users = star.filter_song_plays(ev_in).select("user_id").distinct()
+    current = tables.read(spark, curated["users_history"], tables.AUDIT).join(
+        F.broadcast(touched_users), "user_id", "left_semi"
+    )
+    tables.merge(
+        spark, _conform(star.continue_users_history(current, ev_in), "users_history"), curated["users_history"],
+        tables.AUDIT, keys["users_history"],
+    )
+
+
+def _recompute_users(
+    spark: SparkSession, curated: Mapping[str, str], events: DataFrame, ev_in: DataFrame, ev_out: DataFrame,
+    keys: Mapping[str, tuple[str, ...]],
+) -> None:
+    """Users when plays came in out of order or went out: every user the changed plays touch,
+    recomputed from all their staged events, so the history equals one full run's."""
     touched_users = star.filter_song_plays(ev_in.unionByName(ev_out)).select("user_id").distinct()
     # Read by both user tables: one scan of staging, not four.
     their_events = events.join(F.broadcast(touched_users), "user_id", "left_semi").cache()
@@ -160,18 +228,6 @@ def _merge_changes(
         keys["users_history"], deletes=old_history,
     )
     their_events.unpersist()
-
-    # Songs and artists: per song id; the artists of touched songs recomputed from all staged songs.
-    tables.merge(
-        spark, _conform(star.songs(songs_in), "songs"), curated["songs"], tables.AUDIT, keys["songs"],
-        deletes=songs_out.select("song_id"),
-    )
-    touched_artists = songs_in.unionByName(songs_out).select("artist_id").distinct()
-    tables.merge(
-        spark, _conform(star.artists(songs.join(F.broadcast(touched_artists), "artist_id", "left_semi")), "artists"),
-        curated["artists"], tables.AUDIT, keys["artists"], deletes=touched_artists,
-    )
-    plays_in.unpersist()
 
 
 if __name__ == "__main__":

@@ -55,5 +55,6 @@ def build_report(run_id: str, started_at: str, seconds: float, steps: list[StepR
         "quarantined": {name: counts["quarantined"] for name, counts in sources.items()},
         "tables": {name: {"rows": rows} for name, rows in merged.get("rows", {}).items()},
         "suites": suites,
+        "model": merged.get("model"),
         "data_docs_index": merged.get("data_docs_index"),
     }

@@ -170,17 +170,38 @@ def changes(spark: SparkSession, table: str, start: int, end: int) -> tuple[Data
     if start == end:
         empty = spark.table(table).limit(0)
         return empty, empty
+    added_only = only_added(spark, table, start, end)
     view = f"_sparkify_changes_{next(_views)}"
     catalog, path = _catalog_and_path(table)
+    # Net changes pair each removed row with its rewritten copy; with no file removed there is nothing
+    # to pair, and the changelog is just the added files' rows.
     spark.sql(
         f"CALL {catalog}.system.create_changelog_view(table => '{path}', changelog_view => '{view}', "
-        f"net_changes => true, options => map('start-snapshot-id', '{start}', 'end-snapshot-id', '{end}'))"
+        f"net_changes => {str(not added_only).lower()}, "
+        f"options => map('start-snapshot-id', '{start}', 'end-snapshot-id', '{end}'))"
     )
     changed = spark.table(view)
     kind = F.col("_change_type")
     came_in = changed.filter(kind == "INSERT").drop(*_CHANGELOG_COLUMNS)
-    went_out = changed.filter(kind == "DELETE").drop(*_CHANGELOG_COLUMNS)
+    went_out = spark.table(table).limit(0) if added_only else changed.filter(kind == "DELETE").drop(*_CHANGELOG_COLUMNS)
     return came_in, went_out
+
+
+def only_added(spark: SparkSession, table: str, start: int, end: int) -> bool:
+    """Whether every commit after `start` up to `end` only added rows (no data file removed, no delete
+    file added), from the snapshots' summaries: no query of the data."""
+    rows = spark.sql(f"SELECT snapshot_id, parent_id, summary FROM {table}.snapshots").collect()
+    snapshots = {int(r["snapshot_id"]): r for r in rows}
+    current: int | None = end
+    while current is not None and current != start:
+        snapshot = snapshots.get(current)
+        if snapshot is None:
+            return False  # `end` does not descend from `start` in what the table still keeps
+        summary = snapshot["summary"] or {}
+        if any(int(summary.get(k, "0")) for k in ("deleted-data-files", "deleted-records", "added-delete-files")):
+            return False
+        current = int(snapshot["parent_id"]) if snapshot["parent_id"] is not None else None
+    return current == start
 
 
 def has_snapshot(spark: SparkSession, table: str, snapshot: int) -> bool:

@@ -107,6 +107,43 @@ def test_users_take_the_latest_play_and_history_tracks_each_level_change(spark):
     )
 
 
+def test_users_history_continues_from_current_rows_when_new_plays_come_after_all_earlier_ones(spark):
+    # Earlier history, as published: user 15 paid → free (current), user 16 free (current).
+    current = spark.createDataFrame(
+        [
+            (15, "free", at(1542000000000), None, True),
+            (16, "free", at(1541200000000), None, True),
+        ],
+        schemas.USERS_HISTORY,
+    )
+    new_events = spark.createDataFrame(
+        [
+            ev(1542200000000, 15, "free", 7, 0),  # same level: the current row goes on
+            ev(1542300000000, 15, "paid", 7, 1),  # upgrade: the current row closes here
+            ev(1542400000000, 15, "paid", 8, 0),
+            ev(1542250000000, 16, "paid", 9, 0, first="Rylan", last="George", gender="M"),
+            ev(1542260000000, 16, "paid", 9, 1, page="Home", first="Rylan", last="George", gender="M"),
+            ev(1542270000000, 17, "free", 10, 0, first="Ada", last="Byron", gender="F"),  # a new user
+        ],
+        EVENT_SCHEMA,
+    )
+    assert_df_equality(
+        star.continue_users_history(current, new_events),
+        spark.createDataFrame(
+            [
+                (15, "free", at(1542000000000), at(1542300000000), False),
+                (15, "paid", at(1542300000000), None, True),
+                (16, "free", at(1541200000000), at(1542250000000), False),
+                (16, "paid", at(1542250000000), None, True),
+                (17, "free", at(1542270000000), None, True),
+            ],
+            schemas.USERS_HISTORY,
+        ),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
+
+
 def test_artists_one_row_per_id_with_the_most_used_spelling(spark):
     songs = spark.createDataFrame(
         [

@@ -100,11 +100,44 @@ def users_history(events_df: DataFrame) -> DataFrame:
     require_columns(
         events_df, ["user_id", "level", "start_time", "ts", "session_id", "item_in_session", "page"], "users_history"
     )
-    in_order = Window.partitionBy("user_id").orderBy("ts", "session_id", "item_in_session")
-    changes = (
-        filter_song_plays(events_df)
-        .withColumn("_previous_level", F.lag("level").over(in_order))
-        .filter(F.col("_previous_level").isNull() | (F.col("_previous_level") != F.col("level")))
+    return _level_runs(_plays_in_order(events_df, 1))
+
+
+def continue_users_history(current_df: DataFrame, events_df: DataFrame) -> DataFrame:
+    """The rows of `users_history` that change when plays come in that are later than every play the
+    history was built from: each user's current row (from `current_df`; closed when the level changes)
+    and the rows the new plays open. The current row stands for its whole run of plays, all at its
+    level and all earlier than the new ones, so this equals `users_history` over all plays, restricted
+    to those rows. Earlier closed rows cannot change and are not returned."""
+    require_columns(current_df, ["user_id", "level", "valid_from", "is_current"], "continue_users_history")
+    require_columns(
+        events_df, ["user_id", "level", "start_time", "ts", "session_id", "item_in_session", "page"],
+        "continue_users_history",
+    )
+    runs_so_far = current_df.filter(F.col("is_current")).select(
+        "user_id",
+        "level",
+        F.col("valid_from").alias("start_time"),
+        F.lit(0).alias("_after_history"),
+        F.lit(None).cast("long").alias("ts"),
+        F.lit(None).cast("long").alias("session_id"),
+        F.lit(None).cast("int").alias("item_in_session"),
+    )
+    return _level_runs(runs_so_far.unionByName(_plays_in_order(events_df, 1), allowMissingColumns=True))
+
+
+def _plays_in_order(events_df: DataFrame, after_history: int) -> DataFrame:
+    return filter_song_plays(events_df).select(
+        "user_id", "level", "start_time", F.lit(after_history).alias("_after_history"),
+        "ts", "session_id", "item_in_session",
+    )  # fmt: skip
+
+
+def _level_runs(plays_df: DataFrame) -> DataFrame:
+    """One row per run of consecutive plays at the same level, per user, in play order."""
+    in_order = Window.partitionBy("user_id").orderBy("_after_history", "ts", "session_id", "item_in_session")
+    changes = plays_df.withColumn("_previous_level", F.lag("level").over(in_order)).filter(
+        F.col("_previous_level").isNull() | (F.col("_previous_level") != F.col("level"))
     )
     return changes.select(
         "user_id",
