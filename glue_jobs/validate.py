@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from sparkify import quality, run_page, schemas, tables
-from sparkify.io import exists, join_uri, read_text
+from sparkify.io import exists, join_uri, read_text, write_text
 from sparkify.pipeline import CURATED_TABLES, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace
 from sparkify.runtime import StepFailed, glue_main, step_metrics_uri
 from sparkify.transforms import staging
@@ -47,21 +48,29 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     pending = sorted(name for name, (main, audit) in refs.items() if audit is not None and audit != main)
     if not pending:
         return {"status": "succeeded", "audited": [], "published": {}, "suites": {}, "data_docs_index": None}
+    # A suite is judged when its table, or a table its rules join to, differs from what is published.
+    judged = {
+        name: suite for name, suite in suites.items() if name in pending or quality.referenced_tables(suite) & set(pending)
+    }
     # Read as committed, without a schema: a column the model dropped or added must show up in the columns expectation.
     branches = {name: tables.read(spark, table, tables.AUDIT) for name, table in curated.items()}
-    events = spark.table(tables.ident(args[Namespace.STAGING], "events"))
-    parameters = {STAGING_NEXT_SONG_EVENTS: events.filter(F.col("page") == schemas.NEXT_SONG).count()}
+    parameters: dict[str, Any] = {}
+    if any(STAGING_NEXT_SONG_EVENTS in quality.suite_parameters(suite) for suite in judged.values()):
+        events = spark.table(tables.ident(args[Namespace.STAGING], "events"))
+        parameters[STAGING_NEXT_SONG_EVENTS] = events.filter(F.col("page") == schemas.NEXT_SONG).count()
 
     # Once a table is published, its row-local rules judge only the rows that differ from `main`.
     changed = {
         name: tables.changes(spark, curated[name], main, audit)[0]
         for name, (main, audit) in refs.items()
-        if main is not None and audit is not None
+        if name in judged and main is not None and audit is not None
     }
     summaries, docs_index = quality.validate_and_publish(
-        branches, suites, parameters, args[Location.DATA_DOCS], args["run_id"], changed=changed,
+        branches, judged, parameters, args[Location.DATA_DOCS], args["run_id"], changed=changed,
         quarantine=run_quarantine(spark, args),
     )  # fmt: skip
+    # A suite not judged again keeps its verdict of the publish that made its table what it is.
+    summaries.update({name: quality.unchanged(refs[name][0]) for name in sorted(set(suites) - set(judged))})
     failed = {name: s for name, s in summaries.items() if not s["success"]}
     metrics: dict[str, Any] = {
         "suites": summaries,
@@ -75,9 +84,24 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         metrics["published"] = {}
         raise StepFailed(_failure_message(failed, docs_index), metrics)
     metrics["published"] = {name: tables.fast_forward(spark, curated[name], tables.AUDIT) for name in pending}
-    upkeep = tables.Upkeep(snapshot_retention_days=int(args.get(SNAPSHOT_RETENTION_DAYS, "7")))
-    metrics["upkeep"] = {name: tables.maintain(spark, curated[name], upkeep) for name in pending}
+    metrics["upkeep"] = table_upkeep(spark, args, {name: curated[name] for name in pending})
     return metrics
+
+
+def table_upkeep(spark: SparkSession, args: Mapping[str, str], published: Mapping[str, str]) -> dict[str, Any]:
+    """What upkeep is due on each published table (`tables.maintain`); when each table's orphan files
+    were last swept is kept in `<curated>/_state/upkeep.json`."""
+    upkeep = tables.Upkeep(snapshot_retention_days=int(args.get(SNAPSHOT_RETENTION_DAYS, "7")))
+    state_uri = join_uri(args[Location.CURATED], "_state", "upkeep.json")
+    swept = json.loads(read_text(spark, state_uri) or "{}")
+    done = {}
+    for name, table in published.items():
+        last = datetime.fromisoformat(swept[name]) if name in swept else None
+        done[name] = tables.maintain(spark, table, upkeep, last)
+        if done[name].pop("orphans_swept", False):
+            swept[name] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    write_text(spark, state_uri, json.dumps(swept, indent=2, sort_keys=True))
+    return done
 
 
 def run_quarantine(spark: SparkSession, args: Mapping[str, str]) -> run_page.Quarantine:

@@ -133,9 +133,12 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
     tables.add_column("suite")
     for name, info in report["tables"].items():
         suite = report["suites"].get(name)
-        verdict = "—" if suite is None else (
-            "[green]passed[/]" if suite["success"] else f"[red]{suite['failed']} failed[/]"
-        )
+        if suite is None:
+            verdict = "—"
+        elif "unchanged_since_snapshot" in suite:  # not judged again: nothing it reads has changed
+            verdict = "[green]unchanged[/]"
+        else:
+            verdict = "[green]passed[/]" if suite["success"] else f"[red]{suite['failed']} failed[/]"
         tables.add_row(name, f"{info['rows']:,}", verdict)
     console.print(tables)
     _print_raw(report)

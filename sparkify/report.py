@@ -11,6 +11,9 @@ Shape (every key always present, so scripts can rely on it):
   "quarantined": {source: int},
   "tables":  {table: {"rows": int}},
   "suites":  {table: {"success": bool, "evaluated": int, "failed": int, "failed_expectations": [...]}},
+                                  # + "unchanged_since_snapshot": id, when neither the table nor a table
+                                  #   its rules join to changed, so the suite was not judged again
+  "model":   {"mode": "full" | "incremental" | "none", "users": how the user tables were brought up to date},
   "data_docs_index": str | null
 }
 """

@@ -227,28 +227,49 @@ class Upkeep:
     orphan_age_days: int = 3  # older than any run in flight, so a running job's new files are never taken
 
 
-def maintain(spark: SparkSession, table: str, upkeep: Upkeep) -> dict[str, int]:
-    """After a publish: compact small files, expire old snapshots, remove files no snapshot references
-    (what a crashed run left). Never while a branch waits for judgement: the caller publishes first."""
+def maintain(
+    spark: SparkSession, table: str, upkeep: Upkeep, orphans_swept_at: datetime | None = None
+) -> dict[str, int | bool]:
+    """After a publish, what is due: compact small files (when a partition holds `min-input-files` or
+    more), expire snapshots (when some are older than the retention and more than the minimum are kept),
+    remove files no snapshot references (what a crashed run left; at most once per `orphan_age_days`,
+    the age below which a file is never taken, since `orphans_swept_at`). Never while a branch waits
+    for judgement: the caller publishes first. Each check reads table metadata only, so a daily run
+    pays for the upkeep it needs, not for all of it."""
     catalog, path = _catalog_and_path(table)
     now = datetime.now(timezone.utc)
-    expire_before = (now - timedelta(days=upkeep.snapshot_retention_days)).strftime("%Y-%m-%d %H:%M:%S")
-    orphan_before = (now - timedelta(days=upkeep.orphan_age_days)).strftime("%Y-%m-%d %H:%M:%S")
-    compacted = spark.sql(
-        f"CALL {catalog}.system.rewrite_data_files(table => '{path}', "
-        "options => map('min-input-files', '5', 'partial-progress.enabled', 'false'))"
+    expire_before = now - timedelta(days=upkeep.snapshot_retention_days)
+    orphan_before = now - timedelta(days=upkeep.orphan_age_days)
+    done: dict[str, int | bool] = {"files_compacted": 0, "data_files_expired": 0, "orphan_files_removed": 0}
+    files = spark.sql(f"SELECT max(file_count) AS most FROM {table}.partitions").first()
+    if files is not None and (files["most"] or 0) >= COMPACT_MIN_FILES:
+        compacted = spark.sql(
+            f"CALL {catalog}.system.rewrite_data_files(table => '{path}', "
+            f"options => map('min-input-files', '{COMPACT_MIN_FILES}', 'partial-progress.enabled', 'false'))"
+        ).first()
+        done["files_compacted"] = int(compacted["rewritten_data_files_count"]) if compacted else 0
+    snapshots = spark.sql(
+        f"SELECT count(*) AS kept, min(committed_at) < TIMESTAMP '{_sql_time(expire_before)}' AS has_old FROM {table}.snapshots"
     ).first()
-    expired = spark.sql(
-        f"CALL {catalog}.system.expire_snapshots(table => '{path}', "
-        f"older_than => TIMESTAMP '{expire_before}', "
-        f"retain_last => {upkeep.min_snapshots})"
-    ).first()
-    orphans = spark.sql(
-        f"CALL {catalog}.system.remove_orphan_files(table => '{path}', "
-        f"older_than => TIMESTAMP '{orphan_before}')"
-    ).count()
-    return {
-        "files_compacted": int(compacted["rewritten_data_files_count"]) if compacted else 0,
-        "data_files_expired": int(expired["deleted_data_files_count"]) if expired else 0,
-        "orphan_files_removed": int(orphans),
-    }
+    if snapshots is not None and snapshots["kept"] > upkeep.min_snapshots and snapshots["has_old"]:
+        expired = spark.sql(
+            f"CALL {catalog}.system.expire_snapshots(table => '{path}', "
+            f"older_than => TIMESTAMP '{_sql_time(expire_before)}', retain_last => {upkeep.min_snapshots})"
+        ).first()
+        done["data_files_expired"] = int(expired["deleted_data_files_count"]) if expired else 0
+    if orphans_swept_at is None or orphans_swept_at < orphan_before:
+        done["orphan_files_removed"] = spark.sql(
+            f"CALL {catalog}.system.remove_orphan_files(table => '{path}', older_than => TIMESTAMP '{_sql_time(orphan_before)}')"
+        ).count()
+        done["orphans_swept"] = True
+    return done
+
+
+# A partition with this many data files or more is compacted (Iceberg's `min-input-files`).
+COMPACT_MIN_FILES = 5
+
+
+def _sql_time(moment: datetime) -> str:
+    # A timestamp literal in the session's time zone, UTC (`spark.SPARK_CONF`).
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -111,3 +112,49 @@ def test_a_passing_audit_publishes_every_table_at_its_branch_snapshot(spark, val
     # Judged and published: a second validation has nothing to audit.
     again = validate_job.run(spark, args)
     assert (again["audited"], again["published"]) == ([], {})
+
+
+def test_only_suites_whose_tables_changed_are_judged_again(spark, validate_job, tmp_path):
+    args = write_lake(spark, tmp_path, next_song_events=3)
+    published = validate_job.run(spark, args)["published"]
+    # One artist's location is corrected on the branch: only `artists` differs from what is published.
+    artists = curated_table(args, "artists")
+    fixed = tables.read(spark, artists, tables.AUDIT).filter("name = 'Casual'").selectExpr(
+        "artist_id", "name", "'Los Angeles, CA' AS location", "latitude", "longitude"
+    )
+    tables.merge(spark, fixed, artists, tables.AUDIT, ("artist_id",))
+
+    metrics = validate_job.run(spark, args)
+
+    assert metrics["audited"] == ["artists"]
+    # artists, and the two suites whose rules join to it (songplays' and songs' foreign keys), run again.
+    assert {name for name, s in metrics["suites"].items() if s["evaluated"] > 0} == {"artists", "songplays", "songs"}
+    for name in ("users", "users_history", "time"):
+        assert metrics["suites"][name] == {
+            "success": True, "evaluated": 0, "failed": 0, "failed_expectations": [],
+            "unchanged_since_snapshot": published[name],
+        }, name
+    assert tables.read(spark, artists).filter("name = 'Casual'").first()["location"] == "Los Angeles, CA"
+
+
+def test_upkeep_runs_when_due_and_orphan_files_are_swept_once_per_their_age(spark, validate_job, tmp_path):
+    args = write_lake(spark, tmp_path, next_song_events=3)
+    first = validate_job.run(spark, args)["upkeep"]
+    # One commit each and nothing old: no compaction, no expiry; the first publish sweeps orphans.
+    assert first["songplays"] == {"files_compacted": 0, "data_files_expired": 0, "orphan_files_removed": 0}
+    state = tmp_path / "curated" / "_state" / "upkeep.json"
+    assert set(json.loads(state.read_text())) == {t.name for t in pipeline.CURATED_TABLES}
+    artists = curated_table(args, "artists")
+    for n in range(5):  # five appends: the table now holds six small files
+        new = spark.createDataFrame([(f"ARNEW{n:013d}", f"New {n}", None, None, None)], schemas.ARTISTS)
+        new.writeTo(tables.on_branch(artists, tables.AUDIT)).append()
+
+    swept = state.read_text()
+
+    second = validate_job.run(spark, args)["upkeep"]
+
+    assert second["artists"]["files_compacted"] == 6
+    assert second["artists"]["orphan_files_removed"] == 0
+    assert tables.read(spark, artists).count() == 7
+    # Swept less than `orphan_age_days` ago: not swept again, so the state keeps the first sweep's times.
+    assert state.read_text() == swept
