@@ -1,18 +1,29 @@
 """A stack's configuration, read once from `Pulumi.<stack>.yaml` into a frozen, validated object.
 
+`StackConfig` is a pydantic model of the keys this program reads: `aws:region` and the `sparkify:*` keys,
+each field named after its key by its alias. Values arrive as text, as the Pulumi CLI hands config to a
+program. A `sparkify:*` key no field reads is refused, with the nearest known key when it looks like a typo
+(`sparkify:forceDestory: unknown key (set to 'true'); did you mean sparkify:forceDestroy?`).
+
 Every problem is reported before any resource is created, in one `ConfigError` whose lines each name the
-key at fault (`sparkify:workerType: ...`), so `pulumi up` fails fast with a message a person can act on.
-Tests build `StackConfig` directly through `from_mapping`, with the same validation.
+key at fault and its value (`sparkify:workerType: 'G.3X' is not ...`), so `pulumi up` fails fast with a
+message a person can act on. Rules between two keys (Flex worker types, CloudFront's allowed networks,
+protected data) are checked once each key is valid on its own. Tests build `StackConfig` through
+`from_mapping`, with the same validation.
 """
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal, cast
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from sparkify import pipeline
 from sparkify.glue_pricing import WORKER_DPU
@@ -41,9 +52,6 @@ NO_RETRY_STEPS: tuple[str, ...] = tuple(
     s.name for s in pipeline.job_steps() if pipeline.Location.EXPECTATIONS in s.locations
 )
 
-REQUIRED_KEYS = ("aws:region", "sparkify:schedule", "sparkify:workerType", "sparkify:numberOfWorkers")
-
-
 class ConfigError(ValueError):
     """Bad stack config: one line per problem, each naming the key."""
 
@@ -65,50 +73,6 @@ class JobSettings:
     @property
     def dpus(self) -> float:
         return WORKER_DPU[self.worker_type] * self.number_of_workers
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    """Everything that differs between two stacks of this project; the code never does."""
-
-    stack: str
-    region: str
-    # Glue cron expression of the workflow's start trigger; `schedule_enabled=False` makes the start on demand.
-    schedule: str
-    schedule_enabled: bool
-    # One entry per job step of `sparkify.pipeline`, keyed by step name.
-    jobs: Mapping[str, JobSettings] = field(hash=False)
-    kms_key_arn: str | None = None
-    alert_email: str | None = None
-    docs_cloudfront: bool = False
-    docs_allowed_cidrs: tuple[str, ...] = ()
-    temp_expiration_days: int = 7
-    noncurrent_version_days: int = 90
-    force_destroy: bool = False
-    # Run reports, quarantined records and Data Docs of past runs expire after this many days.
-    history_expiration_days: int = 90
-    log_retention_days: int = 30
-    # Published Iceberg snapshots older than this are expired by table upkeep after each publish.
-    snapshot_retention_days: int = 7
-    # `pulumi destroy` refuses to delete the raw bucket, the stack key and the catalog databases.
-    protect_data: bool = False
-    owner: str = "data-platform"
-    cost_centre: str | None = None
-    # The Glue version of every job; "6.0" is accepted so that `pulumi preview` says what still blocks it.
-    glue_version: str = "5.1"
-
-    @property
-    def tags(self) -> dict[str, str]:
-        """Tags on every taggable resource of the stack (the provider's default tags)."""
-        tags = {"project": "sparkify", "stack": self.stack, "owner": self.owner}
-        if self.cost_centre:
-            tags["cost-centre"] = self.cost_centre
-        return tags
-
-    @property
-    def prefix(self) -> str:
-        """Prefix of every named resource of the stack: `sparkify-<stack>`."""
-        return stack_prefix(self.stack)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -179,53 +143,147 @@ def validate_cron(expression: str) -> None:
             raise ValueError(f"{name} field {text!r}: {exc}") from None
 
 
+
+
 # ---------------------------------------------------------------------------------------------------------
-# Reading values: everything arrives as text (that is how the Pulumi CLI hands config to a program).
+# Values: everything arrives as text (that is how the Pulumi CLI hands config to a program), structures as
+# JSON text. Each validator's message names the value; `_problems` puts the key in front of it.
 
 
-class _Reader:
-    def __init__(self, values: Mapping[str, str]):
-        self.values = values
-        self.problems: list[str] = []
+def _flag(value: object) -> object:
+    # `true` or `false` in any case; pydantic alone would also take yes, on and 1.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError(f"{value!r} is not true or false")
 
-    def text(self, key: str, default: str | None = None) -> str | None:
-        value = self.values.get(key)
-        if value is None or value == "":
-            if default is None and key in REQUIRED_KEYS:
-                self.problems.append(f"{key}: required but not set (pulumi config set {key} ...)")
-            return default
+
+def _whole_number(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    raise ValueError(f"{value!r} is not a whole number")
+
+
+def _within(low: int, high: int) -> Callable[[object], int]:
+    def check(value: object) -> int:
+        number = _whole_number(value)
+        if not low <= number <= high:
+            raise ValueError(f"{number} is outside {low}..{high}")
+        return number
+
+    return check
+
+
+def _one_of(choices: Iterable[Any], says: str = "must be one of") -> Callable[[object], object]:
+    allowed = tuple(choices)
+
+    def check(value: object) -> object:
+        number = _whole_number(value) if allowed and isinstance(allowed[0], int) else value
+        if number not in allowed:
+            raise ValueError(f"{number!r} {says} {', '.join(map(str, allowed))}")
+        return number
+
+    return check
+
+
+def _matching(pattern: str, says: str) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        if not isinstance(value, str) or not re.fullmatch(pattern, value):
+            raise ValueError(f"{value!r} {says}")
         return value
 
-    def integer(self, key: str, default: int | None, low: int, high: int) -> int | None:
-        raw = self.text(key, None if default is None else str(default))
-        if raw is None:
-            return None
+    return check
+
+
+def _schedule(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a Glue cron expression")
+    try:
+        validate_cron(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} {exc}") from None
+    return value
+
+
+def _structure(value: object) -> object:
+    # Structured values (`sparkify:jobs`, `sparkify:docsAllowedCidrs`) arrive as JSON text.
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{value!r} is not a valid JSON/YAML structure ({exc.msg})") from None
+
+
+def _cidrs(value: object) -> tuple[str, ...]:
+    blocks = _structure(value)
+    if not isinstance(blocks, list):
+        raise ValueError(f"{blocks!r} must be a list of CIDR blocks")
+    networks: list[str] = []
+    for block in blocks:
         try:
-            value = int(raw)
+            network = ipaddress.ip_network(str(block))
         except ValueError:
-            self.problems.append(f"{key}: {raw!r} is not a whole number")
-            return None
-        if not low <= value <= high:
-            self.problems.append(f"{key}: {value} is outside {low}..{high}")
-            return None
-        return value
+            raise ValueError(f"{block!r} is not a CIDR block such as 203.0.113.0/24") from None
+        if network.version != 4:
+            raise ValueError(f"{block!r}: only IPv4 blocks are supported")
+        networks.append(str(network))
+    return tuple(networks)
 
-    def boolean(self, key: str, default: bool) -> bool:
-        raw = self.text(key, "true" if default else "false")
-        if raw is not None and raw.lower() in ("true", "false"):
-            return raw.lower() == "true"
-        self.problems.append(f"{key}: {raw!r} is not true or false")
-        return default
 
-    def json(self, key: str) -> Any:
-        raw = self.text(key)
-        if raw is None:
-            return None
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError as exc:
-            self.problems.append(f"{key}: not valid JSON/YAML structure ({exc.msg})")
-            return None
+_JOB_STEPS = tuple(s.name for s in pipeline.job_steps())
+
+
+def _job_step(name: str) -> str:
+    if name not in _JOB_STEPS:
+        close = difflib.get_close_matches(name, _JOB_STEPS, n=1)
+        hint = f"did you mean {close[0]}?" if close else f"job steps are {', '.join(_JOB_STEPS)}"
+        raise ValueError(f"no job step named {name!r}; {hint}")
+    return name
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Region = Annotated[str, BeforeValidator(_matching(r"[a-z]{2}(-[a-z]+)+-\d", "is not an AWS region name such as us-east-1"))]
+Schedule = Annotated[str, BeforeValidator(_schedule)]
+WorkerType = Annotated[str, BeforeValidator(_one_of(WORKER_DPU, "is not a Glue 5.1 Spark worker type; use one of"))]
+Workers = Annotated[int, BeforeValidator(_within(2, 1000))]
+TimeoutMinutes = Annotated[int, BeforeValidator(_within(1, MAX_TIMEOUT_MINUTES))]
+Retries = Annotated[int, BeforeValidator(_within(0, MAX_RETRIES))]
+Execution = Annotated[ExecutionClass, BeforeValidator(_one_of(EXECUTION_CLASSES))]
+JobStep = Annotated[str, AfterValidator(_job_step)]
+KmsKeyArn = Annotated[
+    str,
+    BeforeValidator(
+        _matching(
+            r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}",
+            "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+        )
+    ),
+]
+Email = Annotated[str, BeforeValidator(_matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "is not an email address"))]
+Cidrs = Annotated[tuple[str, ...], BeforeValidator(_cidrs)]
+Days = Annotated[int, BeforeValidator(_within(1, 3650))]
+LogRetention = Annotated[
+    int, BeforeValidator(_one_of(LOG_RETENTION_DAYS, "is not a CloudWatch Logs retention; use one of"))
+]
+# AWS tag values: up to 256 Unicode letters, digits, spaces and _ . : / = + - @
+TagValue = Annotated[str, BeforeValidator(_matching(r"[\w .:/=+\-@]{1,256}", "is not a valid AWS tag value"))]
+GlueVersion = Annotated[str, BeforeValidator(_one_of(GLUE_VERSIONS))]
+
+
+class JobOverride(BaseModel):
+    """`sparkify:jobs.<step>`: the settings one job runs with instead of the stack-wide ones."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    worker_type: WorkerType | None = Field(default=None, alias="workerType")
+    number_of_workers: Workers | None = Field(default=None, alias="numberOfWorkers")
+    timeout_minutes: TimeoutMinutes | None = Field(default=None, alias="timeoutMinutes")
+    max_retries: Retries | None = Field(default=None, alias="maxRetries")
+    execution_class: Execution | None = Field(default=None, alias="executionClass")
 
 
 # Stack-wide config key of each job setting; `sparkify:jobs.<step>.<setting>` overrides it for one job.
@@ -238,235 +296,229 @@ JOB_SETTING_KEYS: dict[str, str] = {
 }
 
 
-def _is_int(value: Any, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+class _Problems(ValueError):
+    """Problems of rules between keys, each line already naming its key."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
-def _job_settings(values: Mapping[str, Any], keys: Mapping[str, str]) -> tuple[JobSettings | None, list[str]]:
-    """Validate one job's settings; `keys` names the config key each value came from, for the messages."""
-    worker_type = values["workerType"]
-    workers = values["numberOfWorkers"]
-    timeout = values["timeoutMinutes"]
-    retries = values["maxRetries"]
-    execution_class = values["executionClass"]
-    problems: list[str] = []
-    if worker_type is not None and worker_type not in WORKER_DPU:
-        problems.append(
-            f"{keys['workerType']}: {worker_type!r} is not a Glue 5.1 Spark worker type; "
-            f"use one of {', '.join(WORKER_DPU)}"
-        )
-    if workers is not None and not _is_int(workers, 2, 1000):
-        problems.append(f"{keys['numberOfWorkers']}: {workers!r} must be a whole number from 2 to 1000")
-    if not _is_int(timeout, 1, MAX_TIMEOUT_MINUTES):
-        problems.append(f"{keys['timeoutMinutes']}: {timeout!r} must be whole minutes from 1 to {MAX_TIMEOUT_MINUTES}")
-    if not _is_int(retries, 0, MAX_RETRIES):
-        problems.append(f"{keys['maxRetries']}: {retries!r} must be a whole number from 0 to {MAX_RETRIES}")
-    if execution_class not in EXECUTION_CLASSES:
-        problems.append(f"{keys['executionClass']}: {execution_class!r} must be STANDARD or FLEX")
-    elif execution_class == "FLEX" and worker_type in WORKER_DPU and worker_type not in FLEX_WORKER_TYPES:
-        problems.append(
-            f"{keys['executionClass']}: FLEX runs only on {' or '.join(FLEX_WORKER_TYPES)} workers, "
-            f"not {worker_type} ({keys['workerType']})"
-        )
-    if problems or worker_type is None or workers is None:
-        return None, problems
-    settings = JobSettings(
-        worker_type=cast(str, worker_type),
-        number_of_workers=cast(int, workers),
-        timeout_minutes=cast(int, timeout),
-        max_retries=cast(int, retries),
-        execution_class=cast(ExecutionClass, execution_class),
+def _key(name: str) -> str:
+    return f"{NAMESPACE}:{name}"
+
+
+class StackConfig(BaseModel):
+    """Everything that differs between two stacks of this project; the code never does.
+
+    Each field's alias is the config key it is read from; a key no field reads is refused.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stack: str
+    region: Region = Field(alias="aws:region")
+    # Glue cron expression of the workflow's start trigger; `schedule_enabled=False` makes the start on demand.
+    schedule: Schedule = Field(alias="sparkify:schedule")
+    schedule_enabled: Flag = Field(default=True, alias="sparkify:scheduleEnabled")
+    # The stack-wide job settings; `jobs` resolves them, with `job_overrides`, per job step.
+    worker_type: WorkerType = Field(alias="sparkify:workerType")
+    number_of_workers: Workers = Field(alias="sparkify:numberOfWorkers")
+    execution_class: Execution = Field(default="STANDARD", alias="sparkify:executionClass")
+    job_timeout_minutes: TimeoutMinutes = Field(default=60, alias="sparkify:jobTimeoutMinutes")
+    job_max_retries: Retries = Field(default=0, alias="sparkify:jobMaxRetries")
+    job_overrides: Annotated[dict[JobStep, JobOverride], BeforeValidator(_structure)] = Field(
+        default_factory=dict, alias="sparkify:jobs"
     )
-    return settings, []
+    kms_key_arn: KmsKeyArn | None = Field(default=None, alias="sparkify:kmsKeyArn")
+    alert_email: Email | None = Field(default=None, alias="sparkify:alertEmail")
+    docs_cloudfront: Flag = Field(default=False, alias="sparkify:docsCloudFront")
+    docs_allowed_cidrs: Cidrs = Field(default=(), alias="sparkify:docsAllowedCidrs")
+    temp_expiration_days: Annotated[int, BeforeValidator(_within(1, 365))] = Field(
+        default=7, alias="sparkify:tempExpirationDays"
+    )
+    noncurrent_version_days: Days = Field(default=90, alias="sparkify:noncurrentVersionDays")
+    force_destroy: Flag = Field(default=False, alias="sparkify:forceDestroy")
+    # Run reports, quarantined records and Data Docs of past runs expire after this many days.
+    history_expiration_days: Days = Field(default=90, alias="sparkify:historyExpirationDays")
+    log_retention_days: LogRetention = Field(default=30, alias="sparkify:logRetentionDays")
+    # Published Iceberg snapshots older than this are expired by table upkeep after each publish.
+    snapshot_retention_days: Days = Field(default=7, alias="sparkify:snapshotRetentionDays")
+    # `pulumi destroy` refuses to delete the raw bucket, the stack key and the catalog databases.
+    protect_data: Flag = Field(default=False, alias="sparkify:protectData")
+    owner: TagValue = Field(default="data-platform", alias="sparkify:owner")
+    cost_centre: TagValue | None = Field(default=None, alias="sparkify:costCentre")
+    # The Glue version of every job; "6.0" is accepted so that `pulumi preview` says what still blocks it.
+    glue_version: GlueVersion = Field(default="5.1", alias="sparkify:glueVersion")
+
+    @model_validator(mode="after")
+    def _rules_between_keys(self) -> StackConfig:
+        problems: dict[str, None] = {}  # ordered set: a bad stack-wide value is reported once, not per job
+        for name in _JOB_STEPS:
+            override = self._override(name)
+            settings = self._job(name)
+            if settings.execution_class == "FLEX" and settings.worker_type not in FLEX_WORKER_TYPES:
+                keys = self._job_keys(name, override)
+                problems[
+                    f"{keys['executionClass']}: FLEX runs only on {' or '.join(FLEX_WORKER_TYPES)} workers, "
+                    f"not {settings.worker_type} ({keys['workerType']})"
+                ] = None
+            # A failed suite is a verdict on the data, not a transient fault: a retry would only validate (and
+            # publish Data Docs) again and send a second alert.
+            if name in NO_RETRY_STEPS and "max_retries" in override.model_fields_set and override.max_retries:
+                problems[
+                    f"{_key('jobs')}.{name}.maxRetries: the {name} job never retries (a failed suite is not "
+                    "transient); use 0"
+                ] = None
+        if self.docs_cloudfront and not self.docs_allowed_cidrs:
+            problems[
+                f"{_key('docsAllowedCidrs')}: required when {_key('docsCloudFront')} is true, so Data Docs (which "
+                "show sample rows) are not open to the whole internet"
+            ] = None
+        if self.protect_data and self.force_destroy:
+            problems[
+                f"{_key('forceDestroy')}: must be false when {_key('protectData')} is true (the data is kept)"
+            ] = None
+        if problems:
+            raise _Problems(list(problems))
+        return self
+
+    def _override(self, name: str) -> JobOverride:
+        return self.job_overrides.get(name) or JobOverride()
+
+    @staticmethod
+    def _job_keys(name: str, override: JobOverride) -> dict[str, str]:
+        """The config key each of a job's settings comes from, for the messages."""
+        given = {JobOverride.model_fields[f].alias for f in override.model_fields_set}
+        return {k: (f"{_key('jobs')}.{name}.{k}" if k in given else stack_key) for k, stack_key in JOB_SETTING_KEYS.items()}
+
+    def _job(self, name: str) -> JobSettings:
+        override = self._override(name)
+        retries = override.max_retries if override.max_retries is not None else self.job_max_retries
+        return JobSettings(
+            worker_type=override.worker_type or self.worker_type,
+            number_of_workers=override.number_of_workers or self.number_of_workers,
+            timeout_minutes=override.timeout_minutes or self.job_timeout_minutes,
+            max_retries=0 if name in NO_RETRY_STEPS else retries,
+            execution_class=override.execution_class or self.execution_class,
+        )
+
+    @property
+    def jobs(self) -> Mapping[str, JobSettings]:
+        """One entry per job step of `sparkify.pipeline`, keyed by step name: the stack-wide settings with the
+        step's overrides (`sparkify:jobs.<step>`); the validate job never retries."""
+        return MappingProxyType({name: self._job(name) for name in _JOB_STEPS})
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags on every taggable resource of the stack (the provider's default tags)."""
+        tags = {"project": "sparkify", "stack": self.stack, "owner": self.owner}
+        if self.cost_centre:
+            tags["cost-centre"] = self.cost_centre
+        return tags
+
+    @property
+    def prefix(self) -> str:
+        """Prefix of every named resource of the stack: `sparkify-<stack>`."""
+        return stack_prefix(self.stack)
 
 
-def _coerce_int(value: str | None) -> int | str | None:
-    return int(value) if value is not None and value.lstrip("-").isdigit() else value
+# The config keys this program reads, in the order of the model; the required ones have no default.
+KEYS: tuple[str, ...] = tuple(f.alias for f in StackConfig.model_fields.values() if f.alias)
+REQUIRED_KEYS: tuple[str, ...] = tuple(f.alias for f in StackConfig.model_fields.values() if f.alias and f.is_required())
 
 
-def from_mapping(values: Mapping[str, str], stack: str) -> StackConfig:
-    """Validate flat `namespace:key` → text config (as `pulumi config` holds it) into a StackConfig."""
-    reader = _Reader(values)
-    ns = f"{NAMESPACE}:"
-    problems = reader.problems
+def _unknown(key: str, value: object, known: Mapping[str, str], listed: str) -> str:
+    """A key nothing reads, with the nearest known key (`known`: name → key) when it looks like a typo."""
+    name = (key.rpartition(".")[2].partition(":")[2] or key.rpartition(".")[2]).lower()
+    lowered = {k.lower(): k for k in known}
+    # A known name that contains the one given, or is contained in it (`workers` → numberOfWorkers), before
+    # the nearest by spelling (`forceDestory` → forceDestroy).
+    within = [k for k in lowered if len(name) >= 4 and (name in k or k in name)]
+    close = difflib.get_close_matches(name, within or lowered, n=1, cutoff=0.0 if within else 0.6)
+    hint = f"did you mean {known[lowered[close[0]]]}?" if close else listed
+    return f"{key}: unknown key (set to {value!r}); {hint}"
 
+
+# Name → key of what `_unknown` suggests: the config keys, and the settings of `sparkify:jobs.<step>`.
+_CONFIG_KEYS = {k.partition(":")[2]: k for k in KEYS}
+_JOB_SETTINGS = {k: k for k in JOB_SETTING_KEYS}
+
+
+def _path(loc: tuple[str | int, ...]) -> str:
+    # ('sparkify:jobs', 'model', 'workerType') → sparkify:jobs.model.workerType; a dict key's own errors
+    # carry a '[key]' element.
+    return ".".join(str(part) for part in loc if part != "[key]")
+
+
+def _problems(error: ValidationError) -> list[str]:
+    """One line per problem, each naming the key; keys not set come first, then bad values, then rules."""
+    missing: list[str] = []
+    bad: list[str] = []
+    for detail in error.errors():
+        loc, kind, value = detail["loc"], detail["type"], detail["input"]
+        key = _path(loc)
+        cause = (detail.get("ctx") or {}).get("error")
+        if kind == "missing":
+            missing.append(f"{key}: required but not set (pulumi config set {key} ...)")
+        elif kind == "extra_forbidden" and len(loc) == 1:
+            bad.append(_unknown(key, value, _CONFIG_KEYS, "the keys are listed in docs/deploy.md"))
+        elif kind == "extra_forbidden":
+            bad.append(_unknown(key, value, _JOB_SETTINGS, f"settings are {', '.join(_JOB_SETTINGS)}"))
+        elif isinstance(cause, _Problems):
+            bad.extend(cause.problems)
+        elif kind == "value_error":
+            bad.append(f"{key}: {cause}")
+        elif kind in ("dict_type", "model_type"):
+            bad.append(f"{key}: {value!r} must be a mapping")
+        else:
+            bad.append(f"{key}: {value!r}: {detail['msg']}")
+    return missing + bad
+
+
+def from_mapping(values: Mapping[str, str], stack: str, project: str | None = None) -> StackConfig:
+    """Validate flat `namespace:key` → text config (as `pulumi config` holds it) into a StackConfig.
+
+    The model sees `aws:region` and every `sparkify:*` key; the rest of the `aws` namespace belongs to the
+    provider. A key in the project's own namespace (`pulumi config set forceDestroy true` without
+    `sparkify:`) is refused too: this program reads none, so it would be ignored.
+    """
+    problems: list[str] = []
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,15}", stack):
         problems.append(
             f"stack name {stack!r}: use 1-16 lowercase letters, digits or hyphens (it is part of bucket names)"
         )
-
-    region = reader.text("aws:region")
-    if region is not None and not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region):
-        problems.append(f"aws:region: {region!r} is not an AWS region name such as us-east-1")
-
-    schedule = reader.text(ns + "schedule")
-    if schedule is not None:
-        try:
-            validate_cron(schedule)
-        except ValueError as exc:
-            problems.append(f"{ns}schedule: {schedule!r} {exc}")
-    schedule_enabled = reader.boolean(ns + "scheduleEnabled", True)
-
-    defaults: dict[str, Any] = {
-        "workerType": reader.text(ns + "workerType"),
-        "numberOfWorkers": _coerce_int(reader.text(ns + "numberOfWorkers")),
-        "timeoutMinutes": _coerce_int(reader.text(ns + "jobTimeoutMinutes", "60")),
-        "maxRetries": _coerce_int(reader.text(ns + "jobMaxRetries", "0")),
-        "executionClass": reader.text(ns + "executionClass", "STANDARD"),
-    }
-    overrides = reader.json(ns + "jobs") or {}
-    job_names = [s.name for s in pipeline.job_steps()]
-    if not isinstance(overrides, dict):
-        problems.append(f"{ns}jobs: must map job step names to settings, got {type(overrides).__name__}")
-        overrides = {}
-    for name in overrides:
-        if name not in job_names:
-            problems.append(f"{ns}jobs.{name}: no job step named {name!r}; job steps are {', '.join(job_names)}")
-    jobs: dict[str, JobSettings] = {}
-    job_problems: dict[str, None] = {}  # ordered set: a bad stack-wide value is reported once, not per job
-    for name in job_names:
-        override = overrides.get(name) or {}
-        if not isinstance(override, dict):
-            problems.append(f"{ns}jobs.{name}: must be a mapping of job settings")
-            continue
-        for key in sorted(set(override) - set(defaults)):
-            problems.append(f"{ns}jobs.{name}.{key}: unknown setting; settings are {', '.join(defaults)}")
-        merged = {**defaults, **{k: v for k, v in override.items() if k in defaults}}
-        keys = {k: (f"{ns}jobs.{name}.{k}" if k in override else JOB_SETTING_KEYS[k]) for k in defaults}
-        settings, bad = _job_settings(merged, keys)
-        job_problems.update(dict.fromkeys(bad))
-        if settings is not None:
-            jobs[name] = settings
-    problems.extend(job_problems)
-    # A failed suite is a verdict on the data, not a transient fault: a retry would only validate (and
-    # publish Data Docs) again and send a second alert.
-    for name in NO_RETRY_STEPS:
-        if name in jobs and jobs[name].max_retries:
-            key = f"{ns}jobs.{name}.maxRetries" if "maxRetries" in (overrides.get(name) or {}) else None
-            if key:
-                problems.append(f"{key}: the {name} job never retries (a failed suite is not transient); use 0")
-            jobs[name] = replace(jobs[name], max_retries=0)
-
-    kms_key_arn = reader.text(ns + "kmsKeyArn")
-    if kms_key_arn is not None and not re.fullmatch(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}", kms_key_arn):
-        problems.append(f"{ns}kmsKeyArn: {kms_key_arn!r} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)")
-
-    alert_email = reader.text(ns + "alertEmail")
-    if alert_email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", alert_email):
-        problems.append(f"{ns}alertEmail: {alert_email!r} is not an email address")
-
-    docs_cloudfront = reader.boolean(ns + "docsCloudFront", False)
-    cidrs_value = reader.json(ns + "docsAllowedCidrs") or []
-    cidrs: list[str] = []
-    if not isinstance(cidrs_value, list):
-        problems.append(f"{ns}docsAllowedCidrs: must be a list of CIDR blocks")
-    else:
-        for cidr in cidrs_value:
-            try:
-                network = ipaddress.ip_network(str(cidr))
-            except ValueError:
-                problems.append(f"{ns}docsAllowedCidrs: {cidr!r} is not a CIDR block such as 203.0.113.0/24")
-                continue
-            if network.version != 4:
-                problems.append(f"{ns}docsAllowedCidrs: {cidr!r}: only IPv4 blocks are supported")
-            cidrs.append(str(network))
-    if docs_cloudfront and not cidrs_value:
-        problems.append(
-            f"{ns}docsAllowedCidrs: required when {ns}docsCloudFront is true, so Data Docs (which show "
-            "sample rows) are not open to the whole internet"
-        )
-
-    temp_days = reader.integer(ns + "tempExpirationDays", 7, 1, 365)
-    noncurrent_days = reader.integer(ns + "noncurrentVersionDays", 90, 1, 3650)
-    force_destroy = reader.boolean(ns + "forceDestroy", False)
-    history_days = reader.integer(ns + "historyExpirationDays", 90, 1, 3650)
-    retention = reader.integer(ns + "logRetentionDays", 30, 1, 3653)
-    snapshot_days = reader.integer(ns + "snapshotRetentionDays", 7, 1, 3650)
-    if retention is not None and retention not in LOG_RETENTION_DAYS:
-        problems.append(
-            f"{ns}logRetentionDays: {retention} is not a CloudWatch Logs retention; use one of "
-            + ", ".join(map(str, LOG_RETENTION_DAYS))
-        )
-    glue_version = reader.text(ns + "glueVersion", "5.1") or "5.1"
-    if glue_version not in GLUE_VERSIONS:
-        problems.append(f"{ns}glueVersion: {glue_version!r} must be one of {', '.join(GLUE_VERSIONS)}")
-    protect_data = reader.boolean(ns + "protectData", False)
-    if protect_data and force_destroy:
-        problems.append(f"{ns}forceDestroy: must be false when {ns}protectData is true (the data is kept)")
-    owner = reader.text(ns + "owner", "data-platform") or "data-platform"
-    cost_centre = reader.text(ns + "costCentre")
-    for key, value in ((f"{ns}owner", owner), (f"{ns}costCentre", cost_centre)):
-        # AWS tag values: up to 256 Unicode letters, digits, spaces and _ . : / = + - @
-        if value is not None and not re.fullmatch(r"[\w .:/=+\-@]{1,256}", value):
-            problems.append(f"{key}: {value!r} is not a valid AWS tag value")
-
+    document: dict[str, Any] = {"stack": stack}
+    for key, value in values.items():
+        if value is None or value == "":
+            continue  # `pulumi config set <key> ""` leaves the default
+        namespace = key.partition(":")[0]
+        if namespace == NAMESPACE or key == "aws:region":
+            document[key] = value
+        elif namespace == project:
+            problems.append(_unknown(key, value, _CONFIG_KEYS, "the keys are listed in docs/deploy.md"))
+    try:
+        cfg = StackConfig.model_validate(document)
+    except ValidationError as exc:
+        raise ConfigError(problems + _problems(exc)) from None
     if problems:
         raise ConfigError(problems)
-    assert region is not None and schedule is not None and temp_days is not None and noncurrent_days is not None
-    return StackConfig(
-        stack=stack,
-        region=region,
-        schedule=schedule,
-        schedule_enabled=schedule_enabled,
-        jobs=jobs,
-        kms_key_arn=kms_key_arn,
-        alert_email=alert_email,
-        docs_cloudfront=docs_cloudfront,
-        docs_allowed_cidrs=tuple(cidrs),
-        temp_expiration_days=temp_days,
-        noncurrent_version_days=noncurrent_days,
-        force_destroy=force_destroy,
-        history_expiration_days=history_days if history_days is not None else 90,
-        log_retention_days=retention if retention is not None else 30,
-        snapshot_retention_days=snapshot_days if snapshot_days is not None else 7,
-        protect_data=protect_data,
-        owner=owner,
-        cost_centre=cost_centre,
-        glue_version=glue_version,
-    )
-
-
-# Keys this program reads; `load` asks Pulumi for exactly these.
-KEYS: tuple[str, ...] = (
-    "aws:region",
-    *(
-        f"{NAMESPACE}:{k}"
-        for k in (
-            "schedule",
-            "scheduleEnabled",
-            "workerType",
-            "numberOfWorkers",
-            "executionClass",
-            "jobTimeoutMinutes",
-            "jobMaxRetries",
-            "jobs",
-            "kmsKeyArn",
-            "alertEmail",
-            "docsCloudFront",
-            "docsAllowedCidrs",
-            "tempExpirationDays",
-            "noncurrentVersionDays",
-            "forceDestroy",
-            "historyExpirationDays",
-            "logRetentionDays",
-            "snapshotRetentionDays",
-            "protectData",
-            "owner",
-            "costCentre",
-            "glueVersion",
-        )
-    ),
-)
+    return cfg
 
 
 def load() -> StackConfig:
-    """Read the current stack's config from Pulumi and validate it (raises ConfigError)."""
-    import pulumi
+    """Read the current stack's config from Pulumi and validate it (raises ConfigError).
 
+    Every key set on the stack is read (the Pulumi CLI hands them to the program as one JSON map, tests
+    through `set_all_config`), so a key this program does not know is refused instead of ignored.
+    """
+    import pulumi
+    import pulumi.runtime.config as runtime_config
+
+    names = dict.fromkeys([*runtime_config.get_config_env(), *runtime_config.CONFIG.get(), *KEYS])
     values: dict[str, str] = {}
-    for key in KEYS:
-        namespace, name = key.split(":")
-        value = pulumi.Config(namespace).get(name)
+    for key in names:
+        value = runtime_config.get_config(key)
         if value is not None:
-            values[key] = value
-    return from_mapping(values, pulumi.get_stack())
+            values[key] = value if isinstance(value, str) else json.dumps(value)
+    return from_mapping(values, pulumi.get_stack(), project=pulumi.get_project())

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperOption
 
 from sparkify import layout, pipeline
 from sparkify.console import console, err, fail
@@ -21,6 +24,43 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+
+def _flags_show_no_type() -> None:
+    """Typer's rich help prints a value type after every option, `<bool>` after flags too, which take no
+    value (its plain help leaves it out). Here flags show none, on every verb, `--help` included."""
+    shows_type = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: click.Context) -> str | None:
+        return None if self.is_flag and not self.count else shows_type(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_show_no_type()
+
+
+def version() -> str:
+    """`sparkify <version>`: the installed package's version (pyproject.toml's)."""
+    return f"sparkify {metadata.version('sparkify-glue')}"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(version())
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    pass
+
 
 DEFAULT_RAW = Path("sample_raw")
 DEFAULT_LAKE = Path("lake")
@@ -41,10 +81,13 @@ def generate(
     """Write synthetic raw data laid out exactly like the Sparkify S3 prefixes."""
     from sparkify.generate import generate as write_sample
 
+    _check_folder(out, "--out")
     try:
         summary = write_sample(out, songs=songs, events=events, seed=seed, force=force)
     except (FileExistsError, ValueError) as exc:
         raise fail(f"{exc}") from None
+    except OSError as exc:
+        raise fail(f"cannot write the sample to {out} ({exc.strerror or type(exc).__name__})") from None
     console.print(f"wrote {summary}")
 
 
@@ -105,16 +148,22 @@ def run(
 def _check_lake(lake: Path) -> None:
     """A lake must be a folder this process can write: one clear line (exit 2) instead of a Spark
     traceback deep inside the first step."""
-    if lake.exists() and not lake.is_dir():
-        raise fail(f"--lake {lake} is a file, not a folder: give a folder (it is created when missing)")
-    probe = lake / f".sparkify-write-test-{os.getpid()}"
+    _check_folder(lake, "--lake")
+
+
+def _check_folder(folder: Path, option: str) -> None:
+    """`folder` (given as `option`) must be a folder this process can write, created when missing; if not,
+    one clear line and exit code 2 instead of a traceback."""
+    if folder.exists() and not folder.is_dir():
+        raise fail(f"{option} {folder} is a file, not a folder: give a folder (it is created when missing)")
+    probe = folder / f".sparkify-write-test-{os.getpid()}"
     try:
-        lake.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise fail(f"--lake {lake} is not a writable folder ({reason}): give a folder you can write to") from None
+        raise fail(f"{option} {folder} is not a writable folder ({reason}): give a folder you can write to") from None
 
 
 def _default_sample() -> Path:

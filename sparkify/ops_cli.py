@@ -495,7 +495,7 @@ def upload(
 
 def query(
     name: Annotated[str | None, typer.Argument(help="A named query; leave out to list them.")] = None,
-    lake: Annotated[Path | None, typer.Option(help="Run locally on Spark over this lake's curated tables.")] = None,
+    lake: Annotated[Path | None, typer.Option(help="Run locally over this lake's curated tables (no Spark).")] = None,
     branch: Annotated[
         str,
         typer.Option(help="With --lake: `main` (published) or `audit` (what the last run wrote, rejected or not)."),

@@ -1,5 +1,11 @@
-"""The named analytics queries of `sparkify.queries`, run locally on Spark over a lake's curated tables or
-in Athena against a stack's catalog (the same SQL as the stack's Athena named queries)."""
+"""The named analytics queries of `sparkify.queries`, run locally over a lake's curated Iceberg tables or
+in Athena against a stack's catalog (the same SQL as the stack's Athena named queries).
+
+Locally no Spark starts: pyiceberg reads each table the query names straight from its metadata (the lake's
+file-based catalog keeps `curated/<table>/metadata/vN.metadata.json` and a `version-hint.text`), scans the
+branch asked for into Arrow, and DuckDB runs the query text over those Arrow tables, in a second or two
+where a Spark session took 11-16 s on the sample.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,9 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sparkify.ops.aws import Aws, OpsError, translated
 from sparkify.ops.stack import StackNames
@@ -16,7 +23,11 @@ from sparkify.layout import LAKE_LAYOUT
 from sparkify.pipeline import CURATED_TABLES, Location
 from sparkify.queries import DESCRIPTIONS, QUERIES
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 ATHENA_DONE = ("SUCCEEDED", "FAILED", "CANCELLED")
+BRANCHES = ("main", "audit")
 
 
 @dataclass
@@ -56,28 +67,51 @@ def tables_used(sql: str) -> list[str]:
 
 
 def run_local(lake: Path, name: str, branch: str = "main") -> QueryResult:
-    """Run on local Spark: a temporary view per curated Iceberg table as `branch` has it (`main`, the
-    published state, or `audit`, what the last run wrote), then the query text as it is."""
-    from sparkify.runner import lake_table
-    from sparkify.spark import local_session
+    """Run over the lake's curated Iceberg tables as `branch` has them (`main`, the published state, or
+    `audit`, what the last run wrote): each table the query names is scanned into Arrow with pyiceberg, and
+    DuckDB runs the query text as it is. Values come back as local Spark gave them: numbers as numbers,
+    timestamps (UTC) and decimals as text."""
+    import duckdb
 
-    if branch not in ("main", "audit"):
+    if branch not in BRANCHES:
         raise OpsError(f"no branch {branch!r}: the curated tables have `main` (published) and `audit`")
     sql = sql_for(name)
     curated = lake / LAKE_LAYOUT[Location.CURATED]
-    missing = [t for t in tables_used(sql) if not (curated / t / "metadata").is_dir()]
+    used = tables_used(sql)
+    missing = [t for t in used if not (curated / t / "metadata").is_dir()]
     if missing:
         raise OpsError(
             f"no curated table {', '.join(missing)} under {curated}: run the pipeline first (`sparkify run --lake {lake}`)"
         )
     start = time.perf_counter()
-    spark = local_session("sparkify-query")
-    for table in tables_used(sql):
-        lake_table(spark, lake.resolve(), table, branch).createOrReplaceTempView(table)
-    df = spark.sql(sql)
-    rows = [[_plain(v) for v in row] for row in df.collect()]
+    with duckdb.connect() as db:
+        # Spark's (and the pipeline's) conventions: UTC, and NULLs first in ascending order, last in descending.
+        db.execute("SET TimeZone = 'UTC'")
+        db.execute("SET default_null_order = 'nulls_first_on_asc_last_on_desc'")
+        for table in used:
+            db.register(table, scan_branch(curated / table, branch))
+        result = db.sql(sql)
+        columns = list(result.columns)
+        rows = [[_plain(v) for v in row] for row in result.fetchall()]
     source = str(lake) if branch == "main" else f"{lake} (branch {branch})"
-    return QueryResult(name, list(df.columns), rows, source, time.perf_counter() - start)
+    return QueryResult(name, columns, rows, source, time.perf_counter() - start)
+
+
+def scan_branch(table_dir: Path, branch: str = "main") -> pa.Table:
+    """Every row of the Iceberg table in `table_dir` as `branch` has it, as an Arrow table. A table whose
+    `main` was never published reads empty, as on Spark."""
+    from pyiceberg.table import StaticTable
+
+    try:
+        table = StaticTable.from_metadata(table_dir.resolve().as_uri())
+    except (OSError, ValueError) as exc:
+        raise OpsError(f"cannot read the Iceberg table in {table_dir}: {exc}") from None
+    snapshot = table.snapshot_by_name(branch)
+    if snapshot is None and branch != "main":
+        raise OpsError(f"table {table_dir.name} has no branch {branch!r} (no run has written to it yet)")
+    if snapshot is None:
+        return table.scan().to_arrow().slice(0, 0)
+    return table.scan(snapshot_id=snapshot.snapshot_id).to_arrow()
 
 
 def run_athena(
@@ -144,7 +178,10 @@ def run_athena(
 
 
 def _plain(value: Any) -> Any:
-    """JSON-friendly cell values (timestamps and decimals as text)."""
+    """JSON-friendly cell values (timestamps and decimals as text), as Spark's rows gave them: a timestamp
+    reads as its UTC wall time without a zone, `2018-11-01 21:01:46.796000`."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
     return str(value)

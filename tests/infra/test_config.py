@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pytest
 
@@ -206,3 +208,116 @@ def test_glue_6_is_refused_naming_what_the_lock_still_lacks(monkeypatch: pytest.
 
 def test_unknown_glue_versions_name_their_key() -> None:
     assert _problems({**VALID, "sparkify:glueVersion": "4.0"}) == ["sparkify:glueVersion: '4.0' must be one of 5.1, 6.0"]
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (
+            {"sparkify:forceDestory": "true"},
+            "sparkify:forceDestory: unknown key (set to 'true'); did you mean sparkify:forceDestroy?",
+        ),
+        (
+            {"sparkify:alertMail": "ops@example.com"},
+            "sparkify:alertMail: unknown key (set to 'ops@example.com'); did you mean sparkify:alertEmail?",
+        ),
+        ({"sparkify:region": "eu-west-1"}, "sparkify:region: unknown key (set to 'eu-west-1'); did you mean aws:region?"),
+        ({"sparkify:colour": "blue"}, "sparkify:colour: unknown key (set to 'blue'); the keys are listed in docs/deploy.md"),
+        (
+            {"sparkify:jobs": '{"model": {"workers": 4}}'},
+            "sparkify:jobs.model.workers: unknown key (set to 4); did you mean numberOfWorkers?",
+        ),
+        ({"sparkify:jobs": '{"modle": {}}'}, "sparkify:jobs.modle: no job step named 'modle'; did you mean model?"),
+        ({"sparkify:jobs": '{"load": {}}'}, "sparkify:jobs.load: no job step named 'load'; job steps are stage, model, validate"),
+    ],
+)
+def test_an_unknown_key_is_refused_with_the_nearest_known_one(change: dict[str, str], problem: str) -> None:
+    assert _problems({**VALID, **change}) == [problem]
+
+
+def test_a_key_without_the_sparkify_namespace_is_refused_too() -> None:
+    """`pulumi config set forceDestroy true` puts the key in the project's namespace, which nothing reads."""
+    with pytest.raises(ConfigError) as caught:
+        from_mapping({**VALID, "sparkify-glue:forceDestroy": "true"}, "qa", project="sparkify-glue")
+    assert caught.value.problems == [
+        "sparkify-glue:forceDestroy: unknown key (set to 'true'); did you mean sparkify:forceDestroy?"
+    ]
+
+
+def test_other_keys_of_the_aws_namespace_belong_to_the_provider() -> None:
+    cfg = from_mapping({**VALID, "aws:profile": "sandbox", "aws:skipMetadataApiCheck": "false"}, "qa")
+    assert cfg.region == "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"sparkify:numberOfWorkers": "two"}, "sparkify:numberOfWorkers: 'two' is not a whole number"),
+        ({"sparkify:numberOfWorkers": "1"}, "sparkify:numberOfWorkers: 1 is outside 2..1000"),
+        ({"sparkify:scheduleEnabled": "yes"}, "sparkify:scheduleEnabled: 'yes' is not true or false"),
+        ({"sparkify:executionClass": "SPOT"}, "sparkify:executionClass: 'SPOT' must be one of STANDARD, FLEX"),
+        ({"sparkify:tempExpirationDays": "400"}, "sparkify:tempExpirationDays: 400 is outside 1..365"),
+        ({"sparkify:alertEmail": "nobody"}, "sparkify:alertEmail: 'nobody' is not an email address"),
+        (
+            {"sparkify:docsAllowedCidrs": '["10.0.0.0/33"]'},
+            "sparkify:docsAllowedCidrs: '10.0.0.0/33' is not a CIDR block such as 203.0.113.0/24",
+        ),
+        (
+            {"sparkify:jobs": '{"model": {"timeoutMinutes": 20000}}'},
+            "sparkify:jobs.model.timeoutMinutes: 20000 is outside 1..10080",
+        ),
+        ({"sparkify:jobs": '{"model": 6}'}, "sparkify:jobs.model: 6 must be a mapping"),
+        ({"sparkify:jobs": "{model: 6"}, "sparkify:jobs: '{model: 6' is not a valid JSON/YAML structure (Expecting property name enclosed in double quotes)"),
+        (
+            {"sparkify:executionClass": "FLEX", "sparkify:workerType": "G.4X"},
+            "sparkify:executionClass: FLEX runs only on G.1X or G.2X workers, not G.4X (sparkify:workerType)",
+        ),
+        (
+            {"sparkify:executionClass": "FLEX", "sparkify:jobs": '{"model": {"workerType": "G.8X"}}'},
+            "sparkify:executionClass: FLEX runs only on G.1X or G.2X workers, not G.8X (sparkify:jobs.model.workerType)",
+        ),
+    ],
+)
+def test_a_problem_names_the_key_and_the_value(change: dict[str, str], problem: str) -> None:
+    assert _problems({**VALID, **change}) == [problem]
+
+
+def test_an_empty_value_leaves_the_default() -> None:
+    cfg = from_mapping({**VALID, "sparkify:alertEmail": "", "sparkify:jobTimeoutMinutes": ""}, "qa")
+    assert (cfg.alert_email, cfg.jobs["stage"].timeout_minutes) == (None, 60)
+
+
+@pytest.fixture
+def created(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The type of every resource the program registers from here on."""
+    types: list[str] = []
+    original = RecordingMocks.new_resource
+
+    def spy(self: RecordingMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, object]]:
+        types.append(args.typ)
+        return original(self, args)
+
+    monkeypatch.setattr(RecordingMocks, "new_resource", spy)
+    return types
+
+
+def test_a_typo_in_the_stack_file_stops_pulumi_before_any_resource(created: list[str]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        render("dev", {**stack_config("dev"), "sparkify:forceDestory": "true"})
+    assert caught.value.problems == [
+        "sparkify:forceDestory: unknown key (set to 'true'); did you mean sparkify:forceDestroy?"
+    ]
+    assert created == []
+
+
+def test_keys_the_pulumi_cli_hands_over_in_its_environment_are_checked_too(
+    monkeypatch: pytest.MonkeyPatch, created: list[str]
+) -> None:
+    """`pulumi up` passes the stack's config to the program as one JSON map in PULUMI_CONFIG."""
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({**stack_config("dev"), "sparkify:protectdata": "true"}))
+    with pytest.raises(ConfigError) as caught:
+        render("dev", {})
+    assert caught.value.problems == [
+        "sparkify:protectdata: unknown key (set to 'true'); did you mean sparkify:protectData?"
+    ]
+    assert created == []
