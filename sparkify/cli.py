@@ -198,7 +198,8 @@ def quarantine_command(
         raise fail("give --lake or --stack, not both")
     store: quarantine.Store
     if stack is not None:
-        from sparkify.ops_cli import Overrides, _guard, _resolve
+        from sparkify.ops.stack import Overrides
+        from sparkify.ops_cli import _guard, _resolve
 
         names, aws = _guard(lambda: _resolve(stack, Overrides()))
         locations = {loc: names.location(loc) for loc in (pipeline.Location.REPORTS, pipeline.Location.QUARANTINE)}
