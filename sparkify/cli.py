@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -250,4 +249,4 @@ def main() -> None:  # pragma: no cover - console script shim
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()
