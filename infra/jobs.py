@@ -1,8 +1,8 @@
 """One `aws.glue.Job` per `JobStep` of the pipeline definition, on Glue 5.1.
 
-The place arguments (locations and Iceberg namespaces) come from `pipeline.job_arguments` (the same call
-the local runner makes), so a job gets exactly the `--<place>` arguments its step lists; Glue's own
-switches ride alongside. The Iceberg settings come from `sparkify.spark.glue_catalog_conf`, the one
+The job's own arguments (its places, locations and Iceberg namespaces, and its stack settings) come from
+`sparkify.job_args.glue_defaults`, the contract the local runner and `runtime.glue_main` share, so a job
+gets exactly the `--<place>` arguments its step lists; Glue's own switches ride alongside. The Iceberg settings come from `sparkify.spark.glue_catalog_conf`, the one
 definition of them. Job parameters:
 https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
 """
@@ -20,6 +20,7 @@ import pulumi_aws as aws
 from infra.artifacts import Artifacts
 from infra.config import StackConfig
 from sparkify import pipeline
+from sparkify.job_args import glue_defaults
 from sparkify.layout import Names
 from sparkify.pipeline import JobStep, Location, Place
 from sparkify.spark import glue_catalog_conf, glue_conf_argument
@@ -83,8 +84,7 @@ def stack_options(cfg: StackConfig, names: Names) -> dict[str, str]:
 def default_arguments(
     step: JobStep, places: Mapping[Place, str], uris: RuntimeUris, options: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    arguments = pipeline.job_arguments(step, places)
-    arguments.update({f"--{name}": (options or {})[name] for name in step.options if name in (options or {})})
+    arguments = glue_defaults(step, places, options)
     switches = glue_switches(step, uris)
     clash = sorted(set(arguments) & set(switches))
     if clash:

@@ -250,7 +250,8 @@ def quarantine_command(
         raise fail("give --lake or --stack, not both")
     store: quarantine.Store
     if stack is not None:
-        from sparkify.ops_cli import Overrides, _guard, _resolve
+        from sparkify.ops.stack import Overrides
+        from sparkify.ops_cli import _guard, _resolve
 
         names, aws = _guard(lambda: _resolve(stack, Overrides()))
         locations = {loc: names.location(loc) for loc in (pipeline.Location.REPORTS, pipeline.Location.QUARANTINE)}
@@ -301,4 +302,4 @@ def main() -> None:  # pragma: no cover - console script shim
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

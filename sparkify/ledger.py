@@ -155,8 +155,8 @@ def resolve(
     unreadable = unreadable or {}
     classes = dict(p.classes)
     for path in p.to_hash:
-        before = p.previous[path]
-        classes[path] = FileClass.UNCHANGED if hashes.get(path) == before.content_hash else FileClass.CHANGED
+        known = p.previous[path]
+        classes[path] = FileClass.UNCHANGED if hashes.get(path) == known.content_hash else FileClass.CHANGED
     updates: list[Entry] = []
     for path, cls in sorted(classes.items()):
         before = p.previous.get(path)

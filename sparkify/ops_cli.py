@@ -1,8 +1,9 @@
 """The `sparkify` verbs that operate a deployed stack: trigger, status, docs, upload, query, migrate-catalog.
 
 Each is a thin typer command over `sparkify.ops`: it resolves the stack's names, calls one ops function,
-and prints a rich table (or JSON with `--json`). Every failure an `OpsError` describes ends the command
-with one `error:` line and exit code 2; a workflow run that failed exits with 1.
+and prints the result: a rich table or summary (`sparkify.ops_render`), or JSON with `--json`. Every
+failure an `OpsError` describes ends the command with one `error:` line and exit code 2; a workflow run
+that failed exits with 1.
 """
 
 from __future__ import annotations
@@ -17,19 +18,10 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich import box
-from rich.live import Live
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 from rich.table import Table
 
-from sparkify import pipeline
+from sparkify import ops_render as render
 from sparkify.console import console, err, fail
 from sparkify.ops import OpsError
 
@@ -51,18 +43,6 @@ RegionOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 WorkflowOption = Annotated[str | None, typer.Option("--workflow", help="Glue workflow name (overrides the stack's).")]
-
-STATUS_STYLE = {
-    "succeeded": ("✓", "green"),
-    "failed": ("✗", "red"),
-    "running": ("▶", "yellow"),
-    "stopping": ("▶", "yellow"),
-    "waiting": ("·", "dim"),
-    "stopped": ("■", "magenta"),
-    "not run": ("–", "dim"),
-}
-
-
 
 
 def _emit_json(data: Any) -> None:
@@ -89,131 +69,8 @@ def _resolve(stack: str | None, overrides: Overrides, *, require_workflow: bool 
     return ops_stack.resolve(session, _stack_name(stack), overrides, require_workflow=require_workflow)
 
 
-def _status_text(status: str) -> str:
-    mark, color = STATUS_STYLE.get(status, ("?", "white"))
-    return f"[{color}]{mark} {status}[/]"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
-
-
-def _short(text: str | None, width: int = 70) -> str:
-    if not text:
-        return ""
-    line = text.strip().splitlines()[0]
-    return line if len(line) <= width else line[: width - 1] + "…"
-
-
 # ---------------------------------------------------------------------------------------------------------
 # trigger
-
-
-def _steps_table(view: Any) -> Table:
-    table = Table(
-        title=f"run {view.run_id[:12]}…  {_status_text(view.status)}  {_duration(view.seconds())}",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-    )
-    for column in ("step", "kind", "status", "elapsed", "detail"):
-        table.add_column(column, justify="right" if column == "elapsed" else "left")
-    for step in view.steps:
-        detail = escape(_short(step.error, 60)) if step.error else (step.state or "")
-        if step.attempts > 1:
-            detail = f"attempt {step.attempts} {detail}".strip()
-        table.add_row(step.name, step.kind, _status_text(step.status), _duration(step.seconds), detail)
-    return table
-
-
-class _FollowDisplay:
-    """Live table on a terminal; one line per change of a step's status otherwise (CI logs, pipes)."""
-
-    def __init__(self, console: Any, enabled: bool):
-        self.console = console
-        self.enabled = enabled
-        self.live: Live | None = None
-        self.seen: dict[str, str] = {}
-
-    def update(self, view: Any) -> None:
-        if not self.enabled:
-            return
-        if self.console.is_terminal:
-            # Redrawn once per poll: nothing changes in between, so no refresh thread.
-            if self.live is None:
-                self.live = Live(console=self.console, auto_refresh=False)
-                self.live.start()
-            self.live.update(_steps_table(view), refresh=True)
-            return
-        for step in view.steps:
-            if self.seen.get(step.name) != step.status:
-                self.seen[step.name] = step.status
-                detail = f"  {escape(_short(step.error, 90))}" if step.error else ""
-                self.console.print(
-                    f"  {step.kind:<7} {step.name:<10} {_status_text(step.status):<22} {_duration(step.seconds):>7}{detail}",
-                    soft_wrap=True,
-                )
-
-    def stop(self) -> None:
-        if self.live is not None:
-            self.live.stop()
-            self.live = None
-
-
-def _print_failure(view: Any, names: Any) -> None:
-    step = view.failed_step
-    if step is not None:
-        glue = f"{step.kind} {step.glue_name}" + (f", run {step.job_run_id}" if step.job_run_id else "")
-        console.print(f"[bold red]✗ run {view.run_id} {view.status} at step {step.name}[/] ({glue})", soft_wrap=True)
-        console.print(f"  error:   {escape(step.error or view.error or f'the step {step.status}')}", soft_wrap=True)
-        if step.logs:
-            console.print(f"  logs:    {escape(step.logs)}", soft_wrap=True)
-        if step.console_url:
-            console.print(f"  console: {escape(step.console_url)}", soft_wrap=True)
-    else:
-        console.print(
-            f"[bold red]✗ run {view.run_id} {view.status}[/]: {escape(view.error or 'see the steps above')}", soft_wrap=True
-        )
-    _print_suites(view.report(), only_failed=True)
-    if any("data_docs_index" in metrics for metrics in view.metrics.values()):
-        from sparkify.ops.docs import site_prefix
-
-        bucket, prefix = site_prefix(names, view.run_id)
-        console.print(
-            f"  Data Docs: s3://{bucket}/{prefix}index.html  (sparkify docs --stack {names.stack} --run {view.run_id} --open)",
-            soft_wrap=True,
-        )
-
-
-def _print_suites(report: dict[str, Any], only_failed: bool = False) -> None:
-    for name, suite in report.get("suites", {}).items():
-        for failed in suite.get("failed_expectations", []):
-            what = failed.get("type", failed) if isinstance(failed, dict) else failed
-            column = f"({failed['column']})" if isinstance(failed, dict) and failed.get("column") else ""
-            details = f": {failed['details']}" if isinstance(failed, dict) and failed.get("details") else ""
-            console.print(f"  [red]✗ {name}:[/] {escape(f'{what}{column}{details}')}", soft_wrap=True)
-    if not only_failed and report.get("metrics_note"):
-        console.print(f"[dim]{report['metrics_note']}[/]")
-
-
-def _print_success(view: Any, names: Any) -> None:
-    report = view.report()
-    rows = sum(t["rows"] for t in report["tables"].values())
-    suites = report["suites"]
-    passed = sum(1 for s in suites.values() if s.get("success"))
-    console.print(
-        f"[bold green]✓ run {view.run_id} succeeded[/] in {_duration(view.seconds())}: "
-        f"{rows:,} curated rows, {passed}/{len(suites)} suites passed, "
-        f"≈ ${view.usd:.2f} ({view.dpu_seconds:,.0f} DPU-s)",
-        soft_wrap=True,
-    )
-    console.print(f"  Data Docs: sparkify docs --stack {names.stack} --run {view.run_id} --open", soft_wrap=True)
 
 
 def trigger(
@@ -237,111 +94,31 @@ def trigger(
         if json_output:
             _emit_json({"stack": names.stack, "workflow": names.workflow, "run_id": run_id, "status": "running"})
         else:
-            console.print(f"started run {run_id} of workflow {names.workflow} ({names.describe()})", soft_wrap=True)
-            console.print(f"follow it: sparkify status --stack {names.stack} --run {run_id}", soft_wrap=True)
+            render.started(names, run_id, hint=True)
         return
     if not json_output:
-        console.print(f"started run {run_id} of workflow {names.workflow} ({names.describe()})", soft_wrap=True)
-    display = _FollowDisplay(console, enabled=not json_output)
+        render.started(names, run_id, hint=False)
+    display = render.FollowDisplay(console, enabled=not json_output)
     try:
         view = _guard(lambda: glue_runs.follow(aws, names, run_id, display.update, interval=interval, timeout=timeout))
     except KeyboardInterrupt:
         display.stop()
-        console.print(f"stopped following; the run goes on: sparkify status --stack {names.stack} --run {run_id}")
+        render.stopped_following(names, run_id)
         raise typer.Exit(130) from None
     finally:
         display.stop()
     if json_output:
         _emit_json(view.report())
     elif view.status == "succeeded":
-        _print_success(view, names)
+        render.success(view, names)
     else:
-        _print_failure(view, names)
+        render.failure(view, names)
     if view.status != "succeeded":
         raise typer.Exit(1)
 
 
 # ---------------------------------------------------------------------------------------------------------
 # status
-
-
-def _runs_table(views: list[Any], names: Any) -> Table:
-    steps = " ".join(step.name for step in pipeline.STEPS)
-    table = Table(box=box.SIMPLE_HEAD, caption=f"steps: {steps}", caption_justify="left", pad_edge=False)
-    table.add_column("run", no_wrap=True)
-    table.add_column("started (UTC)", no_wrap=True)
-    table.add_column("took", justify="right", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("steps", no_wrap=True)
-    table.add_column("rows", justify="right", no_wrap=True)
-    table.add_column("suites", justify="right", no_wrap=True)
-    table.add_column("cost", justify="right", no_wrap=True)
-    for view in views:
-        report = view.report()
-        rows = sum(t["rows"] for t in report["tables"].values()) if report["tables"] else None
-        suites = report["suites"]
-        if suites:
-            failed = sum(1 for s in suites.values() if not s.get("success"))
-            verdict = f"[red]{failed} failed[/]" if failed else f"[green]{len(suites)} ok[/]"
-        else:
-            verdict = "—"
-        marks = []
-        for step in view.steps:
-            mark, color = STATUS_STYLE.get(step.status, ("?", "white"))
-            marks.append(f"[{color}]{mark}[/]")
-        table.add_row(
-            view.run_id[:12] + ("…" if len(view.run_id) > 12 else ""),
-            view.started_at.strftime("%Y-%m-%d %H:%M") if view.started_at else "—",
-            _duration(view.seconds()),
-            _status_text(view.status),
-            " ".join(marks),
-            "—" if rows is None else f"{rows:,}",
-            verdict,
-            f"${view.usd:.2f}",
-        )
-    return table
-
-
-def _run_detail(view: Any, names: Any) -> None:
-    report = view.report()
-    console.print(f"[bold]Run {view.run_id}[/] of {names.workflow} ({names.describe()})", soft_wrap=True)
-    started = f"started {view.started_at:%Y-%m-%d %H:%M:%S} UTC, " if view.started_at else ""
-    title = f"{_status_text(view.status)}, {started}took {_duration(view.seconds())}"
-    steps = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-    for column in ("step", "kind", "status", "took", "DPU-s", "cost", "detail"):
-        steps.add_column(column, justify="right" if column in ("took", "DPU-s", "cost") else "left")
-    for step in view.steps:
-        steps.add_row(
-            step.name,
-            step.kind,
-            _status_text(step.status),
-            _duration(step.seconds),
-            f"{step.dpu_seconds:,.0f}",
-            f"${step.usd:.3f}",
-            escape(_short(step.error, 60)),
-        )
-    console.print(steps)
-    if report["tables"]:
-        tables = Table(title="Curated tables", title_justify="left", box=box.SIMPLE_HEAD)
-        tables.add_column("table")
-        tables.add_column("rows", justify="right")
-        tables.add_column("suite")
-        for name, info in report["tables"].items():
-            suite = report["suites"].get(name)
-            verdict = "—" if suite is None else (
-                "[green]passed[/]" if suite["success"] else f"[red]{suite['failed']} of {suite['evaluated']} failed[/]"
-            )
-            tables.add_row(name, f"{info['rows']:,}", verdict)
-        console.print(tables)
-    for source, counts in report["sources"].items():
-        console.print(
-            f"raw {source}: {counts['read']:,} read, {counts['staged']:,} staged, {counts['quarantined']:,} quarantined"
-        )
-    console.print(f"estimated cost: ${view.usd:.3f} ({view.dpu_seconds:,.0f} DPU-seconds)")
-    if view.status in ("failed", "stopped"):
-        _print_failure(view, names)
-    elif report.get("metrics_note"):
-        console.print(f"[dim]{report['metrics_note']}[/]")
 
 
 def status(
@@ -366,17 +143,15 @@ def status(
         if json_output:
             _emit_json(view.report())
         else:
-            _run_detail(view, names)
+            render.run_detail(view, names)
         return
     views = _guard(lambda: glue_runs.recent_runs(aws, names, limit))
     if json_output:
         _emit_json({"stack": names.stack, "workflow": names.workflow, "runs": [v.report() for v in views]})
-        return
-    if not views:
-        console.print(f"no runs of {names.workflow} yet: start one with `sparkify trigger --stack {names.stack} --follow`")
-        return
-    console.print(f"[bold]Runs of {names.workflow}[/] ({names.describe()})", soft_wrap=True)
-    console.print(_runs_table(views, names))
+    elif not views:
+        render.no_runs(names)
+    else:
+        render.runs(views, names)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -416,10 +191,7 @@ def docs(
     if json_output:
         _emit_json({"index": str(index), "source": site.source, "files": site.files, "run_id": site.run_id, "url": url})
     else:
-        console.print(f"Data Docs ({site.files} files from {site.source}):", soft_wrap=True)
-        console.print(str(index), soft_wrap=True)
-        if url:
-            console.print(f"CloudFront: {url}", soft_wrap=True)
+        render.data_docs(site, index, url)
     if open_browser and not webbrowser.open(index.as_uri()):
         err.print(f"could not start a web browser; open {index.as_uri()} yourself")
 
@@ -445,26 +217,7 @@ def upload(
     target = f"s3://{plan.bucket}/{plan.prefix}"
     uploaded = 0
     if not dry_run and plan.to_upload:
-        progress = Progress(
-            TextColumn("[bold]upload[/]"),
-            BarColumn(),
-            TextColumn("{task.fields[files]}"),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            disable=json_output,
-        )
-        total_files = len(plan.to_upload)
-        with progress:
-            task = progress.add_task("upload", total=plan.bytes_to_upload, files=f"0/{total_files} files")
-            files_done = 0
-
-            def advance(raw_file: Any) -> None:
-                nonlocal files_done
-                files_done += 1
-                progress.update(task, advance=raw_file.size, files=f"{files_done}/{total_files} files")
-
+        with render.upload_progress(plan, enabled=not json_output) as advance:
             uploaded = _guard(lambda: ops_upload.upload(aws, plan, advance))
     summary = {
         "stack": names.stack,
@@ -476,17 +229,8 @@ def upload(
     }
     if json_output:
         _emit_json(summary)
-        return
-    if not plan.to_upload:
-        console.print(f"nothing to upload: all {len(plan.skipped)} files are already in {target}", soft_wrap=True)
-        return
-    verb = "would upload" if dry_run else "uploaded"
-    count = len(plan.to_upload) if dry_run else uploaded
-    console.print(
-        f"{verb} {count} files ({plan.bytes_to_upload / 1024:,.1f} KiB) to {target}; "
-        f"skipped {len(plan.skipped)} already there",
-        soft_wrap=True,
-    )
+    else:
+        render.uploaded(plan, target, len(plan.to_upload) if dry_run else uploaded, dry_run=dry_run)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -583,13 +327,8 @@ def migrate_catalog(
         _guard(lambda: ops_catalog.drop_legacy_tables(aws, names, tables))
     if json_output:
         _emit_json({"database": names.database, "dropped" if yes else "would_drop": [vars(t) for t in tables]})
-        return
-    if not tables:
-        console.print(f"{names.database}: no Hive table stands in the way of the Iceberg tables", soft_wrap=True)
-        return
-    verb = "dropped" if yes else "would drop (run again with --yes)"
-    for table in tables:
-        console.print(f"{verb}: {names.database}.{table.name}  ({table.kind}, {table.location})", soft_wrap=True)
+    else:
+        render.legacy_tables(names, tables, dropped=yes)
 
 
 def register(app: typer.Typer) -> None:

@@ -155,8 +155,10 @@ def _read(files: list[str]) -> list[dict[str, Any]]:
     except ImportError as exc:  # pragma: no cover - duckdb ships with the project's dev group
         raise QuarantineError("sparkify quarantine reads Parquet with duckdb: `uv sync` installs it") from exc
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-    rows = duckdb.sql(
+    relation = duckdb.sql(
         f"SELECT source, source_file, line, reason, record FROM read_parquet([{listed}]) "
         "ORDER BY source, source_file, line"
-    ).fetchall()
+    )
+    assert relation is not None  # a SELECT always gives a relation (None is for statements)
+    rows = relation.fetchall()
     return [dict(zip(("source", "source_file", "line", "reason", "record"), row)) for row in rows]

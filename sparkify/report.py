@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-StepStatus = Literal["succeeded", "failed", "skipped", "not run"]
+# A deployed run's report also shows steps still waiting or running, and steps a person stopped.
+StepStatus = Literal["succeeded", "failed", "skipped", "not run", "waiting", "running", "stopped"]
 
 
 @dataclass

@@ -17,10 +17,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from pyspark.sql import SparkSession
+
 from sparkify import pipeline, quality
+from sparkify.job_args import JobArgs
 from sparkify.layout import LAKE_LAYOUT
 from sparkify.pipeline import Location, Namespace, Place
-from sparkify.report import StepResult, build_report
+from sparkify.report import StepResult, StepStatus, build_report
 from sparkify.runtime import StepFailed, write_metrics
 
 # Called before and after each step, so a front end can show progress.
@@ -139,11 +142,10 @@ def _run_locked(raw: Path, lake: Path, on_step: StepHook | None, full_refresh: b
 
 
 def _run_job(
-    spark: Any, job: pipeline.JobStep, locations: dict[Place, str], run_id: str, full_refresh: bool
+    spark: SparkSession, job: pipeline.JobStep, locations: dict[Place, str], run_id: str, full_refresh: bool
 ) -> StepResult:
-    args = {name.removeprefix("--"): value for name, value in pipeline.job_arguments(job, locations).items()}
-    args["run_id"] = run_id
-    args["full_refresh"] = "true" if full_refresh else "false"
+    args = JobArgs(job, locations, run_id, full_refresh=full_refresh).as_mapping()
+    status: StepStatus
     start = time.perf_counter()
     try:
         metrics = load_job(job).run(spark, args)
@@ -159,7 +161,7 @@ def _run_job(
     seconds = time.perf_counter() - start
     if metrics:
         write_metrics(spark, args, job.name, metrics)
-    return StepResult(job.name, job.kind, status, seconds, error, metrics)  # type: ignore[arg-type]
+    return StepResult(job.name, job.kind, status, seconds, error, metrics)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -1,9 +1,9 @@
 """How a job script starts: on AWS Glue (GlueContext, Job.init/commit) or locally (plain SparkSession).
 
 Every script in `glue_jobs/` defines `run(spark, args) -> dict` and ends with
-`if __name__ == "__main__": glue_main(STEP, run)`. `args` maps each location name of the step
-(see `pipeline.Location`) plus `run_id` to a value; `run` returns the step's metrics (or raises
-`StepFailed` carrying them when the data is bad), which are
+`if __name__ == "__main__": glue_main(STEP, run)`. `args` is the step's `JobArgs` as a mapping (its
+places, `run_id`, `full_refresh`, its settings: see `sparkify.job_args`); `run` returns the step's
+metrics (or raises `StepFailed` carrying them when the data is bad), which are
 written as JSON to `<reports_uri>/runs/<run_id>/<step>.json` by whoever started the job.
 This module is the only place that imports `awsglue`.
 """
@@ -19,6 +19,7 @@ from pyspark.sql import SparkSession
 
 from sparkify import pipeline
 from sparkify.io import write_text
+from sparkify.job_args import JobArgs
 
 JobFn = Callable[[SparkSession, Mapping[str, str]], dict[str, Any]]
 
@@ -40,11 +41,18 @@ def write_metrics(spark: SparkSession, args: Mapping[str, str], step_name: str, 
     write_text(spark, uri, json.dumps(metrics, indent=2, sort_keys=True, default=str))
 
 
+def resolve_glue_arguments(step: pipeline.JobStep, argv: list[str]) -> tuple[dict[str, Any], JobArgs]:
+    """Glue's resolved options of a job run (for `Job.init`) and the job's arguments, from its `argv`."""
+    from awsglue.utils import getResolvedOptions
+
+    resolved: dict[str, Any] = getResolvedOptions(argv, ["JOB_NAME", *JobArgs.glue_names(step, argv)])
+    return resolved, JobArgs.from_glue(step, resolved)
+
+
 def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None:
     """Entry point on AWS Glue 5.1: resolve `--` arguments, init the job, run it, record metrics, commit."""
     from awsglue.context import GlueContext
     from awsglue.job import Job
-    from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
 
     from sparkify.spark import apply_sql_conf
@@ -52,24 +60,13 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     argv = sys.argv if argv is None else argv
     job_step = pipeline.step(step_name)
     assert isinstance(job_step, pipeline.JobStep)
-    names = ["JOB_NAME", "JOB_RUN_ID", *(loc.value for loc in job_step.locations)]
-    # Started by the workflow, every job of one run shares its WORKFLOW_RUN_ID; a manual job run has none.
-    if "--WORKFLOW_RUN_ID" in argv:
-        names.append("WORKFLOW_RUN_ID")
-    # `--full_refresh true` on a manual job run rebuilds from all raw files (see `sparkify run --full-refresh`).
-    if "--full_refresh" in argv:
-        names.append("full_refresh")
-    names += [option for option in job_step.options if f"--{option}" in argv]
-    resolved = getResolvedOptions(argv, names)
+    resolved, job_args = resolve_glue_arguments(job_step, argv)
     glue_context = GlueContext(SparkContext.getOrCreate())
     spark = glue_context.spark_session
     apply_sql_conf(spark)  # the same SQL settings as a local run
     job = Job(glue_context)
     job.init(resolved["JOB_NAME"], resolved)
-    args = {loc.value: resolved[loc.value] for loc in job_step.locations}
-    args["run_id"] = resolved.get("WORKFLOW_RUN_ID") or resolved["JOB_RUN_ID"]
-    args["full_refresh"] = resolved.get("full_refresh", "false").lower()
-    args.update({option: resolved[option] for option in job_step.options if option in resolved})
+    args = job_args.as_mapping()
     try:
         metrics = run(spark, args)
     except StepFailed as failed:

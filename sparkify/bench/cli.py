@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sparkify import pipeline
 from sparkify.bench import harness
 
 # Wide enough for the table when the output is a file or a CI log (Rich would use 80 columns).
@@ -118,7 +119,7 @@ def print_result(result: dict[str, Any]) -> None:
     console.print(table)
     files = Table(title="Output files per curated table (files / partitions)", title_justify="left")
     files.add_column("size")
-    tables = [t.name for t in harness.pipeline.CURATED_TABLES]
+    tables = [t.name for t in pipeline.CURATED_TABLES]
     for name in tables:
         files.add_column(name, justify="right")
     for size in result["sizes"]:

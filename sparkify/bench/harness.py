@@ -124,7 +124,7 @@ def measure(kind: str, raw: Path, out: Path, log: Path) -> dict[str, Any]:
     if proc.returncode != 0 or not result_file.is_file():
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
         raise BenchError(f"{kind} run on {raw} exited with {proc.returncode}; log {log}:\n{tail}")
-    result = json.loads(result_file.read_text())
+    result: dict[str, Any] = json.loads(result_file.read_text())
     result["wall"] = wall
     result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
     return result

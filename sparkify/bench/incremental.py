@@ -35,7 +35,7 @@ def _sparkify_run(raw: Path, lake: Path, report: Path, log: Path) -> dict[str, A
         wall = time.perf_counter() - start
     if code != 0:
         raise BenchError(f"`{' '.join(command)}` exited with {code}; see {log}")
-    result = json.loads(report.read_text())
+    result: dict[str, Any] = json.loads(report.read_text())
     result["wall"] = wall
     return result
 

@@ -14,9 +14,12 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sparkify.pipeline import CURATED_TABLES, SOURCES
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 # Raw columns read, with explicit types (no inference), as in `schemas.RAW_SONG` / `schemas.RAW_EVENT`.
 RAW_SONG_COLUMNS = {
@@ -167,7 +170,14 @@ _MODEL_SQL = [
 ]
 
 
-def _copy(con: Any, query: str, target: Path, partition_by: tuple[str, ...] = ()) -> None:
+def _one_row(con: DuckDBPyConnection, query: str) -> tuple[Any, ...]:
+    row = con.execute(query).fetchone()
+    if row is None:
+        raise RuntimeError(f"no row from {query}")
+    return row
+
+
+def _copy(con: DuckDBPyConnection, query: str, target: Path, partition_by: tuple[str, ...] = ()) -> None:
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -204,7 +214,7 @@ def run_reference(raw: Path, out: Path, threads: int | None = None) -> dict[str,
             f"SELECT '{source}' AS source, source_file, reason FROM tagged_{source} WHERE reason IS NOT NULL",
             out / "quarantine" / source,
         )
-        read, quarantined = con.execute(f"SELECT count(*), count(reason) FROM tagged_{source}").fetchone()  # type: ignore[misc]
+        read, quarantined = _one_row(con, f"SELECT count(*), count(reason) FROM tagged_{source}")
         sources[source] = {"read": read, "staged": read - quarantined, "quarantined": quarantined}
     staged = time.perf_counter()
 
@@ -213,7 +223,7 @@ def run_reference(raw: Path, out: Path, threads: int | None = None) -> dict[str,
     rows: dict[str, int] = {}
     for table in CURATED_TABLES:
         _copy(con, f'SELECT * FROM "{table.name}"', out / "curated" / table.name, table.partition_by)
-        rows[table.name] = con.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]  # type: ignore[index]
+        rows[table.name] = _one_row(con, f'SELECT count(*) FROM "{table.name}"')[0]
     con.close()
     end = time.perf_counter()
     return {

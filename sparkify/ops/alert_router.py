@@ -13,7 +13,7 @@ import json
 import os
 from typing import Any
 
-import boto3
+import boto3  # type: ignore[import-untyped]
 
 JOB_FAILURE_STATES = ("FAILED", "TIMEOUT", "ERROR")
 CRAWLER_FAILURE_STATES = ("Failed",)

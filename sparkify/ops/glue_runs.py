@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
@@ -32,12 +32,17 @@ from sparkify.glue_pricing import (
 from sparkify.ops.aws import Aws, OpsError, error_code, explain, translated
 from sparkify.ops.stack import StackNames
 from sparkify.pipeline import Location
-from sparkify.report import StepResult, build_report
+from sparkify.report import StepResult, StepStatus, build_report
 
 # How the ops commands name a step's state (Glue's own state is kept alongside as `state`).
-WAITING, RUNNING, SUCCEEDED, FAILED, STOPPED, NOT_RUN = "waiting", "running", "succeeded", "failed", "stopped", "not run"
+WAITING: Final = "waiting"
+RUNNING: Final = "running"
+SUCCEEDED: Final = "succeeded"
+FAILED: Final = "failed"
+STOPPED: Final = "stopped"
+NOT_RUN: Final = "not run"
 
-JOB_STATES = {
+JOB_STATES: dict[str, StepStatus] = {
     "STARTING": RUNNING,
     "WAITING": RUNNING,
     "RUNNING": RUNNING,
@@ -49,7 +54,7 @@ JOB_STATES = {
     "EXPIRED": FAILED,
     "STOPPED": STOPPED,
 }
-CRAWL_STATES = {
+CRAWL_STATES: dict[str, StepStatus] = {
     "RUNNING": RUNNING,
     "CANCELLING": RUNNING,
     "SUCCEEDED": SUCCEEDED,
@@ -68,7 +73,7 @@ class StepView:
     name: str
     kind: str
     glue_name: str
-    status: str
+    status: StepStatus
     state: str | None = None  # Glue's JobRunState / crawl State
     started_at: datetime | None = None
     completed_at: datetime | None = None
@@ -147,7 +152,7 @@ class RunView:
     def report(self) -> dict[str, Any]:
         """The run report of `sparkify.report` (the shape `sparkify run` writes), plus Glue's details."""
         results = [
-            StepResult(s.name, s.kind, s.status, s.seconds or 0.0, s.error, self.metrics.get(s.name, {}))  # type: ignore[arg-type]
+            StepResult(s.name, s.kind, s.status, s.seconds or 0.0, s.error, self.metrics.get(s.name, {}))
             for s in self.steps
         ]
         report = build_report(self.run_id, _iso(self.started_at) or "", self.seconds() or 0.0, results)

@@ -160,8 +160,9 @@ def _unparseable(raw_schema: T.StructType, holder: Column | None = None) -> Colu
     """Why a record is not one well-typed JSON object: unreadable bytes, a tail after the first value,
     broken JSON, a value that is no object, or which field has a value of the wrong type."""
     text = F.col(TEXT)
-    first_is_object = F.from_json(text, T.MapType(T.StringType(), T.StringType()), JSON_OPTIONS).isNotNull()
-    as_text = F.from_json(F.col(CORRUPT), T.MapType(T.StringType(), T.StringType()), JSON_OPTIONS)
+    # from_json takes a MapType (Spark 2.3+), which pyspark's own hint for `schema` leaves out.
+    first_is_object = F.from_json(text, T.MapType(T.StringType(), T.StringType()), JSON_OPTIONS).isNotNull()  # type: ignore[arg-type]
+    as_text = F.from_json(F.col(CORRUPT), T.MapType(T.StringType(), T.StringType()), JSON_OPTIONS)  # type: ignore[arg-type]
     wrong_type = [
         F.when(
             as_text[f.name].isNotNull() & F.col(f.name).isNull(),

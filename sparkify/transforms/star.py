@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, Window
+from pyspark.sql import DataFrame, Window, WindowSpec
 from pyspark.sql import functions as F
 
 from sparkify.schemas import NEXT_SONG
@@ -70,7 +70,7 @@ def songplays(events_df: DataFrame, songs_df: DataFrame) -> DataFrame:
     )
 
 
-def _latest_first() -> Window:
+def _latest_first() -> WindowSpec:
     return Window.partitionBy("user_id").orderBy(
         F.col("ts").desc(), F.col("session_id").desc(), F.col("item_in_session").desc()
     )

@@ -1,0 +1,101 @@
+"""What a job run receives: the one contract between the job scripts and whoever starts them.
+
+A job's `run(spark, args)` reads `args`, a `Mapping[str, str]` (`JobArgs.as_mapping()`):
+
+- each place of its step (`pipeline.Place`) by the place's name: `raw_uri`, `curated_namespace`, …;
+- `run_id`: the workflow run's id on Glue (every job of one run shares it), the local run's id locally;
+- `full_refresh`: `"true"` to forget what earlier runs staged and rebuild from every raw file, else `"false"`;
+- each stack setting its step accepts (`JobStep.options`) when the stack gives one (the job has a default).
+
+On Glue they arrive as `--name value` arguments: places and settings are the job's default arguments
+(`glue_defaults`, which infra/jobs.py deploys), the run id is Glue's own, and a manual job run may add
+`--full_refresh true`; `runtime.glue_main` reads them back with `JobArgs.from_glue`. The local runner
+builds a `JobArgs` directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sparkify.pipeline import JobStep, Place, job_arguments
+
+RUN_ID = "run_id"
+FULL_REFRESH = "full_refresh"
+# Glue's own arguments of a job run: every run has a JOB_RUN_ID; a run the workflow started also has
+# the WORKFLOW_RUN_ID all jobs of that workflow run share.
+JOB_RUN_ID = "JOB_RUN_ID"
+WORKFLOW_RUN_ID = "WORKFLOW_RUN_ID"
+
+
+@dataclass(frozen=True)
+class JobArgs:
+    """The arguments of one run of one job. `places` may hold more than the step's; only the step's are
+    kept. Raises `KeyError` for a place the step needs and `places` lacks, or a setting it does not take."""
+
+    step: JobStep
+    places: Mapping[Place, str]
+    run_id: str
+    full_refresh: bool = False
+    options: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        missing = [place.value for place in self.step.locations if place not in self.places]
+        if missing:
+            raise KeyError(f"job {self.step.name!r} needs locations {', '.join(missing)}")
+        unknown = sorted(set(self.options) - set(self.step.options))
+        if unknown:
+            takes = ", ".join(self.step.options) or "none"
+            raise KeyError(f"job {self.step.name!r} takes no setting {', '.join(unknown)} (it takes: {takes})")
+        if not self.run_id:
+            raise ValueError(f"a run of job {self.step.name!r} needs a run id")
+        object.__setattr__(self, "places", {place: self.places[place] for place in self.step.locations})
+        object.__setattr__(self, "options", {o: self.options[o] for o in self.step.options if o in self.options})
+
+    def as_mapping(self) -> dict[str, str]:
+        """What the job's `run(spark, args)` receives."""
+        args = {place.value: value for place, value in self.places.items()}
+        args[RUN_ID] = self.run_id
+        args[FULL_REFRESH] = "true" if self.full_refresh else "false"
+        args.update(self.options)
+        return args
+
+    def to_glue(self) -> dict[str, str]:
+        """The `--name value` arguments that carry these on Glue, but the run id (Glue's own `--JOB_RUN_ID`
+        or `--WORKFLOW_RUN_ID`): the job's default arguments, and `--full_refresh true` when set."""
+        arguments = glue_defaults(self.step, self.places, self.options)
+        if self.full_refresh:
+            arguments[f"--{FULL_REFRESH}"] = "true"
+        return arguments
+
+    @staticmethod
+    def glue_names(step: JobStep, argv: list[str]) -> list[str]:
+        """The arguments awsglue's `getResolvedOptions` must be asked for in a Glue job run's `argv`: the
+        step's places (required), and the workflow run id, `full_refresh` and the step's settings when
+        the run has them. Not JOB_RUN_ID: awsglue reads it unasked (asking again is an argparse conflict)."""
+        names = [place.value for place in step.locations]
+        names += [name for name in (WORKFLOW_RUN_ID, FULL_REFRESH, *step.options) if f"--{name}" in argv]
+        return names
+
+    @classmethod
+    def from_glue(cls, step: JobStep, resolved: Mapping[str, str | None]) -> JobArgs:
+        """The arguments of a Glue job run, from `getResolvedOptions(argv, glue_names(step, argv))`."""
+        run_id = resolved.get(WORKFLOW_RUN_ID) or resolved.get(JOB_RUN_ID)
+        if not run_id:
+            raise ValueError(f"job {step.name!r} started without --{JOB_RUN_ID}: is this a Glue job run?")
+        return cls(
+            step=step,
+            places={place: str(resolved[place.value]) for place in step.locations},
+            run_id=run_id,
+            full_refresh=(resolved.get(FULL_REFRESH) or "false").lower() == "true",
+            options={name: value for name in step.options if (value := resolved.get(name)) is not None},
+        )
+
+
+def glue_defaults(step: JobStep, places: Mapping[Place, str], options: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A job's default arguments on Glue: `--<place>` for each place of its step, and `--<setting>` for
+    each setting the step takes that `options` gives."""
+    arguments = job_arguments(step, places)
+    given = options or {}
+    arguments.update({f"--{name}": given[name] for name in step.options if name in given})
+    return arguments

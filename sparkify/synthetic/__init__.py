@@ -1,0 +1,1 @@
+"""The parts of the synthetic data generator (`sparkify generate`, entry point `sparkify.generate`)."""
