@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
