@@ -8,7 +8,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.table import Table
 from rich.text import Text
@@ -31,7 +30,7 @@ def _flags_show_no_type() -> None:
     value (its plain help leaves it out). Here flags show none, on every verb, `--help` included."""
     shows_type = TyperOption.display_type_rich
 
-    def display_type_rich(self: TyperOption, ctx: click.Context) -> str | None:
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:  # Typer's own vendored click Context
         return None if self.is_flag and not self.count else shows_type(self, ctx)
 
     TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
