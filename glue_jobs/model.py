@@ -98,9 +98,10 @@ def _changes_since(
         start, end = done.get(source), now[source]
         if start is None or end is None or not tables.has_snapshot(spark, table, start):
             return None
-        added[source] = start == end or tables.only_added(spark, table, start, end)
+        changed = tables.changes(spark, table, start, end)
         # Cached: each change set is small and read by several tables below.
-        came_in[source], went_out[source] = (df.cache() for df in tables.changes(spark, table, start, end))
+        came_in[source], went_out[source] = changed.came_in.cache(), changed.went_out.cache()
+        added[source] = changed.only_added
     moved = {source: done.get(source) != now[source] for source in staged}
     before = done["events"]
     later = added["events"] and before is not None and _later_than_history(spark, staged["events"], before, came_in["events"])

@@ -61,7 +61,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
 
     # Once a table is published, its row-local rules judge only the rows that differ from `main`.
     changed = {
-        name: tables.changes(spark, curated[name], main, audit)[0]
+        name: tables.changes(spark, curated[name], main, audit).came_in
         for name, (main, audit) in refs.items()
         if name in judged and main is not None and audit is not None
     }

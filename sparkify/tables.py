@@ -14,6 +14,7 @@ import itertools
 from datetime import datetime, timedelta, timezone
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -163,13 +164,19 @@ def merge_into(spark: SparkSession, source: DataFrame, target: str, on: str, cla
 _CHANGELOG_COLUMNS = ("_change_type", "_change_ordinal", "_commit_snapshot_id")
 
 
-def changes(spark: SparkSession, table: str, start: int, end: int) -> tuple[DataFrame, DataFrame]:
+class Changed(NamedTuple):
+    came_in: DataFrame
+    went_out: DataFrame
+    only_added: bool  # every commit in between only added rows, so `went_out` is empty
+
+
+def changes(spark: SparkSession, table: str, start: int, end: int) -> Changed:
     """The rows that came in and the rows that went out between two snapshots (`end` descends from
     `start`), from Iceberg's changelog: it reads only the files the commits in between added or removed.
     A row rewritten unchanged is in neither; a changed row is in both (old values out, new in)."""
     if start == end:
         empty = spark.table(table).limit(0)
-        return empty, empty
+        return Changed(empty, empty, True)
     added_only = only_added(spark, table, start, end)
     view = f"_sparkify_changes_{next(_views)}"
     catalog, path = _catalog_and_path(table)
@@ -184,7 +191,7 @@ def changes(spark: SparkSession, table: str, start: int, end: int) -> tuple[Data
     kind = F.col("_change_type")
     came_in = changed.filter(kind == "INSERT").drop(*_CHANGELOG_COLUMNS)
     went_out = spark.table(table).limit(0) if added_only else changed.filter(kind == "DELETE").drop(*_CHANGELOG_COLUMNS)
-    return came_in, went_out
+    return Changed(came_in, went_out, added_only)
 
 
 def only_added(spark: SparkSession, table: str, start: int, end: int) -> bool:

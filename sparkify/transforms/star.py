@@ -97,10 +97,8 @@ def users_history(events_df: DataFrame) -> DataFrame:
     `valid_from` is the first play at that level, `valid_to` the first play at the next level
     (null for the current row), so the rows of one user tile time without gaps or overlaps.
     """
-    require_columns(
-        events_df, ["user_id", "level", "start_time", "ts", "session_id", "item_in_session", "page"], "users_history"
-    )
-    return _level_runs(_plays_in_order(events_df, 1))
+    require_columns(events_df, _HISTORY_COLUMNS, "users_history")
+    return _level_runs(_plays_in_order(events_df))
 
 
 def continue_users_history(current_df: DataFrame, events_df: DataFrame) -> DataFrame:
@@ -110,10 +108,7 @@ def continue_users_history(current_df: DataFrame, events_df: DataFrame) -> DataF
     level and all earlier than the new ones, so this equals `users_history` over all plays, restricted
     to those rows. Earlier closed rows cannot change and are not returned."""
     require_columns(current_df, ["user_id", "level", "valid_from", "is_current"], "continue_users_history")
-    require_columns(
-        events_df, ["user_id", "level", "start_time", "ts", "session_id", "item_in_session", "page"],
-        "continue_users_history",
-    )
+    require_columns(events_df, _HISTORY_COLUMNS, "continue_users_history")
     runs_so_far = current_df.filter(F.col("is_current")).select(
         "user_id",
         "level",
@@ -123,14 +118,17 @@ def continue_users_history(current_df: DataFrame, events_df: DataFrame) -> DataF
         F.lit(None).cast("long").alias("session_id"),
         F.lit(None).cast("int").alias("item_in_session"),
     )
-    return _level_runs(runs_so_far.unionByName(_plays_in_order(events_df, 1), allowMissingColumns=True))
+    return _level_runs(runs_so_far.unionByName(_plays_in_order(events_df)))
 
 
-def _plays_in_order(events_df: DataFrame, after_history: int) -> DataFrame:
+_HISTORY_COLUMNS = ["user_id", "level", "start_time", "ts", "session_id", "item_in_session", "page"]
+
+
+def _plays_in_order(events_df: DataFrame) -> DataFrame:
+    """Plays, ordered after any run already in the history (`_after_history` 1; the runs carry 0)."""
     return filter_song_plays(events_df).select(
-        "user_id", "level", "start_time", F.lit(after_history).alias("_after_history"),
-        "ts", "session_id", "item_in_session",
-    )  # fmt: skip
+        "user_id", "level", "start_time", F.lit(1).alias("_after_history"), "ts", "session_id", "item_in_session"
+    )
 
 
 def _level_runs(plays_df: DataFrame) -> DataFrame:
