@@ -7,7 +7,7 @@ and a private docs bucket would still make every reader's browser call third par
 copies the files into the site's `static/vendor/` and rewrites each page's links to relative paths.
 
 The files come from npm at the exact versions below: after a GX upgrade changes its templates, run
-`python -m sparkify.docs_assets` (needs npm) and check `tests/test_docs_assets.py`, which fails while
+`python -m sparkify.docs_assets` (needs npm) and check `tests/pipeline/test_docs_assets.py`, which fails while
 a page still loads anything from the network.
 """
 

@@ -2,7 +2,7 @@
 
 The Pulumi program turns it into Glue jobs, crawlers, a workflow and its triggers; the local runner
 (`sparkify run`) walks the same steps in order and runs the same job scripts on local Spark. Adding a
-job here adds it to both places; `tests/test_consistency.py` keeps scripts, suites and triggers in line.
+job here adds it to both places; `tests/contracts/test_consistency.py` keeps scripts, suites and triggers in line.
 """
 
 from __future__ import annotations

@@ -1,4 +1,12 @@
-"""Shared fixtures: one local SparkSession for the whole test run, small and quiet."""
+"""Shared fixtures (one local SparkSession for the whole test run, small and quiet) and the test kinds.
+
+The folders say what a test exercises: `contracts/` (the project's wiring: imports, job arguments, scripts
+against suites and triggers), `pipeline/` (transforms, parsing, suites, generator on small hand-made inputs),
+`cli/` (the local verbs), `infra/` (the Pulumi program under mocks), `ops/` (the operations verbs against
+moto), `workflow/` (jobs and whole runs over generated data). Two markers are set here from that:
+`spark` on every test that uses the shared SparkSession, `slow` on every workflow test, so
+`pytest -m "not slow"` is the quick loop and `pytest -m "not slow and not spark"` needs no JVM at all.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+from tests.helpers import SHARED_SAMPLE
 
-SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "sparkify-sample"
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +39,14 @@ def shared_sample() -> Path:
     if not (SHARED_SAMPLE / "song_data").is_dir():
         pytest.skip(f"public Sparkify sample not found at {SHARED_SAMPLE} (it lives in ../shared beside the repo)")
     return SHARED_SAMPLE
+
+
+WORKFLOW = Path(__file__).parent / "workflow"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.spark)
+        if WORKFLOW in item.path.parents:
+            item.add_marker(pytest.mark.slow)

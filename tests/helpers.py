@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from sparkify.runner import lake_table
-
 import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from sparkify.runner import lake_table
+
+# The public Sparkify sample beside the repo (../shared); tests that need it skip when it is absent.
+SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "sparkify-sample"
 
 
 def event(**fields: Any) -> dict[str, Any]:

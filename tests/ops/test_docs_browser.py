@@ -29,9 +29,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 CHROMIUM_TIMEOUT_SECONDS = 90
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (run .ci/install-chromium)"
-)
+pytestmark = [
+    pytest.mark.slow,  # a whole run, then Chromium
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (run .ci/install-chromium)"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -69,6 +69,7 @@ def test_registering_a_batch_twice_adds_one_partition(aws) -> None:
     assert [c["Name"] for c in stored["StorageDescriptor"]["Columns"]] == ["source", "source_file", "line", "record", "reason"]
 
 
+@pytest.mark.slow  # the stage job over a tiny raw folder
 def test_the_stage_job_registers_the_batches_that_quarantined_records(spark, aws, tmp_path: Path) -> None:
     raw, lake = tmp_path / "raw", tmp_path / "lake"
     register_local_catalog(spark, lake)
@@ -87,6 +88,7 @@ def test_the_stage_job_registers_the_batches_that_quarantined_records(spark, aws
     assert list(written.glob("*.parquet")), "the partition's folder holds the batch's records"
 
 
+@pytest.mark.slow  # the stage job over a tiny raw folder
 def test_the_saved_quarantine_queries_read_the_stage_jobs_files(spark, tmp_path: Path) -> None:
     import duckdb
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sparkify import schemas
 from sparkify.transforms import staging
+
+pytestmark = pytest.mark.slow  # dozens of generated inputs, each parsed on Spark: about 30 s
 
 FIELD_VALUES = {
     "artist": st.one_of(st.none(), st.text(max_size=12)),

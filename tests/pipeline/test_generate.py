@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from sparkify.generate import EVENT_KEYS, SONG_KEYS, GenerateSummary, generate
+from tests.helpers import SHARED_SAMPLE
 
 Record = dict[str, Any]
-REAL_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "sparkify-sample"
 
 SONG_PATH = re.compile(r"song_data/([A-Z])/([A-Z])/([A-Z])/TR\1\2\3[A-Z0-9]{13}\.json")
 LOG_PATH = re.compile(r"log_data/(\d{4})/(\d{2})/(\1-\2-\d{2})-events\.json")
@@ -329,17 +329,17 @@ def _type_signature(records: list[Record]) -> tuple[list[str], dict[str, set[str
 
 @pytest.mark.acceptance
 def test_records_look_like_the_real_sample(songs: list[Record], events: list[Record]) -> None:
-    if not REAL_SAMPLE.is_dir():
-        pytest.skip(f"../shared/data/sparkify-sample not found: {REAL_SAMPLE} is absent in this checkout")
-    real_songs = read_songs(REAL_SAMPLE)
-    real_events = read_events(REAL_SAMPLE)
+    if not SHARED_SAMPLE.is_dir():
+        pytest.skip(f"../shared/data/sparkify-sample not found: {SHARED_SAMPLE} is absent in this checkout")
+    real_songs = read_songs(SHARED_SAMPLE)
+    real_events = read_events(SHARED_SAMPLE)
     assert _type_signature(songs) == _type_signature(real_songs)
     assert _type_signature(events) == _type_signature(real_events)
     # The byte-style rules the generator is held to are the real files' own.
-    for path in sorted((REAL_SAMPLE / "song_data").rglob("*.json")):
+    for path in sorted((SHARED_SAMPLE / "song_data").rglob("*.json")):
         assert path.read_bytes() == json.dumps(json.loads(path.read_bytes())).encode("ascii"), path
-        assert SONG_PATH.fullmatch(path.relative_to(REAL_SAMPLE).as_posix()), path
-    for path in sorted((REAL_SAMPLE / "log_data").rglob("*.json")):
-        assert LOG_PATH.fullmatch(path.relative_to(REAL_SAMPLE).as_posix()), path
+        assert SONG_PATH.fullmatch(path.relative_to(SHARED_SAMPLE).as_posix()), path
+    for path in sorted((SHARED_SAMPLE / "log_data").rglob("*.json")):
+        assert LOG_PATH.fullmatch(path.relative_to(SHARED_SAMPLE).as_posix()), path
         for line in path.read_text(encoding="ascii").split("\n"):
             assert line == json.dumps(json.loads(line), separators=(",", ":")).replace("/", "\\/"), path

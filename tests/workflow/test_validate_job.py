@@ -3,50 +3,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from typing import Any
 
 import pytest
 
 from sparkify import pipeline, schemas, tables
-from sparkify.runner import lake_locations, load_job
-from sparkify.spark import register_local_catalog
+from sparkify.runner import load_job
 from sparkify.runtime import StepFailed
-from tests.test_quality import MONDAY, SUNDAY, curated_frames, curated_rows
-
-
-def staging_event(page: str, start_time: dt.datetime) -> tuple[Any, ...]:
-    values = {"ts": int(start_time.replace(tzinfo=dt.timezone.utc).timestamp() * 1000), "start_time": start_time,
-              "user_id": 8, "page": page, "source_file": "log_data/2018/11/2018-11-04-events.json"}
-    return tuple(values.get(name) for name in schemas.STAGING_EVENTS.fieldNames())
+from tests.star_rows import curated_table, write_lake
 
 
 @pytest.fixture(scope="module")
 def validate_job():
     return load_job(pipeline.step("validate"))  # exactly as the local runner imports it
-
-
-def write_lake(spark, lake, next_song_events: int) -> dict[str, str]:
-    """The curated tables of `curated_rows()` (3 songplays) and staging events with `next_song_events` plays."""
-    register_local_catalog(spark, lake)
-    locations = lake_locations(lake / "raw", lake)
-    args = {loc.value: value for loc, value in locations.items()} | {"run_id": "run-1"}
-    for table in pipeline.CURATED_TABLES:
-        frame = curated_frames(spark, {table.name: curated_rows()[table.name]})[table.name]
-        identifier = curated_table(args, table.name)
-        tables.ensure_table(spark, identifier, schemas.CURATED[table.name], table.partition_by)
-        tables.ensure_branch(spark, identifier)
-        tables.replace(frame, identifier, tables.AUDIT)
-    events = [staging_event("Home", SUNDAY)] + [staging_event("NextSong", MONDAY)] * next_song_events
-    staged = tables.ident(args["staging_namespace"], "events")
-    tables.ensure_table(spark, staged, schemas.STAGING_EVENTS)
-    spark.createDataFrame(events, schemas.STAGING_EVENTS).writeTo(staged).append()
-    return args
-
-
-def curated_table(args: dict[str, str], name: str) -> str:
-    return tables.ident(args["curated_namespace"], name)
 
 
 def test_good_lake_returns_metrics_and_uploads_data_docs_to_s3(spark, validate_job, tmp_path, monkeypatch):

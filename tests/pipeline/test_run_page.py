@@ -6,10 +6,12 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 from sparkify import pipeline, run_page, schemas
 from sparkify.runner import load_job
 from sparkify.runtime import step_metrics_uri
-from tests.test_validate_job import write_lake
+from tests.star_rows import write_lake
 
 
 class Tables(HTMLParser):
@@ -103,6 +105,7 @@ def test_the_index_links_the_page_once(tmp_path: Path) -> None:
     assert (tmp_path / "run.html").is_file()
 
 
+@pytest.mark.slow  # the validate job over a lake
 def test_the_validate_job_puts_the_runs_quarantine_on_the_page(spark, tmp_path: Path) -> None:
     args = write_lake(spark, tmp_path, next_song_events=3)
     # What the stage step of this run left: its metrics and batch 5's quarantined records.

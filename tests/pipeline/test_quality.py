@@ -4,7 +4,6 @@ broken variant of it fails on exactly the expectation written for that defect.""
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -15,47 +14,15 @@ import pytest
 
 from sparkify import pipeline, quality, schemas
 from sparkify.docs_assets import external_resources
-
-SONG_A, SONG_B = "SOMZWCG12A8C13C480", "SOGVQGJ12AB017F169"
-ARTIST_A, ARTIST_B = "ARD7TVE1187B99BFB1", "AR62SOJ1187FB47BB5"
-PLAY_1, PLAY_2, PLAY_3 = "0" * 31 + "1", "9e107d9d372bb6826bd81d3542a419d6", "a" * 32
-NEXT_SONG_EVENTS = {"staging_next_song_events": 3}
-
-
-def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime(2018, 11, day, hour, minute)
-
-
-SUNDAY, MONDAY = at(4, 10), at(5, 23, 59)  # 2018-11-04 is a Sunday (ISO week 44), the 5th a Monday (week 45)
-
-
-def curated_rows() -> dict[str, list[tuple[Any, ...]]]:
-    """A tiny star schema that passes every suite, with a null wherever the schema allows one.
-
-    User 8 played free on Sunday and paid on Monday (two users_history versions); user 39 has no name
-    or gender. The second play matched no song (null song_id and artist_id); song A's year is unknown.
-    """
-    return {
-        "songplays": [
-            (PLAY_1, SUNDAY, 8, "free", SONG_A, ARTIST_A, 139, "Phoenix-Mesa-Scottsdale, AZ", "Mozilla/5.0", 2018, 11),
-            (PLAY_2, MONDAY, 8, "paid", None, None, 140, None, None, 2018, 11),
-            (PLAY_3, MONDAY, 39, "free", SONG_B, ARTIST_B, 38, "San Francisco, CA", "Mozilla/5.0", 2018, 11),
-        ],
-        "users": [(8, "Kaylee", "Summers", "F", "paid"), (39, None, None, None, "free")],
-        "users_history": [
-            (8, "free", SUNDAY, MONDAY, False),
-            (8, "paid", MONDAY, None, True),
-            (39, "free", MONDAY, None, True),
-        ],
-        "songs": [(SONG_A, "I Didn't Mean To", ARTIST_A, None, 218.93179), (SONG_B, "Ten Tonne", ARTIST_B, 2005, 337.68444)],
-        "artists": [(ARTIST_A, "Casual", "California - LA", None, None), (ARTIST_B, "Chase & Status", "", 51.50632, -0.12714)],
-        "time": [(SUNDAY, 10, 4, 44, 11, 2018, 7), (MONDAY, 23, 5, 45, 11, 2018, 1)],
-    }
-
-
-def curated_frames(spark, rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
-    return {name: spark.createDataFrame(table_rows, schemas.CURATED[name]) for name, table_rows in rows.items()}
-
+from tests.star_rows import (
+    ARTIST_B,
+    NEXT_SONG_EVENTS,
+    PLAY_1,
+    SUNDAY,
+    at,
+    curated_frames,
+    curated_rows,
+)
 
 @pytest.fixture(scope="module")
 def suites() -> dict[str, dict[str, Any]]:
