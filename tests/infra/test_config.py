@@ -8,7 +8,8 @@ import pulumi
 import pytest
 
 from infra import config
-from infra.config import ConfigError, JobSettings, from_mapping, validate_cron
+from infra.config import ConfigError, JobSettings, from_mapping
+from infra.config_values import validate_cron
 from tests.infra.conftest import RecordingMocks, render, stack_config
 
 VALID = {
