@@ -5,6 +5,7 @@ text output (failed expectations, Data Docs, nothing new) from hand-written repo
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +186,57 @@ def test_a_local_spark_session_prints_no_jvm_chatter() -> None:
     code = "from sparkify.spark import local_session; local_session('quiet', master='local[1]').stop(); print('ok')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The real thing, in its own processes with stdout a pipe: a failing run, then one step at a time.
+
+
+@pytest.mark.slow
+def test_a_real_run_in_a_pipe_then_single_steps(tmp_path: Path) -> None:
+    """Day one holds a song with a negative duration: the songs suite fails (1 of its 11 expectations).
+    Printed: the failed expectation on one line, Data Docs once, no JVM chatter. Then `--step stage`
+    finds nothing new, and `--step validate` alone judges the audit branch again and still publishes
+    nothing."""
+    import subprocess
+    import sys
+
+    from tests.helpers import event, song, write_log, write_song
+
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    write_song(raw, "TRAAAAA128F4287B01", song(song_id="SOAAAAAAAAAAAAAAA1", title="Alpha", artist_id="ARAAAAAAAAAAAAAAA1",
+                                              artist_name="Ann", duration=200.0))
+    write_song(raw, "TRCCCCC128F4287B03", song(song_id="SOCCCCCCCCCCCCCCC3", title="Gamma", artist_id="ARCCCCCCCCCCCCCCC3",
+                                              artist_name="Cat", duration=-5.0))
+    write_log(raw, "2018-11-01", [event(song="Alpha", artist="Ann", length=200.0, ts=1541106106796, itemInSession=1)])
+    sparkify = str(Path(sys.executable).with_name("sparkify"))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sparkify, "run", "--raw", str(raw), "--lake", str(lake), *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=900)
+
+    failed = run()
+    assert failed.returncode == 1, failed.stderr
+    lines = failed.stdout.splitlines()
+    assert [re.sub(r" +\d+\.\d s ", " N s ", line) for line in lines if line.startswith("✗")] == [
+        "✗ [3/3] job validate       failed N s  data quality failed: songs (1 of 11 expectations)",
+        "✗ songs: expect_column_values_to_be_between(duration): 1 of 2 rows unexpected (e.g. -5.0); rows: song_id=SOCCCCCCCCCCCCCCC3",
+    ]
+    assert [line for line in lines if "Data Docs" in line] == [f"Data Docs: {lake}/data_docs/index.html"]
+    assert "Setting default log level" not in failed.stderr and "NativeCodeLoader" not in failed.stderr
+
+    staged = run("--step", "stage", "--json")
+    assert staged.returncode == 0, staged.stderr
+    report = json.loads(staged.stdout)  # stdout holds the document and nothing else
+    assert_document("run-report", report)
+    assert [(s["name"], s["status"]) for s in report["steps"]] == [("stage", "succeeded"), ("model", "skipped"), ("validate", "skipped")]
+    assert (report["selected_steps"], report["nothing_new"], report["status"]) == (["stage"], True, "succeeded")
+    assert json.loads((lake / "reports" / "latest.json").read_text())["schema_version"] == "sparkify.run-report/1"
+
+    validated = run("--step", "validate", "--json")
+    assert validated.returncode == 1, validated.stderr
+    report = json.loads(validated.stdout)
+    assert_document("run-report", report)
+    assert [(s["name"], s["status"]) for s in report["steps"]] == [("stage", "skipped"), ("model", "skipped"), ("validate", "failed")]
+    assert report["steps"][2]["error"] == "data quality failed: songs (1 of 11 expectations)"
+    assert report["nothing_new"] is None
