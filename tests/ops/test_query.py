@@ -20,6 +20,7 @@ from sparkify.cli import app
 from sparkify.queries import QUERIES
 from sparkify.runner import run_pipeline
 from tests.helpers import event, song, write_log, write_song
+from tests.documents import assert_document
 from tests.ops.fake_aws import Deployed
 
 
@@ -77,6 +78,7 @@ def test_query_json_from_athena(dev: Deployed, aws: str, cli) -> None:
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert_document("query-result", data)
     assert data["query"] == "songs_played_by_hour"
     assert data["columns"] == ["hour", "plays"]
     assert data["rows"] == [["0", "12"], ["1", "7"]]
@@ -149,6 +151,7 @@ def test_query_on_a_lake_runs_without_spark(tiny_lake: Path, cli) -> None:
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert_document("query-result", data)
     assert data["columns"] == ["level", "plays", "users"]
     assert data["rows"] == [["free", 1, 1], ["paid", 2, 1]]
     assert data["source"] == str(tiny_lake)

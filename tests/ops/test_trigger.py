@@ -9,6 +9,7 @@ import re
 import boto3
 
 from sparkify.cli import app
+from tests.documents import assert_document
 from tests.ops.fake_aws import ACCOUNT, Deployed, GlueSim
 
 
@@ -32,6 +33,7 @@ def test_trigger_json_gives_the_run_id(dev: Deployed, cli) -> None:
 
     assert result.exit_code == 0, result.output
     started = json.loads(result.stdout)
+    assert_document("run-started", started)
     assert started == {
         "schema_version": "sparkify.run-started/1",
         "stack": "dev",
@@ -99,6 +101,7 @@ def test_follow_json_reports_the_failed_run_in_the_run_report_shape(glue: GlueSi
 
     assert result.exit_code == 1
     report = json.loads(result.stdout)
+    assert_document("run-report", report)
     assert report["status"] == "failed"
     assert report["failed_step"] == "validate"
     assert [(s["name"], s["status"]) for s in report["steps"]] == [
