@@ -274,7 +274,8 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
         else:
             verdict = "[green]passed[/]" if suite["success"] else f"[red]{suite['failed']} failed[/]"
         tables.add_row(name, f"{info['rows']:,}", verdict)
-    console.print(tables)
+    if report["tables"]:  # none when the model step did not run (`--step stage`)
+        console.print(tables)
     _print_raw(report)
     if report.get("nothing_new"):
         console.print("Nothing new to stage: every raw file was staged by an earlier run.")

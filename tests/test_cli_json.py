@@ -143,6 +143,15 @@ def test_a_run_that_staged_nothing_new_says_so_in_its_report() -> None:
     staged_one = {"sources": {"songs": {**STAGED_NOTHING["sources"]["songs"], "file_classes": {"new": 1}}}}
     assert build_report("local-2", "", 1.0, [StepResult("stage", "job", "succeeded", 1.0, None, staged_one)])["nothing_new"] is False
     assert build_report("local-3", "", 1.0, [StepResult("validate", "job", "succeeded")])["nothing_new"] is None
+    with console.capture() as captured:
+        cli._print_summary(report, Path("/lake"), None)
+    lines = captured.get().splitlines()
+    assert "Curated tables" not in lines  # the model did not run: no empty table
+    assert lines[-3:] == [
+        "Nothing new to stage: every raw file was staged by an earlier run.",
+        "Run report: /lake/reports/latest.json",
+        "Run local-1 succeeded in 3.5 s",
+    ]
 
 
 def test_each_failed_expectation_is_one_readable_line() -> None:
