@@ -132,10 +132,16 @@ def run_quarantine(spark: SparkSession, args: Mapping[str, str]) -> run_page.Qua
 
 
 def _failure_message(failed: Mapping[str, Mapping[str, Any]]) -> str:
-    """One line naming each failed suite and how many of its expectations failed; the run report, the
-    command line and the Data Docs list the expectations themselves."""
-    suites = ", ".join(f"{name} ({summary['failed']} of {summary['evaluated']} expectations)" for name, summary in failed.items())
-    return f"data quality failed: {suites}"
+    """One line naming each failed suite, how many of its expectations failed and which (the Glue
+    console and the alert show only this); the run report, the command line and the Data Docs give each
+    expectation's details."""
+    suites = []
+    for name, summary in failed.items():
+        rules = ", ".join(
+            f"{e['type']}({e['column']})" if e["column"] else e["type"] for e in summary["failed_expectations"]
+        )
+        suites.append(f"{name} ({summary['failed']} of {summary['evaluated']} expectations: {rules})")
+    return f"data quality failed: {'; '.join(suites)}"
 
 
 if __name__ == "__main__":

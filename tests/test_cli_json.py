@@ -165,7 +165,7 @@ def test_a_failed_run_prints_each_expectation_once_and_data_docs_once_unwrapped(
     steps = [
         StepResult("stage", "job", "succeeded", 3.0, None, STAGED_NOTHING),
         StepResult("model", "job", "succeeded", 2.0, None, {"rows": {"songs": 2}}),
-        StepResult("validate", "job", "failed", 4.0, "data quality failed: songs (2 of 11 expectations)", SONGS_FAILED),
+        StepResult("validate", "job", "failed", 4.0, "data quality failed: songs (2 of 11 expectations: …)", SONGS_FAILED),
     ]
     report = build_report("local-9", "2026-12-03T10:00:00+00:00", 9.0, steps)
     assert_document("run-report", report)
@@ -228,7 +228,8 @@ def test_a_real_run_in_a_pipe_then_single_steps(tmp_path: Path) -> None:
     assert failed.returncode == 1, failed.stderr
     lines = failed.stdout.splitlines()
     assert [re.sub(r" +\d+\.\d s ", " N s ", line) for line in lines if line.startswith("✗")] == [
-        "✗ [3/3] job validate       failed N s  data quality failed: songs (1 of 11 expectations)",
+        "✗ [3/3] job validate       failed N s  data quality failed: songs (1 of 11 expectations: "
+        "expect_column_values_to_be_between(duration))",
         "✗ songs: expect_column_values_to_be_between(duration): 1 of 2 rows unexpected (e.g. -5.0); rows: song_id=SOCCCCCCCCCCCCCCC3",
     ]
     assert [line for line in lines if "Data Docs" in line] == [f"Data Docs: {lake}/data_docs/index.html"]
@@ -247,5 +248,7 @@ def test_a_real_run_in_a_pipe_then_single_steps(tmp_path: Path) -> None:
     report = json.loads(validated.stdout)
     assert_document("run-report", report)
     assert [(s["name"], s["status"]) for s in report["steps"]] == [("stage", "skipped"), ("model", "skipped"), ("validate", "failed")]
-    assert report["steps"][2]["error"] == "data quality failed: songs (1 of 11 expectations)"
+    assert report["steps"][2]["error"] == (
+        "data quality failed: songs (1 of 11 expectations: expect_column_values_to_be_between(duration))"
+    )
     assert report["nothing_new"] is None

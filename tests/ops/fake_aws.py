@@ -53,7 +53,9 @@ FAILED_EXPECTATION = {
     "column": "user_id",
     "details": "3 unexpected values",
 }
-VALIDATE_ERROR = "StepFailed: data quality failed: songplays (1 of 9 expectations)"
+VALIDATE_ERROR = (
+    "StepFailed: data quality failed: songplays (1 of 9 expectations: expect_column_values_to_not_be_null(user_id))"
+)
 
 
 def stack_config(stack: str) -> StackConfig:

@@ -82,7 +82,10 @@ def test_follow_of_a_run_failing_in_validation_exits_1_with_the_step_error_and_l
     assert job_run["Arguments"]["--WORKFLOW_NAME"] == "sparkify-dev"
     assert "validate   ✗ failed" in out
     assert f"failed at step validate (job sparkify-dev-validate, run {job_run_id})" in out
-    assert "error:   StepFailed: data quality failed: songplays (1 of 9 expectations)\n" in out
+    assert (
+        "error:   StepFailed: data quality failed: songplays (1 of 9 expectations: "
+        "expect_column_values_to_not_be_null(user_id))\n"
+    ) in out
     assert f"logs:    aws logs tail /aws-glue/sparkify-dev/error --log-stream-names {job_run_id} --region us-east-1" in out
     assert (
         "console: https://us-east-1.console.aws.amazon.com/gluestudio/home?region=us-east-1"
