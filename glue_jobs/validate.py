@@ -82,7 +82,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     }
     if failed:
         metrics["published"] = {}
-        raise StepFailed(_failure_message(failed, docs_index), metrics)
+        raise StepFailed(_failure_message(failed), metrics)
     metrics["published"] = {name: tables.fast_forward(spark, curated[name], tables.AUDIT) for name in pending}
     metrics["upkeep"] = table_upkeep(spark, args, {name: curated[name] for name in pending})
     return metrics
@@ -131,14 +131,17 @@ def run_quarantine(spark: SparkSession, args: Mapping[str, str]) -> run_page.Qua
     )
 
 
-def _failure_message(failed: Mapping[str, Mapping[str, Any]], docs_index: str) -> str:
-    parts = []
+def _failure_message(failed: Mapping[str, Mapping[str, Any]]) -> str:
+    """One line naming each failed suite, how many of its expectations failed and which (the Glue
+    console and the alert show only this); the run report, the command line and the Data Docs give each
+    expectation's details."""
+    suites = []
     for name, summary in failed.items():
         rules = ", ".join(
             f"{e['type']}({e['column']})" if e["column"] else e["type"] for e in summary["failed_expectations"]
         )
-        parts.append(f"{name} [{summary['failed']} of {summary['evaluated']} failed: {rules}]")
-    return f"data quality failed for suite(s) {', '.join(failed)}: {'; '.join(parts)}. Data Docs: {docs_index}"
+        suites.append(f"{name} ({summary['failed']} of {summary['evaluated']} expectations: {rules})")
+    return f"data quality failed: {'; '.join(suites)}"
 
 
 if __name__ == "__main__":

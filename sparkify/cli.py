@@ -6,23 +6,45 @@ import json
 import os
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
-from typer.core import TyperOption
+from typer._click import ClickException, Context  # Typer's own vendored Click
+from typer.core import TyperGroup, TyperOption
 
 from sparkify import layout, pipeline
-from sparkify.console import console, err, fail
+from sparkify.console import JsonOption, console, emit, error_document, fail, json_mode, progress
+from sparkify.report import failed_expectation_lines
+
+if TYPE_CHECKING:
+    from sparkify.generate import GenerateSummary
+
+
+class _Verbs(TyperGroup):
+    """Under `--json`, a usage error (an unknown option, a missing or bad value) is the error document on
+    stdout too, with Click's exit code 2, instead of Click's usage text on stderr."""
+
+    def invoke(self, ctx: Context) -> Any:
+        asked_json = "--json" in (*ctx._protected_args, *ctx.args)
+        try:
+            return super().invoke(ctx)
+        except ClickException as exc:
+            if not (asked_json or json_mode()):
+                raise
+            typer.echo(json.dumps(error_document(exc.format_message(), exc.exit_code), indent=2))
+            raise typer.Exit(exc.exit_code) from None
+
 
 app = typer.Typer(
+    cls=_Verbs,
     help="Sparkify on AWS Glue: run the star-schema workflow locally, with Great Expectations validation.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
 
 
 def _flags_show_no_type() -> None:
@@ -75,6 +97,7 @@ def generate(
     events: Annotated[int, typer.Option(help="Number of log events.")] = DEFAULT_EVENTS,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same bytes.")] = DEFAULT_SEED,
     force: Annotated[bool, typer.Option(help="Replace song_data/ and log_data/ if OUT already has data.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Write synthetic raw data laid out exactly like the Sparkify S3 prefixes."""
     from sparkify.generate import generate as write_sample
@@ -86,7 +109,40 @@ def generate(
         raise fail(f"{exc}") from None
     except OSError as exc:
         raise fail(f"cannot write the sample to {out} ({exc.strerror or type(exc).__name__})") from None
-    console.print(f"wrote {summary}")
+    if json_output:
+        emit("generate", generate_document(summary, seed))
+    else:
+        for line in generate_lines(summary, seed):
+            console.print(escape(line))
+
+
+def generate_document(summary: GenerateSummary, seed: int) -> dict[str, Any]:
+    return {
+        "out": str(summary.out),
+        "seed": seed,
+        "song_files": summary.song_files,
+        "artists": summary.artists,
+        "log_files": summary.log_files,
+        "events": summary.events,
+        "next_song_events": summary.next_song_events,
+        "matched_events": summary.matched_events,
+        "users": summary.users,
+        "level_changed_users": summary.level_changed_users,
+    }
+
+
+def generate_lines(summary: GenerateSummary, seed: int) -> list[str]:
+    """What `generate` wrote, for a person: where, then the songs, the events and the users."""
+    return [
+        f"Wrote a sample into {summary.out} (seed {seed})",
+        f"  song_data/  {summary.song_files:,} song files, {summary.artists:,} artists",
+        f"  log_data/   {summary.log_files:,} log files, {summary.events:,} events, "
+        f"{summary.next_song_events:,} of them NextSong ({summary.matched_events:,} matching a generated song)",
+        f"  users       {summary.users:,}, {summary.level_changed_users:,} of them changing level",
+    ]
+
+
+STEP_NAMES = tuple(s.name for s in pipeline.STEPS)
 
 
 @app.command()
@@ -100,47 +156,76 @@ def run(
     full_refresh: Annotated[
         bool, typer.Option(help="Forget what earlier runs staged and rebuild every table from all raw files.")
     ] = False,
+    step: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--step",
+            help=f"Run only this step ({', '.join(STEP_NAMES)}); repeat for several. Default: every step.",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Run the whole workflow locally (stage → model → validate), in pipeline order, on local Spark.
 
-    Each run stages only the raw files earlier runs into the same lake have not seen."""
+    Each run stages only the raw files earlier runs into the same lake have not seen. With --step only
+    the steps named run, under the same lake lock and with the same job arguments; only validate
+    publishes."""
+    unknown = [name for name in step or [] if name not in STEP_NAMES]
+    if unknown:
+        raise fail(f"--step {', '.join(unknown)}: no such step; the steps are {', '.join(STEP_NAMES)}")
+    selected = [s.name for s in pipeline.STEPS if s.name in step] if step else None
+    stages = selected is None or "stage" in selected
     if raw is None:
-        raw = _default_sample()
-    for prefix in pipeline.SOURCES.values():
-        if not (raw / prefix).is_dir():
-            raise fail(
-                f"{raw / prefix} does not exist: the raw folder needs song_data/ and log_data/ "
-                f"(try `sparkify generate --out {raw}`)"
-            )
+        raw = _default_sample() if stages else DEFAULT_RAW
+    if stages:
+        for prefix in pipeline.SOURCES.values():
+            if not (raw / prefix).is_dir():
+                raise fail(
+                    f"{raw / prefix} does not exist: the raw folder needs song_data/ and log_data/ "
+                    f"(try `sparkify generate --out {raw}`)"
+                )
     _check_lake(lake)
     from sparkify.runner import LakeLocked, run_pipeline
 
-    console.print(f"[bold]Sparkify local run[/]  raw={raw}  lake={lake}")
+    out = progress()
+    out.print(escape(f"Sparkify local run  raw={raw}  lake={lake}") + (f"  steps={','.join(selected)}" if selected else ""))
     steps = pipeline.STEPS
-    status_line = console.status("")
+    status_line = out.status("")
     position = {s.name: i for i, s in enumerate(steps, start=1)}
 
     def on_step(step: pipeline.Step, result: Any) -> None:
         label = f"[{position[step.name]}/{len(steps)}] {step.kind} {step.name}"
         if result is None:
-            status_line.update(f"{label}: {step.description}")
-            status_line.start()
+            if selected is None or step.name in selected:
+                status_line.update(escape(f"{label}: {step.description}"))
+                status_line.start()
             return
         status_line.stop()
-        mark = {"succeeded": "[green]✓[/]", "failed": "[red]✗[/]"}.get(result.status, "[dim]–[/]")
-        detail = f"  [dim]{result.error}[/]" if result.error else ""
-        console.print(f"{mark} {label:<24} {result.status:<10} {result.seconds:6.1f} s{detail}")
+        out.print(step_line(label, result.status, result.seconds, result.error))
 
     try:
-        report_data = run_pipeline(raw, lake, on_step=on_step, full_refresh=full_refresh)
+        report_data = run_pipeline(raw, lake, on_step=on_step, full_refresh=full_refresh, steps=selected)
     except LakeLocked as locked:
         raise fail(str(locked), code=3) from None
+    finally:
+        status_line.stop()
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(report_data, indent=2))
-    _print_summary(report_data, lake, report)
+    if json_output:
+        emit("run-report", report_data)
+    else:
+        _print_summary(report_data, lake, report)
     if report_data["status"] != "succeeded":
         raise typer.Exit(1)
+
+
+def step_line(label: str, status: str, seconds: float, error: str | None) -> str:
+    """One step's line in rich markup: mark, step, status, seconds and its error (escaped)."""
+    mark = {"succeeded": "[green]✓[/]", "failed": "[red]✗[/]"}.get(status, "[dim]–[/]")
+    detail = f"  [dim]{escape(error)}[/]" if error else ""
+    return f"{mark} {escape(f'{label:<24}')} {status:<10} {seconds:6.1f} s{detail}"
 
 
 def _check_lake(lake: Path) -> None:
@@ -168,12 +253,14 @@ def _default_sample() -> Path:
     from sparkify.generate import generate as write_sample
 
     if not DEFAULT_RAW.exists():
-        console.print(f"generating a sample into ./{DEFAULT_RAW} (seed {DEFAULT_SEED}) …")
+        progress().print(f"generating a sample into ./{DEFAULT_RAW} (seed {DEFAULT_SEED}) …")
         write_sample(DEFAULT_RAW, songs=DEFAULT_SONGS, events=DEFAULT_EVENTS, seed=DEFAULT_SEED)
     return DEFAULT_RAW
 
 
 def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None) -> None:
+    """The run for a person: rows and verdict per table, raw files and records, what failed and where
+    to look."""
     tables = Table(title="Curated tables", title_justify="left")
     tables.add_column("table")
     tables.add_column("rows", justify="right")
@@ -187,14 +274,17 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
         else:
             verdict = "[green]passed[/]" if suite["success"] else f"[red]{suite['failed']} failed[/]"
         tables.add_row(name, f"{info['rows']:,}", verdict)
-    console.print(tables)
+    if report["tables"]:  # none when the model step did not run (`--step stage`)
+        console.print(tables)
     _print_raw(report)
-    for name, suite in report["suites"].items():
-        for failed in suite.get("failed_expectations", []):
-            console.print(f"[red]✗ {name}:[/] {failed}")
+    if report.get("nothing_new"):
+        console.print("Nothing new to stage: every raw file was staged by an earlier run.")
+    for line in failed_expectation_lines(report):
+        name, rest = line.split(": ", 1)
+        console.print(f"[red]✗ {escape(name)}:[/] {escape(rest)}")
     if report["data_docs_index"]:
-        console.print(f"Data Docs: {report['data_docs_index']}")
-    console.print(f"Run report: {report_file or Path(lake) / 'reports' / 'latest.json'}")
+        console.print(f"Data Docs: {escape(report['data_docs_index'])}")
+    console.print(escape(f"Run report: {report_file or Path(lake) / 'reports' / 'latest.json'}"))
     color = "green" if report["status"] == "succeeded" else "red"
     console.print(f"[bold {color}]Run {report['run_id']} {report['status']}[/] in {report['seconds']:.1f} s")
 
@@ -238,7 +328,7 @@ def quarantine_command(
     run_id: Annotated[str | None, typer.Option("--run", help="The run to show. Default: the latest.")] = None,
     lake: Annotated[Path | None, typer.Option(help=f"A local lake folder. Default: ./{DEFAULT_LAKE}.")] = None,
     stack: Annotated[str | None, typer.Option(help="A deployed stack instead of a local lake.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (every record) instead of tables.")] = False,
+    as_json: JsonOption = False,
     limit: Annotated[int, typer.Option(help="Records to print (tables only; --json prints all).")] = 50,
 ) -> None:
     """List what a run quarantined: reasons with counts, then each record's file, line, reason and raw text."""
@@ -264,7 +354,7 @@ def quarantine_command(
     except quarantine.QuarantineError as exc:
         raise fail(str(exc)) from None
     if as_json:
-        typer.echo(json.dumps(result.as_json(), indent=2))
+        emit("quarantine", result.as_json())
         return
     console.print(f"Run {result.run_id}: {len(result.records):,} records quarantined" + (
         "" if result.batch_id is None else f" (batch {result.batch_id})"

@@ -8,7 +8,6 @@ that failed exits with 1.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import webbrowser
@@ -22,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sparkify import ops_render as render
-from sparkify.console import console, err, fail
+from sparkify.console import JsonOption, console, emit, err, fail
 from sparkify.ops import OpsError
 
 if TYPE_CHECKING:
@@ -41,12 +40,7 @@ StackOption = Annotated[
 RegionOption = Annotated[
     str | None, typer.Option("--region", help="AWS region. Default: aws:region of Pulumi.<stack>.yaml, else AWS_REGION.")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 WorkflowOption = Annotated[str | None, typer.Option("--workflow", help="Glue workflow name (overrides the stack's).")]
-
-
-def _emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str))
 
 
 def _guard(action: Callable[[], T]) -> T:
@@ -92,7 +86,7 @@ def trigger(
     run_id = _guard(lambda: glue_runs.start_run(aws, names))
     if not follow:
         if json_output:
-            _emit_json({"stack": names.stack, "workflow": names.workflow, "run_id": run_id, "status": "running"})
+            emit("run-started", {"stack": names.stack, "workflow": names.workflow, "run_id": run_id, "status": "running"})
         else:
             render.started(names, run_id, hint=True)
         return
@@ -108,7 +102,7 @@ def trigger(
     finally:
         display.stop()
     if json_output:
-        _emit_json(view.report())
+        emit("run-report", view.report())
     elif view.status == "succeeded":
         render.success(view, names)
     else:
@@ -141,13 +135,13 @@ def status(
     if run is not None:
         view = _guard(lambda: glue_runs.get_run(aws, names, glue_runs.resolve_run_id(aws, names, run)))
         if json_output:
-            _emit_json(view.report())
+            emit("run-report", view.report())
         else:
             render.run_detail(view, names)
         return
     views = _guard(lambda: glue_runs.recent_runs(aws, names, limit))
     if json_output:
-        _emit_json({"stack": names.stack, "workflow": names.workflow, "runs": [v.report() for v in views]})
+        emit("run-list", {"stack": names.stack, "workflow": names.workflow, "runs": [v.report() for v in views]})
     elif not views:
         render.no_runs(names)
     else:
@@ -189,7 +183,7 @@ def docs(
         url = _guard(lambda: ops_docs.cloudfront_url(aws, names, run))
     index = site.index.resolve()
     if json_output:
-        _emit_json({"index": str(index), "source": site.source, "files": site.files, "run_id": site.run_id, "url": url})
+        emit("docs", {"index": str(index), "source": site.source, "files": site.files, "run_id": site.run_id, "url": url})
     else:
         render.data_docs(site, index, url)
     if open_browser and not webbrowser.open(index.as_uri()):
@@ -228,7 +222,7 @@ def upload(
         "would_upload": len(plan.to_upload) if dry_run else 0,
     }
     if json_output:
-        _emit_json(summary)
+        emit("upload", summary)
     else:
         render.uploaded(plan, target, len(plan.to_upload) if dry_run else uploaded, dry_run=dry_run)
 
@@ -257,7 +251,7 @@ def query(
     if name is None:
         catalog = ops_query.catalog()
         if json_output:
-            _emit_json([{"name": n, "description": d} for n, d in catalog])
+            emit("query-list", {"queries": [{"name": n, "description": d} for n, d in catalog]})
             return
         table = Table(title="Named queries", title_justify="left", box=box.SIMPLE_HEAD)
         table.add_column("name")
@@ -276,7 +270,7 @@ def query(
         names, aws = _guard(lambda: _resolve(stack, overrides))
         result = _guard(lambda: ops_query.run_athena(aws, names, name))
     if json_output:
-        _emit_json(result.as_dict())
+        emit("query-result", result.as_dict())
         return
     description = dict(ops_query.catalog()).get(name, "")
     console.print(f"[bold]{name}[/]: {description}", soft_wrap=True)
@@ -326,7 +320,7 @@ def migrate_catalog(
     if yes:
         _guard(lambda: ops_catalog.drop_legacy_tables(aws, names, tables))
     if json_output:
-        _emit_json({"database": names.database, "dropped" if yes else "would_drop": [vars(t) for t in tables]})
+        emit("migrate-catalog", {"database": names.database, "dropped" if yes else "would_drop": [vars(t) for t in tables]})
     else:
         render.legacy_tables(names, tables, dropped=yes)
 

@@ -27,6 +27,7 @@ from rich.table import Table
 
 from sparkify import pipeline
 from sparkify.console import console, err
+from sparkify.report import failed_expectation_lines
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -162,12 +163,9 @@ def failure(view: RunView, names: StackNames) -> None:
 
 
 def failed_expectations(report: dict[str, Any]) -> None:
-    for name, suite in report.get("suites", {}).items():
-        for failed in suite.get("failed_expectations", []):
-            what = failed.get("type", failed) if isinstance(failed, dict) else failed
-            column = f"({failed['column']})" if isinstance(failed, dict) and failed.get("column") else ""
-            details = f": {failed['details']}" if isinstance(failed, dict) and failed.get("details") else ""
-            console.print(f"  [red]✗ {name}:[/] {escape(f'{what}{column}{details}')}", soft_wrap=True)
+    for line in failed_expectation_lines(report):
+        name, rest = line.split(": ", 1)
+        console.print(f"  [red]✗ {escape(name)}:[/] {escape(rest)}", soft_wrap=True)
 
 
 def success(view: RunView, names: StackNames) -> None:

@@ -1,7 +1,8 @@
 """The run report: one JSON document per workflow run, assembled from the steps' metrics.
 
-Shape (every key always present, so scripts can rely on it):
+Shape (every key always present, so scripts can rely on it; JSON Schema: docs/schemas/run-report.schema.json):
 {
+  "schema_version": "sparkify.run-report/1",
   "run_id": str, "status": "succeeded" | "failed", "started_at": ISO time, "seconds": float,
   "steps":   [{"name", "kind", "status", "seconds", "error"}],   # in pipeline order
   "sources": {source: {"read", "staged", "quarantined",          # rows in = staged + quarantined
@@ -14,14 +15,19 @@ Shape (every key always present, so scripts can rely on it):
                                   # + "unchanged_since_snapshot": id, when neither the table nor a table
                                   #   its rules join to changed, so the suite was not judged again
   "model":   {"mode": "full" | "incremental" | "none", "users": how the user tables were brought up to date},
-  "data_docs_index": str | null
+  "data_docs_index": str | null,
+  "selected_steps": [str] | null,   # `sparkify run --step`: the steps asked for (the others are skipped)
+  "nothing_new": bool | null        # the stage step ran and found no new, changed or deleted raw file
 }
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+from sparkify.documents import schema_version
 
 # A deployed run's report also shows steps still waiting or running, and steps a person stopped.
 StepStatus = Literal["succeeded", "failed", "skipped", "not run", "waiting", "running", "stopped"]
@@ -37,7 +43,13 @@ class StepResult:
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
-def build_report(run_id: str, started_at: str, seconds: float, steps: list[StepResult]) -> dict[str, Any]:
+# The file classes that mean the stage step had something to do.
+CHANGED_FILE_CLASSES = ("new", "changed", "deleted")
+
+
+def build_report(
+    run_id: str, started_at: str, seconds: float, steps: list[StepResult], selected: Sequence[str] | None = None
+) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for result in steps:
         merged.update(result.metrics)
@@ -46,7 +58,14 @@ def build_report(run_id: str, started_at: str, seconds: float, steps: list[StepR
     ok = all(s.status in ("succeeded", "skipped") for s in steps) and all(
         suite.get("success") for suite in suites.values()
     )
+    stage = next((s for s in steps if s.name == "stage" and s.status == "succeeded"), None)
+    nothing_new = None
+    if stage is not None and sources:
+        nothing_new = not any(
+            (counts.get("file_classes") or {}).get(c, 0) for counts in sources.values() for c in CHANGED_FILE_CLASSES
+        )
     return {
+        "schema_version": schema_version("run-report"),
         "run_id": run_id,
         "status": "succeeded" if ok else "failed",
         "started_at": started_at,
@@ -61,4 +80,20 @@ def build_report(run_id: str, started_at: str, seconds: float, steps: list[StepR
         "suites": suites,
         "model": merged.get("model"),
         "data_docs_index": merged.get("data_docs_index"),
+        "selected_steps": list(selected) if selected is not None else None,
+        "nothing_new": nothing_new,
     }
+
+
+def failed_expectation_lines(report: dict[str, Any]) -> list[str]:
+    """One line per failed expectation: `songs: expect_column_values_to_be_between(duration): 1 of 2 rows
+    unexpected (e.g. -5.0); rows: song_id=SO…`."""
+    lines = []
+    for name, suite in (report.get("suites") or {}).items():
+        for failed in suite.get("failed_expectations") or []:
+            if not isinstance(failed, dict):
+                lines.append(f"{name}: {failed}")
+                continue
+            rule = str(failed.get("type") or "expectation") + (f"({failed['column']})" if failed.get("column") else "")
+            lines.append(f"{name}: {rule}" + (f": {failed['details']}" if failed.get("details") else ""))
+    return lines

@@ -3,20 +3,20 @@ with the same arguments Glue would pass. Crawlers exist only in the cloud and ar
 
 from __future__ import annotations
 
-import fcntl
 import importlib.util
 import json
 import os
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from filelock import FileLock, Timeout
 from pyspark.sql import SparkSession
 
 from sparkify import pipeline, quality
@@ -70,30 +70,31 @@ class LakeLocked(RuntimeError):
     """Another run is writing to the same lake."""
 
 
+LOCK_FILE = ".sparkify.lock"
+HOLDER_FILE = ".sparkify.lock.holder"
+
+
 @contextmanager
 def lake_lock(lake: Path) -> Iterator[None]:
-    """One run per lake at a time. The OS releases the lock when its process ends, even by a crash,
-    so a killed run never leaves a stale lock behind."""
+    """One run per lake at a time. The OS releases the lock (filelock's `flock`) when its process ends,
+    even by a crash, so a killed run never leaves a stale lock behind. Who holds it is written beside the
+    lock file, for the message a second run prints."""
     lake.mkdir(parents=True, exist_ok=True)
-    lock_file = lake / ".sparkify.lock"
-    with open(lock_file, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise LakeLocked(
-                f"{lake} is in use by a run that is still going ({holder}); "
-                "wait for it to finish, or use another --lake"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}, started {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    holder = lake / HOLDER_FILE
+    lock = FileLock(lake / LOCK_FILE, blocking=False, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        text = holder.read_text().strip() if holder.is_file() else ""
+        raise LakeLocked(
+            f"{lake} is in use by a run that is still going ({text or 'another process'}); "
+            "wait for it to finish, or use another --lake"
+        ) from None
+    try:
+        holder.write_text(f"pid {os.getpid()}, started {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+        yield
+    finally:
+        lock.release()
 
 
 def new_run_id() -> str:
@@ -101,17 +102,30 @@ def new_run_id() -> str:
 
 
 def run_pipeline(
-    raw: Path, lake: Path, on_step: StepHook | None = None, full_refresh: bool = False
+    raw: Path,
+    lake: Path,
+    on_step: StepHook | None = None,
+    full_refresh: bool = False,
+    steps: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Run every step; a failed step stops the run (later steps are `not run`). Returns the run report,
-    also written to `<lake>/reports/runs/<run_id>/report.json` and `<lake>/reports/latest.json`.
-    Only raw files no earlier run staged are read, unless `full_refresh`. Raises `LakeLocked` when
-    another run holds the lake."""
+    """Run every step (or only `steps`, in pipeline order; the others are reported `skipped`); a failed
+    step stops the run (later steps are `not run`). Returns the run report, also written to
+    `<lake>/reports/runs/<run_id>/report.json` and `<lake>/reports/latest.json`. Only raw files no
+    earlier run staged are read, unless `full_refresh`. Raises `LakeLocked` when another run holds the
+    lake, `KeyError` for a step `pipeline.STEPS` does not have.
+
+    A run of some steps is as safe as a whole run: it holds the lake, its jobs get the same arguments,
+    and only `validate` publishes (`model` alone writes to the `audit` branches)."""
+    if steps is not None:
+        for name in steps:
+            pipeline.step(name)
     with lake_lock(lake):
-        return _run_locked(raw, lake, on_step, full_refresh)
+        return _run_locked(raw, lake, on_step, full_refresh, steps)
 
 
-def _run_locked(raw: Path, lake: Path, on_step: StepHook | None, full_refresh: bool) -> dict[str, Any]:
+def _run_locked(
+    raw: Path, lake: Path, on_step: StepHook | None, full_refresh: bool, selected: Sequence[str] | None
+) -> dict[str, Any]:
     from sparkify.spark import local_session, register_local_catalog
 
     hook = on_step or (lambda step, result: None)
@@ -127,7 +141,9 @@ def _run_locked(raw: Path, lake: Path, on_step: StepHook | None, full_refresh: b
     failed = False
     for step in pipeline.STEPS:
         hook(step, None)
-        if failed:
+        if selected is not None and step.name not in selected:
+            result = StepResult(step.name, step.kind, "skipped", error="not selected (--step)")
+        elif failed:
             result = StepResult(step.name, step.kind, "not run", error="an upstream step failed")
         elif isinstance(step, pipeline.CrawlerStep):
             result = StepResult(step.name, step.kind, "skipped", error="Glue crawlers run only on AWS")
@@ -136,7 +152,7 @@ def _run_locked(raw: Path, lake: Path, on_step: StepHook | None, full_refresh: b
             failed = result.status == "failed"
         results.append(result)
         hook(step, result)
-    report = build_report(run_id, started_at, time.perf_counter() - start, results)
+    report = build_report(run_id, started_at, time.perf_counter() - start, results, selected)
     _save_report(Path(locations[Location.REPORTS]), run_id, report)
     return report
 

@@ -7,15 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from sparkify import pipeline
 from sparkify.bench import harness
-
-# Wide enough for the table when the output is a file or a CI log (Rich would use 80 columns).
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, highlight=False)
+from sparkify.console import JsonOption, console, emit, fail, progress
 
 
 def bench(
@@ -34,43 +30,51 @@ def bench(
         bool,
         typer.Option("--incremental", help="Instead: daily-run cost on a lake with 29 days of history (1M events)."),
     ] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Generate seeded data at each size, run our workflow and the DuckDB reference in fresh processes, compare."""
     if incremental:
-        _bench_incremental(data, out)
+        _bench_incremental(data, out, json_output)
         return
     try:
         chosen = [harness.parse_size(s) for s in sizes.split(",") if s.strip()]
     except ValueError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
-    status = console.status("")
+        raise fail(str(exc)) from None
+    status = progress().status("")
     status.start()
     try:
         result = harness.run_benchmark(
             chosen, repeat, data, seed, progress=status.update, command="sparkify bench " + " ".join(sys.argv[2:])
         )
     except harness.BenchError as exc:
+        raise fail(f"benchmark failed: {exc}", code=1) from None
+    finally:
         status.stop()
-        err.print(f"[bold red]benchmark failed:[/] {exc}")
-        raise typer.Exit(1) from None
-    status.stop()
+    written = harness.write_results(result, out)
+    if json_output:
+        emit("bench", {**result, "written": [str(p) for p in written]})
+        return
     print_result(result)
-    for path in harness.write_results(result, out):
+    for path in written:
         console.print(f"wrote {path}")
 
 
-def _bench_incremental(data: Path, out: Path | None) -> None:
+def _bench_incremental(data: Path, out: Path | None, json_output: bool) -> None:
     import json
 
     from sparkify.bench.incremental import run_incremental
 
-    with console.status("generating data and running history, one new day, nothing new …"):
+    with progress().status("generating data and running history, one new day, nothing new …"):
         try:
             result = run_incremental(data)
         except harness.BenchError as exc:
-            err.print(f"[bold red]benchmark failed:[/] {exc}")
-            raise typer.Exit(1) from None
+            raise fail(f"benchmark failed: {exc}", code=1) from None
+    target = out or harness.DEFAULT_RESULTS / "incremental-latest.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2))
+    if json_output:
+        emit("bench-incremental", {**result, "written": [str(target)]})
+        return
     table = Table(
         title=f"Daily runs on one lake · {result['size']['events']:,} events, {result['size']['songs']:,} songs, "
         f"new day {result['new_day_events']:,} events · seconds",
@@ -83,9 +87,6 @@ def _bench_incremental(data: Path, out: Path | None) -> None:
         table.add_row(run["run"], *(f"{run['steps'].get(s, 0):.1f}" for s in harness.STEPS), f"{run['wall']:.1f}")
     console.print(table)
     console.print("Published row counts after the new day equal a full run's over all 30 days.")
-    target = out or harness.DEFAULT_RESULTS / "incremental-latest.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(result, indent=2))
     console.print(f"wrote {target}")
 
 

@@ -4,20 +4,22 @@ in Athena against a stack's catalog (the same SQL as the stack's Athena named qu
 Locally no Spark starts: pyiceberg reads each table the query names straight from its metadata (the lake's
 file-based catalog keeps `curated/<table>/metadata/vN.metadata.json` and a `version-hint.text`), scans the
 branch asked for into Arrow, and DuckDB runs the query text over those Arrow tables, in a second or two
-where a Spark session took 11-16 s on the sample.
+where a Spark session took 11-16 s on the sample. In Athena, PyAthena runs it and types the answer by
+Athena's column types, so both give the same values for the same rows.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sparkify.ops.aws import Aws, OpsError, translated
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+from sparkify.ops.aws import Aws, OpsError, client_config, explain, translated
 from sparkify.ops.stack import StackNames
 from sparkify.layout import LAKE_LAYOUT
 from sparkify.pipeline import CURATED_TABLES, Location
@@ -26,7 +28,6 @@ from sparkify.queries import DESCRIPTIONS, QUERIES
 if TYPE_CHECKING:
     import pyarrow as pa
 
-ATHENA_DONE = ("SUCCEEDED", "FAILED", "CANCELLED")
 BRANCHES = ("main", "audit")
 
 
@@ -114,65 +115,50 @@ def scan_branch(table_dir: Path, branch: str = "main") -> pa.Table:
     return table.scan(snapshot_id=snapshot.snapshot_id).to_arrow()
 
 
-def run_athena(
-    aws: Aws,
-    names: StackNames,
-    name: str,
-    *,
-    interval: float = 1.0,
-    timeout: float = 300.0,
-    sleep: Callable[[float], None] = time.sleep,
-) -> QueryResult:
-    """Run in the stack's Athena workgroup (which sets the result location, encryption and scan limit)."""
-    sql = sql_for(name)
-    athena = aws.client("athena")
-    start = time.perf_counter()
-    where = f"Athena workgroup {names.workgroup} ({names.describe()})"
-    with translated(f"starting query {name} in {where}"):
-        execution_id = athena.start_query_execution(
-            QueryString=sql,
-            QueryExecutionContext={"Database": names.database, "Catalog": "AwsDataCatalog"},
-            WorkGroup=names.workgroup,
-        )["QueryExecutionId"]
-    deadline = time.monotonic() + timeout
-    while True:
-        with translated(f"waiting for query {execution_id}"):
-            execution = athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
-        status = execution.get("Status", {})
-        state = status.get("State", "QUEUED")
-        if state in ATHENA_DONE:
-            break
-        if time.monotonic() >= deadline:
-            raise OpsError(f"query {name} ({execution_id}) still {state} after {timeout:.0f} s in {where}")
-        sleep(interval)
-    if state != "SUCCEEDED":
-        reason = str(status.get("StateChangeReason") or "no reason given").splitlines()[0]
-        hint = (
-            " (the model job creates the curated tables on its first run: `sparkify status` shows the runs)"
-            if "does not exist" in reason or "not found" in reason.lower()
-            else ""
-        )
-        raise OpsError(f"query {name} {state.lower()} in {where}: {reason}{hint}")
+def run_athena(aws: Aws, names: StackNames, name: str, *, poll_interval: float = 1.0) -> QueryResult:
+    """Run in the stack's Athena workgroup (which sets the result location, encryption and scan limit).
 
-    columns: list[str] = []
-    rows: list[list[Any]] = []
-    with translated(f"reading the results of query {execution_id}"):
-        for page in athena.get_paginator("get_query_results").paginate(QueryExecutionId=execution_id):
-            result_set = page.get("ResultSet", {})
-            if not columns:
-                info = result_set.get("ResultSetMetadata", {}).get("ColumnInfo", [])
-                columns = [str(c.get("Label") or c.get("Name")) for c in info]
-            for row in result_set.get("Rows", []):
-                rows.append([cell.get("VarCharValue") for cell in row.get("Data", [])])
-    # Athena repeats the column names as the first row of a SELECT's results.
-    if rows and columns and rows[0] == columns:
-        rows = rows[1:]
-    stats = execution.get("Statistics", {})
-    details = {
-        "query_execution_id": execution_id,
-        "data_scanned_bytes": stats.get("DataScannedInBytes"),
-        "output_location": execution.get("ResultConfiguration", {}).get("OutputLocation"),
-    }
+    PyAthena starts the query, polls it to its end (Ctrl-C cancels it in Athena) and reads the results
+    typed by Athena's column types (`ResultSetMetadata.ColumnInfo`), dropping the header row Athena puts
+    first; values then become what a local query gives: numbers as numbers, timestamps (UTC) and decimals
+    as text. Its client comes from our session, with our client settings (`client_config`)."""
+    from pyathena import connect
+    from pyathena.error import Error as AthenaError
+
+    sql = sql_for(name)
+    where = f"Athena workgroup {names.workgroup} ({names.describe()})"
+    start = time.perf_counter()
+    with translated(f"running query {name} in {where}"):
+        connection = connect(
+            session=aws.session,
+            region_name=aws.region,
+            work_group=names.workgroup,
+            schema_name=names.database,
+            catalog_name="AwsDataCatalog",
+            poll_interval=poll_interval,
+            config=client_config(),
+        )
+    with connection, connection.cursor() as cursor:
+        try:
+            cursor.execute(sql)
+            rows = [[_plain(v) for v in row] for row in cursor.fetchall()]
+        except AthenaError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, (BotoCoreError, ClientError)):
+                raise explain(cause, f"running query {name} in {where}") from None
+            reason = (str(exc).strip() or "no reason given").splitlines()[0]
+            hint = (
+                " (the model job creates the curated tables on its first run: `sparkify status` shows the runs)"
+                if "does not exist" in reason or "not found" in reason.lower()
+                else ""
+            )
+            raise OpsError(f"query {name} failed in {where}: {reason}{hint}") from None
+        columns = [str(column[0]) for column in cursor.description or []]
+        details = {
+            "query_execution_id": cursor.query_id,
+            "data_scanned_bytes": cursor.data_scanned_in_bytes,
+            "output_location": cursor.output_location,
+        }
     source = f"athena:{names.workgroup}/{names.database}"
     return QueryResult(name, columns, rows, source, time.perf_counter() - start, details)
 

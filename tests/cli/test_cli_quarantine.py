@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from sparkify import quarantine
 from sparkify.cli import _print_raw, app
 from sparkify.pipeline import Location
+from tests.documents import assert_document
 
 runner = CliRunner()
 EVENTS_FILE = "file:/raw/log_data/2018/11/2018-11-03-events.json"
@@ -53,6 +54,7 @@ def test_quarantine_lists_reasons_with_counts_and_every_record_of_the_run(lake):
     result = runner.invoke(app, ["quarantine", "--lake", str(lake), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
+    assert_document("quarantine", data)
     assert data["run_id"] == "local-1" and data["batch_id"] == 3
     assert data["reasons"] == [
         {"source": "events", "reason": "ts out of range (epoch ms, 2000–2100)", "count": 2},

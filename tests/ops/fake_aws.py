@@ -54,8 +54,7 @@ FAILED_EXPECTATION = {
     "details": "3 unexpected values",
 }
 VALIDATE_ERROR = (
-    "StepFailed: data quality failed for 1 suite(s): songplays [1 of 9: "
-    "expect_column_values_to_not_be_null(user_id)]. Data Docs: s3://{docs}/latest/index.html"
+    "StepFailed: data quality failed: songplays (1 of 9 expectations: expect_column_values_to_not_be_null(user_id))"
 )
 
 

@@ -8,6 +8,7 @@ botocore's own retry machinery (adaptive mode) does the retrying against the mot
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import botocore.endpoint
@@ -151,21 +152,30 @@ def test_a_failed_athena_query_is_one_line_with_its_reason(aws: str) -> None:
     names, session = ops_stack.resolve(
         ops_aws.connect(region="us-east-1"), "dev", ops_stack.Overrides(workflow="sparkify-dev")
     )
-    athena = session.client("athena")
-    with Stubber(athena) as stub:
-        stub.add_response("start_query_execution", {"QueryExecutionId": "q-1"})
-        stub.add_response("get_query_execution", {"QueryExecution": {"Status": {"State": "RUNNING"}}})
-        stub.add_response(
-            "get_query_execution",
+    # Athena's answers, given before each call is sent (the client is made by PyAthena from this session).
+    answers = {
+        "StartQueryExecution": [{"QueryExecutionId": "q-1"}],
+        "GetQueryExecution": [
+            {"QueryExecution": {"QueryExecutionId": "q-1", "Query": "SELECT …", "StatementType": "DML",
+                                "Status": {"State": "RUNNING"}}},
             {
                 "QueryExecution": {
-                    "Status": {"State": "FAILED", "StateChangeReason": "TABLE_NOT_FOUND: Table 'sparkify_dev.songplays' does not exist"}
+                    "QueryExecutionId": "q-1", "Query": "SELECT …", "StatementType": "DML",
+                    "Status": {"State": "FAILED", "StateChangeReason": "TABLE_NOT_FOUND: Table 'sparkify_dev.songplays' does not exist"},
                 }
             },
-        )
-        with pytest.raises(OpsError) as raised:
-            ops_query.run_athena(session, names, "top_songs", sleep=lambda s: None)
+        ],
+    }
 
+    def answer(model: Any, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        return SimpleNamespace(status_code=200), answers[model.name].pop(0)
+
+    for operation in answers:
+        session.session.events.register(f"before-call.athena.{operation}", answer)
+    with pytest.raises(OpsError) as raised:
+        ops_query.run_athena(session, names, "top_songs", poll_interval=0)
+
+    assert answers == {"StartQueryExecution": [], "GetQueryExecution": []}
     assert str(raised.value) == (
         "query top_songs failed in Athena workgroup sparkify-dev (stack dev in account 123456789012, us-east-1): "
         "TABLE_NOT_FOUND: Table 'sparkify_dev.songplays' does not exist "

@@ -15,6 +15,7 @@ from sparkify.ops import OpsError
 from sparkify.ops import aws as ops_aws
 from sparkify.ops import docs as ops_docs
 from sparkify.ops import stack as ops_stack
+from tests.documents import assert_document
 from tests.ops.fake_aws import ACCOUNT, GlueSim
 
 
@@ -48,6 +49,7 @@ def test_docs_fetches_a_given_run_into_a_given_folder(two_sites: tuple[str, str]
 
     assert result.exit_code == 0, result.output
     fetched = json.loads(result.stdout)
+    assert_document("docs", fetched)
     assert fetched["index"] == str(out / "index.html")
     assert fetched["source"] == f"s3://sparkify-dev-docs-{ACCOUNT}-us-east-1/runs/{first}/"
     assert fetched["files"] == 2

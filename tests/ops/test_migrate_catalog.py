@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from sparkify.cli import app
+from tests.documents import assert_document
 from tests.ops.fake_aws import REGION, Deployed
 
 
@@ -57,6 +58,7 @@ def test_without_yes_it_only_lists_what_it_would_drop(old_catalog: Deployed, cli
 def test_with_yes_it_drops_only_the_hive_curated_tables(old_catalog: Deployed, cli: Any) -> None:
     result = cli.invoke(app, ["migrate-catalog", "--stack", "dev", "--yes", "--json"])
     assert result.exit_code == 0, result.output
+    assert_document("migrate-catalog", json.loads(result.stdout))
     assert [t["name"] for t in json.loads(result.stdout)["dropped"]] == ["songplays", "users"]
     assert tables(old_catalog) == ["song_data", "songs"]
     again = cli.invoke(app, ["migrate-catalog", "--stack", "dev", "--yes"])

@@ -10,6 +10,7 @@ import duckdb
 
 from sparkify.cli import app
 from sparkify.pipeline import Location
+from tests.documents import assert_document
 from tests.ops.fake_aws import REGION, Deployed
 
 RECORD = ("events", "s3://raw/log_data/2018/11/2018-11-03-events.json", 7, '{"ts": 15431', "malformed JSON: cut short")
@@ -31,5 +32,6 @@ def test_quarantine_of_a_stack_run_lists_its_records(dev: Deployed, cli, tmp_pat
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert_document("quarantine", data)
     assert (data["run_id"], data["batch_id"]) == ("wr_1", 4)
     assert [(r["source_file"], r["line"], r["record"]) for r in data["records"]] == [(RECORD[1], RECORD[2], RECORD[3])]

@@ -20,19 +20,23 @@ from sparkify.cli import app
 from sparkify.queries import QUERIES
 from sparkify.runner import run_pipeline
 from tests.helpers import event, song, write_log, write_song
+from tests.documents import assert_document
 from tests.ops.fake_aws import Deployed
 
 
-def _queue_athena_result(endpoint: str, columns: list[str], rows: list[list[str]]) -> None:
-    """The next Athena query in moto returns these rows, after the header row Athena puts first."""
+def _queue_athena_result(
+    endpoint: str, columns: list[str], rows: list[list[str | None]], types: list[str] | None = None
+) -> None:
+    """The next Athena query in moto returns these rows (as Athena sends them: text), after the header row
+    Athena puts first, with these column types (default: all varchar)."""
     payload = {
         "results": [
             {
-                "rows": [{"Data": [{"VarCharValue": v} for v in row]} for row in [columns, *rows]],
+                "rows": [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in [columns, *rows]],
                 "column_info": [
-                    {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": c, "Label": c, "Type": "varchar",
+                    {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": c, "Label": c, "Type": t,
                      "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": True}
-                    for c in columns
+                    for c, t in zip(columns, types or ["varchar"] * len(columns))
                 ],
             }
         ]
@@ -74,11 +78,31 @@ def test_query_json_from_athena(dev: Deployed, aws: str, cli) -> None:
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert_document("query-result", data)
     assert data["query"] == "songs_played_by_hour"
     assert data["columns"] == ["hour", "plays"]
     assert data["rows"] == [["0", "12"], ["1", "7"]]
     assert data["source"] == "athena:sparkify-dev/sparkify_dev"
     assert data["query_execution_id"]
+
+
+def test_athena_results_are_typed_as_local_ones(dev: Deployed, aws: str, cli) -> None:
+    """Athena sends every value as text; its column types make numbers numbers, and timestamps and
+    decimals the text a local query gives (UTC wall time, Python's datetime form)."""
+    _queue_athena_result(
+        aws,
+        ["start_time", "hour", "user_id", "duration", "level", "title"],
+        [["2018-11-01 21:01:46.796", "21", "8", "200.50", "free", None], ["2018-11-01 23:00:00.000", "23", "15", "180.00", "paid", "Beta"]],
+        ["timestamp", "integer", "bigint", "decimal", "varchar", "varchar"],
+    )
+
+    result = cli.invoke(app, ["query", "songplays_star_join", "--stack", "dev", "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rows"] == [
+        ["2018-11-01 21:01:46.796000", 21, 8, "200.50", "free", None],
+        ["2018-11-01 23:00:00", 23, 15, "180.00", "paid", "Beta"],
+    ]
 
 
 def test_an_unknown_query_lists_the_known_ones(cli) -> None:
@@ -91,7 +115,9 @@ def test_an_unknown_query_lists_the_known_ones(cli) -> None:
 def test_query_without_a_name_lists_the_queries(cli) -> None:
     result = cli.invoke(app, ["query", "--json"])
 
-    assert [q["name"] for q in json.loads(result.stdout)] == list(QUERIES)
+    listed = json.loads(result.stdout)
+    assert listed["schema_version"] == "sparkify.query-list/1"
+    assert [q["name"] for q in listed["queries"]] == list(QUERIES)
 
 
 def test_query_on_a_lake_without_curated_tables(cli, tmp_path: Path) -> None:
@@ -125,6 +151,7 @@ def test_query_on_a_lake_runs_without_spark(tiny_lake: Path, cli) -> None:
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert_document("query-result", data)
     assert data["columns"] == ["level", "plays", "users"]
     assert data["rows"] == [["free", 1, 1], ["paid", 2, 1]]
     assert data["source"] == str(tiny_lake)

@@ -10,6 +10,7 @@ import pytest
 
 from sparkify.cli import app
 from sparkify.ops.glue_runs import crawl_cost, job_run_cost
+from tests.documents import assert_document
 from tests.ops.fake_aws import Deployed, GlueSim
 
 MORNING = datetime(2025, 3, 3, 6, 0, tzinfo=timezone.utc)
@@ -43,6 +44,7 @@ def test_status_json_has_costs_rows_and_suites_per_run(two_runs: tuple[str, str]
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert_document("run-list", data)
     assert data["workflow"] == "sparkify-dev"
     by_id = {run["run_id"]: run for run in data["runs"]}
     good = by_id[ok]

@@ -9,6 +9,7 @@ import re
 import boto3
 
 from sparkify.cli import app
+from tests.documents import assert_document
 from tests.ops.fake_aws import ACCOUNT, Deployed, GlueSim
 
 
@@ -32,7 +33,9 @@ def test_trigger_json_gives_the_run_id(dev: Deployed, cli) -> None:
 
     assert result.exit_code == 0, result.output
     started = json.loads(result.stdout)
+    assert_document("run-started", started)
     assert started == {
+        "schema_version": "sparkify.run-started/1",
         "stack": "dev",
         "workflow": "sparkify-dev",
         "run_id": _runs(dev)[0]["WorkflowRunId"],
@@ -80,16 +83,18 @@ def test_follow_of_a_run_failing_in_validation_exits_1_with_the_step_error_and_l
     assert "validate   ✗ failed" in out
     assert f"failed at step validate (job sparkify-dev-validate, run {job_run_id})" in out
     assert (
-        "error:   StepFailed: data quality failed for 1 suite(s): songplays [1 of 9: "
-        "expect_column_values_to_not_be_null(user_id)]" in out
-    )
+        "error:   StepFailed: data quality failed: songplays (1 of 9 expectations: "
+        "expect_column_values_to_not_be_null(user_id))\n"
+    ) in out
     assert f"logs:    aws logs tail /aws-glue/sparkify-dev/error --log-stream-names {job_run_id} --region us-east-1" in out
     assert (
         "console: https://us-east-1.console.aws.amazon.com/gluestudio/home?region=us-east-1"
         f"#/job/sparkify-dev-validate/run/{job_run_id}" in out
     )
     assert "✗ songplays: expect_column_values_to_not_be_null(user_id): 3 unexpected values" in out
-    assert f"Data Docs: s3://sparkify-dev-docs-{ACCOUNT}-us-east-1/latest/index.html" in out
+    # Once, the run's own site (the step error no longer repeats it).
+    assert out.count("Data Docs:") == 1
+    assert f"Data Docs: s3://sparkify-dev-docs-{ACCOUNT}-us-east-1/runs/wr_" in out
 
 
 def test_follow_json_reports_the_failed_run_in_the_run_report_shape(glue: GlueSim, cli) -> None:
@@ -99,6 +104,7 @@ def test_follow_json_reports_the_failed_run_in_the_run_report_shape(glue: GlueSi
 
     assert result.exit_code == 1
     report = json.loads(result.stdout)
+    assert_document("run-report", report)
     assert report["status"] == "failed"
     assert report["failed_step"] == "validate"
     assert [(s["name"], s["status"]) for s in report["steps"]] == [

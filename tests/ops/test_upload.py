@@ -11,6 +11,7 @@ import pytest
 
 from sparkify.cli import app
 from tests.helpers import event, song, write_log, write_song
+from tests.documents import assert_document
 from tests.ops.fake_aws import Deployed, all_keys
 
 
@@ -49,6 +50,7 @@ def test_a_second_upload_skips_what_is_already_there(dev: Deployed, raw: Path, c
 
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
+    assert_document("upload", summary)
     assert summary["uploaded"] == 1
     assert summary["skipped"] == 3
     assert summary["target"] == f"s3://{dev.buckets['raw']}/"

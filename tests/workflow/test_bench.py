@@ -14,6 +14,7 @@ from sparkify.bench.cli import register
 from sparkify.bench.reference import run_reference
 from sparkify.generate import generate
 from sparkify.runner import run_pipeline
+from tests.documents import assert_document
 from tests.helpers import event, song, write_log, write_song
 
 DAY = "2018-11-01"
@@ -93,6 +94,17 @@ def test_check_counts_names_every_difference():
         harness.check_counts(ours, reference, "test")
 
 
+def test_an_unknown_size_is_the_error_document_under_json():
+    app = typer.Typer(add_completion=False)
+    app.callback()(lambda: None)
+    register(app)
+    result = CliRunner().invoke(app, ["bench", "--sizes", "huge", "--json"])
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert_document("error", document)
+    assert document["error"]["exit_code"] == 2 and document["error"]["message"].startswith("unknown size")
+
+
 def test_sizes_by_name_or_songs_x_events():
     assert harness.parse_size("s") == harness.Size("S", 14_896, 8_056)
     assert harness.parse_size("M") == harness.Size("M", 14_896, 1_000_000)
@@ -107,10 +119,13 @@ def test_bench_smoke_writes_json_with_medians_ratio_and_files(tmp_path):
     register(app)
     out = tmp_path / "result.json"
     result = CliRunner().invoke(
-        app, ["bench", "--sizes", "40x400", "--repeat", "1", "--data", str(tmp_path / "data"), "--out", str(out)]
+        app, ["bench", "--sizes", "40x400", "--repeat", "1", "--data", str(tmp_path / "data"), "--out", str(out), "--json"]
     )
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text())
+    printed = json.loads(result.stdout)  # stdout holds the document alone
+    assert_document("bench", printed)
+    assert printed == {"schema_version": "sparkify.bench/1", **document, "written": [str(out)]}
     assert set(harness.RESULT_KEYS) <= set(document)
     assert document["repeat"] == 1 and document["machine"]["cpus"] >= 1
     (size,) = document["sizes"]
