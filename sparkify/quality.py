@@ -229,7 +229,25 @@ def _context(docs_dir: Path | None) -> Any:
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
     )
-    return get_context(mode="ephemeral", project_config=config)
+    context = get_context(mode="ephemeral", project_config=config)
+    _name_assets(context.validation_results_store)
+    return context
+
+
+def _name_assets(store: Any) -> None:
+    """Have every stored validation result name its data asset, so its Data Docs page says which table
+    it judged. GX's page header reads the name from the batch spec, which a DataFrame batch leaves
+    without one (`Data asset: None`); the batch definition the result was run on has it."""
+    store_results = store.store_validation_results
+
+    def named(suite_validation_result: Any, **kwargs: Any) -> Any:
+        meta = suite_validation_result.meta
+        asset = (meta.get("active_batch_definition") or {}).get("data_asset_name")
+        if asset and not (meta.get("batch_spec") or {}).get("data_asset_name"):
+            meta["batch_spec"] = {**(meta.get("batch_spec") or {}), "data_asset_name": asset}
+        return store_results(suite_validation_result=suite_validation_result, **kwargs)
+
+    store.store_validation_results = named
 
 
 def validate(

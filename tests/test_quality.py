@@ -172,6 +172,9 @@ def test_data_docs_have_an_index_and_one_validation_page_per_suite(good_run, sui
         assert name in index
         pages = list((docs / "validations" / name / "test-run").glob("*/*.html"))
         assert len(pages) == 1, f"{name}: {pages}"
+        # Each page names what it judged: the table (GX leaves a DataFrame's asset unnamed: `None`).
+        header = pages[0].read_text()
+        assert f"Data asset: {name}<br>" in header and "Data asset: None" not in header, name
     # The reason for each rule shows up in the docs (meta.notes is rendered as the expectation's notes).
     assert "Reconciliation with staging" in (docs / "expectations" / "songplays.html").read_text()
     # A site GX 1.24 builds loads nothing from the network once it is localized (sparkify/docs_assets.py).
