@@ -192,8 +192,9 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
     for name, suite in report["suites"].items():
         for failed in suite.get("failed_expectations", []):
             console.print(f"[red]✗ {name}:[/] {failed}")
-    if report["data_docs_index"]:
-        console.print(f"Data Docs: {report['data_docs_index']}")
+    site_index = Path(lake) / "data_docs" / "index.html"
+    if site_index.is_file():
+        console.print(f"Data Docs: {site_index}")
     console.print(f"Run report: {report_file or Path(lake) / 'reports' / 'latest.json'}")
     color = "green" if report["status"] == "succeeded" else "red"
     console.print(f"[bold {color}]Run {report['run_id']} {report['status']}[/] in {report['seconds']:.1f} s")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -333,24 +334,28 @@ def validate_and_publish(
     changed: Mapping[str, DataFrame] | None = None,
     quarantine: run_page.Quarantine | None = None,
 ) -> tuple[dict[str, Summary], str]:
-    """`validate` with Data Docs published at `docs_uri`; returns the summaries and the site's index.
-    With `quarantine`, the site gets the run page (`sparkify.run_page`): the batch's quarantined records
-    and the failing rows by key.
+    """`validate` with Data Docs published at `docs_uri`; returns the summaries and the index of this
+    run's pages. With `quarantine`, the site gets the run page (`sparkify.run_page`): the batch's
+    quarantined records and the failing rows by key.
 
-    A local folder gets the site directly (GX removes the pages of earlier runs, so it shows this run).
-    An `s3://` location gets it through a temporary folder on the driver, uploaded to `latest/` and
-    `runs/<run_id>/` (GX 1.x has no S3 site store since 1.13).
+    A local folder gets the run's pages in `runs/<run_id>/` (GX builds a site of one run; the pages of
+    earlier runs stay beside it, and `sparkify.site` writes the index of them all). An `s3://`
+    location gets them through a temporary folder on the driver, uploaded to `runs/<run_id>/` and
+    `latest/` (GX 1.x has no S3 site store since 1.13).
     """
     if not is_s3(docs_uri):
-        summaries = validate(tables, suites, parameters, docs_dir=docs_uri, run_name=run_id, changed=changed)
-        if quarantine is not None:
-            run_page.add_to_site(docs_uri, run_id, summaries, quarantine)
-        return summaries, str(Path(docs_uri) / "index.html")
-    with tempfile.TemporaryDirectory(prefix="data_docs_") as site:
+        site = Path(docs_uri) / "runs" / run_id
+        if site.exists():
+            shutil.rmtree(site)  # a replayed run id: its pages are built again, not mixed with the old ones
         summaries = validate(tables, suites, parameters, docs_dir=site, run_name=run_id, changed=changed)
         if quarantine is not None:
             run_page.add_to_site(site, run_id, summaries, quarantine)
-        return summaries, upload_site(site, docs_uri, run_id)
+        return summaries, str(site / "index.html")
+    with tempfile.TemporaryDirectory(prefix="data_docs_") as site_dir:
+        summaries = validate(tables, suites, parameters, docs_dir=site_dir, run_name=run_id, changed=changed)
+        if quarantine is not None:
+            run_page.add_to_site(site_dir, run_id, summaries, quarantine)
+        return summaries, upload_site(site_dir, docs_uri, run_id)
 
 
 def _check_inputs(

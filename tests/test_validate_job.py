@@ -83,8 +83,8 @@ def test_bad_lake_raises_step_failed_with_the_metrics(spark, validate_job, tmp_p
 
     metrics = failure.value.metrics
     assert metrics["status"] == "failed"
-    assert metrics["data_docs_index"] == str(tmp_path / "data_docs" / "index.html")
-    assert (tmp_path / "data_docs" / "index.html").is_file(), "Data Docs are built for a failing run too"
+    assert metrics["data_docs_index"] == str(tmp_path / "data_docs" / "runs" / "run-1" / "index.html")
+    assert (tmp_path / "data_docs" / "runs" / "run-1" / "index.html").is_file(), "Data Docs are built for a failing run too"
     songplays = metrics["suites"]["songplays"]
     assert songplays["success"] is False
     assert songplays["failed_expectations"] == [
