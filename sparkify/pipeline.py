@@ -103,6 +103,9 @@ Step = JobStep | CrawlerStep
 
 # How long published Iceberg snapshots stay readable (time travel) before table upkeep expires them.
 SNAPSHOT_RETENTION_DAYS = "snapshot_retention_days"
+# How many days run reports, quarantined records and each run's Data Docs are kept (stack config
+# `sparkify:historyExpirationDays`, which also sets the buckets' lifecycle rules).
+HISTORY_DAYS = "history_days"
 # The Glue database of the quarantine's Athena tables (`sparkify.quarantine_catalog`); none locally.
 QUARANTINE_DATABASE = "quarantine_database"
 
@@ -140,7 +143,7 @@ STEPS: tuple[Step, ...] = (
             Namespace.STAGING,
             Namespace.CURATED,
         ),
-        options=(SNAPSHOT_RETENTION_DAYS,),
+        options=(SNAPSHOT_RETENTION_DAYS, HISTORY_DAYS),
     ),
 )
 

@@ -515,11 +515,7 @@ def upload_site(site_dir: str | Path, docs_uri: str, run_id: str, s3_client: Any
         return "/".join(p.strip("/") for p in (prefix, *parts) if p.strip("/"))
 
     for target in (key("runs", run_id), key("latest")):
-        for path in files:
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            client.upload_file(
-                str(path), bucket, f"{target}/{path.relative_to(root).as_posix()}", ExtraArgs={"ContentType": content_type}
-            )
+        _upload(client, bucket, root, files, target)
     latest = key("latest")
     fresh = {f"{latest}/{p.relative_to(root).as_posix()}" for p in files}
     stale = [k for k in _s3_keys(client, bucket, latest) if k not in fresh]
@@ -528,3 +524,20 @@ def upload_site(site_dir: str | Path, docs_uri: str, run_id: str, s3_client: Any
             Bucket=bucket, Delete={"Objects": [{"Key": k} for k in stale[start : start + 1000]], "Quiet": True}
         )
     return f"s3://{bucket}/{latest}/index.html"
+
+
+def _upload(client: Any, bucket: str, root: Path, files: list[Path], target: str) -> None:
+    for path in files:
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        key = "/".join(p for p in (target, path.relative_to(root).as_posix()) if p)
+        client.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
+
+
+def upload_pages(site_dir: str | Path, docs_uri: str, s3_client: Any = None) -> str:
+    """Copy the site's own pages (`sparkify.site`: the run index, tables, lineage, charts) to the root of
+    `docs_uri`, beside `runs/` and `latest/`; returns the URI of the index."""
+    client = _s3_client(s3_client)
+    bucket, prefix = split_s3_uri(docs_uri)
+    root = Path(site_dir)
+    _upload(client, bucket, root, sorted(p for p in root.rglob("*") if p.is_file()), prefix)
+    return f"s3://{bucket}/{prefix + '/' if prefix else ''}index.html"

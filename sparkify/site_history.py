@@ -27,9 +27,28 @@ def started(report: Report) -> datetime:
 
 
 def kept(reports: Iterable[Report], now: datetime, history_days: int) -> list[Report]:
-    """The reports of runs that started within `history_days` before `now`, newest first."""
+    """The reports of runs that started within `history_days` before `now`, newest first (a report
+    without a start time, of a run whose jobs recorded none, is left out)."""
     oldest = now - timedelta(days=history_days)
-    return sorted((r for r in reports if started(r) >= oldest), key=started, reverse=True)
+    return sorted((r for r in reports if r.get("started_at") and started(r) >= oldest), key=started, reverse=True)
+
+
+def report_from_metrics(run_id: str, metrics: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """A deployed run's report, from the metrics its jobs wrote (`<reports>/runs/<run_id>/<step>.json`,
+    with `step_started_at` and `step_seconds` from `glue_main`); steps that wrote none are left out."""
+    from sparkify.pipeline import job_steps
+    from sparkify.report import StepResult, build_report
+
+    steps = [
+        StepResult(
+            step.name, "job", "failed" if metrics[step.name].get("status") == "failed" else "succeeded",
+            float(metrics[step.name].get("step_seconds") or 0.0), None, dict(metrics[step.name]),
+        )
+        for step in job_steps()
+        if step.name in metrics
+    ]  # fmt: skip
+    starts = sorted(str(m["step_started_at"]) for m in metrics.values() if m.get("step_started_at"))
+    return build_report(run_id, starts[0] if starts else "", sum(s.seconds for s in steps), steps)
 
 
 def run_pages(run_id: str) -> str:
