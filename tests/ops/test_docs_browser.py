@@ -107,16 +107,20 @@ def test_every_suite_result_is_on_the_data_docs_in_a_browser(
     assert located.exit_code == 0, located.output
     assert Path(json.loads(located.stdout)["index"]) == (lake_dir / "data_docs" / "index.html").resolve()
 
+    run_id = report["run_id"]
+    one_run = CliRunner().invoke(app, ["docs", "--lake", str(lake_dir), "--run", run_id, "--json"])
+    assert one_run.exit_code == 0, one_run.output
+    assert json.loads(one_run.stdout)["index"] == str((lake_dir / "data_docs" / "runs" / run_id / "index.html").resolve())
+
+    # The run's Great Expectations pages, under runs/<run_id>/ of the site.
     profile = tmp_path / "chromium-profile"
-    index_dom = chromium(f"{site_url}/index.html", profile, "--dump-dom")
+    pages = f"{site_url}/runs/{run_id}"
+    index_dom = chromium(f"{pages}/index.html", profile, "--dump-dom")
     assert "<title>Data Docs created by Great Expectations</title>" in index_dom
     ARTIFACTS.mkdir(exist_ok=True)
-    chromium(
-        f"{site_url}/index.html", profile, f"--screenshot={ARTIFACTS / 'data_docs.png'}", "--window-size=1280,900"
-    )
+    chromium(f"{pages}/index.html", profile, f"--screenshot={ARTIFACTS / 'data_docs.png'}", "--window-size=1280,900")
     assert (ARTIFACTS / "data_docs.png").stat().st_size > 0
 
-    run_id = report["run_id"]
     assert set(report["suites"]) == {t.name for t in CURATED_TABLES}
     for suite, summary in report["suites"].items():
         links = re.findall(rf"validations/{re.escape(suite)}/{re.escape(run_id)}/[^'\"\s]+\.html", index_dom)
