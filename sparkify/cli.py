@@ -192,7 +192,7 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
     for name, suite in report["suites"].items():
         for failed in suite.get("failed_expectations", []):
             console.print(f"[red]✗ {name}:[/] {failed}")
-    site_index = Path(lake) / "data_docs" / "index.html"
+    site_index = Path(lake).resolve() / "data_docs" / "index.html"
     if site_index.is_file():
         console.print(f"Data Docs: {site_index}")
     console.print(f"Run report: {report_file or Path(lake) / 'reports' / 'latest.json'}")

@@ -80,7 +80,7 @@ def render_index(reports: Iterable[Report], with_pages: Iterable[str], history_d
         rows.append([
             link(run_pages(run_id), run_id) if run_id in pages else run_id,
             Raw(f'<span class="{escape(status)}">{escape(status)}</span>'),
-            str(report["started_at"]),
+            started(report).strftime("%Y-%m-%d %H:%M:%S"),
             _duration(report["seconds"]),
             f"{sum(int(t['rows']) for t in (report.get('tables') or {}).values()):,}",
             f"{sum(int(n) for n in (report.get('quarantined') or {}).values()):,}",

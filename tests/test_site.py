@@ -58,6 +58,7 @@ def test_the_index_lists_each_run_with_its_status_duration_and_pages():
     assert '<a href="runs/run-new/run.html">' in page
     assert "<td>run-mid</td>" in page and "no new pages" in page  # no pages of its own: no link
     assert '<span class="failed">failed</span>' in page
+    assert "<td>2026-12-02 23:30:00</td>" in page
     assert "<td class=num>62 min 03 s</td>" in page and "<td class=num>1 min 35 s</td>" in page
     assert "<td class=num>431</td>" in page  # 30 + 401 curated rows
     assert "1 of 2 passed (failed: songplays)" in page
