@@ -29,7 +29,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import quality, run_page, schemas, site, site_history, tables
+from sparkify import docs_publish, quality, run_page, schemas, site, site_history, tables
 from sparkify.io import exists, join_uri, list_names, read_small_text, read_text, write_text
 from sparkify.pipeline import (
     CURATED_TABLES, HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace, job_steps,
@@ -105,7 +105,7 @@ def publish_site(
     docs location's root, from every run's step metrics (no run report is written on AWS) and this
     step's `metrics`. A local run's site is written by the runner, from the whole run report."""
     docs = args[Location.DATA_DOCS]
-    if not quality.is_s3(docs):
+    if not docs_publish.is_s3(docs):
         return None
     reports_uri = args[Location.REPORTS]
     run_ids = set(list_names(spark, join_uri(reports_uri, "runs"))) | {args["run_id"]}
@@ -125,7 +125,7 @@ def publish_site(
     pages = site.pages(reports, suites, with_pages, datetime.now(timezone.utc), history_days)
     with tempfile.TemporaryDirectory(prefix="data_docs_site_") as folder:
         site.write(Path(folder), pages)
-        return quality.upload_pages(folder, docs)
+        return docs_publish.upload_pages(folder, docs)
 
 
 def table_upkeep(spark: SparkSession, args: Mapping[str, str], published: Mapping[str, str]) -> dict[str, Any]:

@@ -17,16 +17,16 @@ GX is imported lazily (it takes seconds), so reading suites and the job's wiring
 from __future__ import annotations
 
 import json
-import mimetypes
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sparkify import run_page
 from sparkify.docs_assets import localize_site
+from sparkify.docs_publish import client_or_default, is_s3, s3_keys, split_s3_uri, upload_site
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
@@ -80,33 +80,13 @@ def merge_summaries(parts: list[Summary]) -> Summary:
 # --- Reading suites -------------------------------------------------------------------------------------
 
 
-def is_s3(uri: str | Path) -> bool:
-    return str(uri).startswith("s3://")
-
-
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    """`s3://bucket/some/prefix/` → ("bucket", "some/prefix")."""
-    if not is_s3(uri):
-        raise ValueError(f"not an s3:// URI: {uri!r}")
-    bucket, _, key = uri[len("s3://") :].partition("/")
-    return bucket, key.strip("/")
-
-
-def _s3_client(client: Any = None) -> Any:
-    if client is not None:
-        return client
-    import boto3  # type: ignore[import-untyped]
-
-    return boto3.client("s3")
-
-
 def load_suites(uri: str | Path, s3_client: Any = None) -> dict[str, dict[str, Any]]:
     """Every `*.json` suite directly under a folder or `s3://` prefix, as plain dicts keyed by suite name."""
     texts: dict[str, str] = {}
     if is_s3(uri):
-        client = _s3_client(s3_client)
+        client = client_or_default(s3_client)
         bucket, prefix = split_s3_uri(str(uri))
-        for key in _s3_keys(client, bucket, prefix):
+        for key in s3_keys(client, bucket, prefix):
             relative = key[len(prefix) :].lstrip("/") if prefix else key
             if relative.endswith(".json") and "/" not in relative:
                 texts[f"s3://{bucket}/{key}"] = client.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
@@ -127,13 +107,6 @@ def load_suites(uri: str | Path, s3_client: Any = None) -> dict[str, dict[str, A
     if not suites:
         raise FileNotFoundError(f"no *.json suites under {uri}")
     return suites
-
-
-def _s3_keys(client: Any, bucket: str, prefix: str) -> Iterator[str]:
-    paginator = client.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/" if prefix else ""):
-        for item in page.get("Contents", []):
-            yield item["Key"]
 
 
 def suite_parameters(suite: Mapping[str, Any]) -> set[str]:
@@ -493,51 +466,3 @@ def _short(value: Any) -> str:
     else:
         text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-# --- Publishing Data Docs -------------------------------------------------------------------------------
-
-
-def upload_site(site_dir: str | Path, docs_uri: str, run_id: str, s3_client: Any = None) -> str:
-    """Copy a built Data Docs site to `<docs_uri>/runs/<run_id>/` and `<docs_uri>/latest/`.
-
-    `latest/` is made an exact copy: files of older runs that this site no longer has are deleted
-    (after the upload, so readers never see a half-empty site). Returns the URI of latest/index.html.
-    """
-    client = _s3_client(s3_client)
-    bucket, prefix = split_s3_uri(docs_uri)
-    root = Path(site_dir)
-    files = sorted(p for p in root.rglob("*") if p.is_file())
-    if not (root / "index.html").is_file():
-        raise FileNotFoundError(f"no Data Docs site at {root} (index.html missing)")
-
-    def key(*parts: str) -> str:
-        return "/".join(p.strip("/") for p in (prefix, *parts) if p.strip("/"))
-
-    for target in (key("runs", run_id), key("latest")):
-        _upload(client, bucket, root, files, target)
-    latest = key("latest")
-    fresh = {f"{latest}/{p.relative_to(root).as_posix()}" for p in files}
-    stale = [k for k in _s3_keys(client, bucket, latest) if k not in fresh]
-    for start in range(0, len(stale), 1000):  # DeleteObjects takes at most 1000 keys
-        client.delete_objects(
-            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in stale[start : start + 1000]], "Quiet": True}
-        )
-    return f"s3://{bucket}/{latest}/index.html"
-
-
-def _upload(client: Any, bucket: str, root: Path, files: list[Path], target: str) -> None:
-    for path in files:
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        key = "/".join(p for p in (target, path.relative_to(root).as_posix()) if p)
-        client.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
-
-
-def upload_pages(site_dir: str | Path, docs_uri: str, s3_client: Any = None) -> str:
-    """Copy the site's own pages (`sparkify.site`: the run index, tables, lineage, charts) to the root of
-    `docs_uri`, beside `runs/` and `latest/`; returns the URI of the index."""
-    client = _s3_client(s3_client)
-    bucket, prefix = split_s3_uri(docs_uri)
-    root = Path(site_dir)
-    _upload(client, bucket, root, sorted(p for p in root.rglob("*") if p.is_file()), prefix)
-    return f"s3://{bucket}/{prefix + '/' if prefix else ''}index.html"

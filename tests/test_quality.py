@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sparkify import pipeline, quality, schemas
+from sparkify import docs_publish, pipeline, quality, schemas
 from sparkify.docs_assets import external_resources
 
 SONG_A, SONG_B = "SOMZWCG12A8C13C480", "SOGVQGJ12AB017F169"
@@ -331,8 +331,8 @@ def test_upload_site_copies_to_the_run_and_replaces_latest(s3, tmp_path):
 
     first = site("one", {"index.html": "<html>1</html>", "validations/songs/r1/a.html": "old page"})
     second = site("two", {"index.html": "<html>2</html>", "validations/songs/r2/b.html": "new page"})
-    quality.upload_site(first, "s3://docs/data_docs", "r1", s3_client=s3)
-    index = quality.upload_site(second, "s3://docs/data_docs/", "r2", s3_client=s3)
+    docs_publish.upload_site(first, "s3://docs/data_docs", "r1", s3_client=s3)
+    index = docs_publish.upload_site(second, "s3://docs/data_docs/", "r2", s3_client=s3)
 
     assert index == "s3://docs/data_docs/latest/index.html"
     assert _keys(s3, "data_docs/latest/") == {"data_docs/latest/index.html", "data_docs/latest/validations/songs/r2/b.html"}
