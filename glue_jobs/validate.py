@@ -19,17 +19,22 @@ Runs unchanged on AWS Glue 5.1 (`glue_main`) and locally (`sparkify run` calls `
 from __future__ import annotations
 
 import json
+import tempfile
+import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import quality, run_page, schemas, tables
-from sparkify.io import exists, join_uri, read_text, write_text
-from sparkify.pipeline import CURATED_TABLES, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace
-from sparkify.runtime import StepFailed, glue_main, step_metrics_uri
+from sparkify import docs_publish, quality, run_page, schemas, site, site_history, tables
+from sparkify.io import exists, join_uri, list_names, read_small_text, read_text, write_text
+from sparkify.pipeline import (
+    CURATED_TABLES, HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace, job_steps,
+)
+from sparkify.runtime import StepFailed, glue_main, step_metrics_uri, timing
 from sparkify.transforms import staging
 
 STEP = "validate"
@@ -39,6 +44,7 @@ STAGING_NEXT_SONG_EVENTS = "staging_next_song_events"
 
 
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
+    started_at, start = datetime.now(timezone.utc), time.perf_counter()
     suites = quality.load_suites(args[Location.EXPECTATIONS])
     missing = sorted({t.name for t in CURATED_TABLES} - set(suites))
     if missing:
@@ -47,7 +53,9 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     refs = {name: (tables.snapshot_id(spark, t), tables.snapshot_id(spark, t, tables.AUDIT)) for name, t in curated.items()}
     pending = sorted(name for name, (main, audit) in refs.items() if audit is not None and audit != main)
     if not pending:
-        return {"status": "succeeded", "audited": [], "published": {}, "suites": {}, "data_docs_index": None}
+        nothing: dict[str, Any] = {"status": "succeeded", "audited": [], "published": {}, "suites": {}, "data_docs_index": None}
+        nothing["data_docs_site"] = publish_site(spark, args, suites, {**nothing, **timing(started_at, start)})
+        return nothing
     # A suite is judged when its table, or a table its rules join to, differs from what is published.
     judged = {
         name: suite for name, suite in suites.items() if name in pending or quality.referenced_tables(suite) & set(pending)
@@ -82,10 +90,42 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     }
     if failed:
         metrics["published"] = {}
+        metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
         raise StepFailed(_failure_message(failed), metrics)
     metrics["published"] = {name: tables.fast_forward(spark, curated[name], tables.AUDIT) for name in pending}
     metrics["upkeep"] = table_upkeep(spark, args, {name: curated[name] for name in pending})
+    metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
     return metrics
+
+
+def publish_site(
+    spark: SparkSession, args: Mapping[str, str], suites: Mapping[str, Any], metrics: Mapping[str, Any]
+) -> str | None:
+    """On S3, the site's own pages (`sparkify.site`: every kept run, tables, lineage, charts) at the
+    docs location's root, from every run's step metrics (no run report is written on AWS) and this
+    step's `metrics`. A local run's site is written by the runner, from the whole run report."""
+    docs = args[Location.DATA_DOCS]
+    if not docs_publish.is_s3(docs):
+        return None
+    reports_uri = args[Location.REPORTS]
+    run_ids = set(list_names(spark, join_uri(reports_uri, "runs"))) | {args["run_id"]}
+    reports = []
+    for run_id in sorted(run_ids):
+        found = {}
+        for step in job_steps():
+            text = read_small_text(spark, step_metrics_uri(reports_uri, run_id, step.name))
+            if text:
+                found[step.name] = json.loads(text)
+        if run_id == args["run_id"]:
+            found[STEP] = dict(metrics)
+        if found:
+            reports.append(site_history.report_from_metrics(run_id, found))
+    history_days = int(args.get(HISTORY_DAYS, str(site_history.DEFAULT_HISTORY_DAYS)))
+    with_pages = {str(r["run_id"]) for r in reports if r.get("data_docs_index")}
+    pages = site.pages(reports, suites, with_pages, datetime.now(timezone.utc), history_days)
+    with tempfile.TemporaryDirectory(prefix="data_docs_site_") as folder:
+        site.write(Path(folder), pages)
+        return docs_publish.upload_pages(folder, docs)
 
 
 def table_upkeep(spark: SparkSession, args: Mapping[str, str], published: Mapping[str, str]) -> dict[str, Any]:

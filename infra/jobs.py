@@ -77,6 +77,7 @@ def stack_options(cfg: StackConfig, names: Names) -> dict[str, str]:
     """The values of the jobs' stack settings (`JobStep.options`)."""
     return {
         pipeline.SNAPSHOT_RETENTION_DAYS: str(cfg.snapshot_retention_days),
+        pipeline.HISTORY_DAYS: str(cfg.history_expiration_days),
         pipeline.QUARANTINE_DATABASE: names.staging_database,
     }
 

@@ -7,7 +7,7 @@ the pipeline's locations onto them.
 | curated   | staging/, curated/ (star schema), quarantine/, reports/   | no: rebuilt from raw by every run |
 | artifacts | job scripts, the zipped `sparkify` package, requirements, suites | yes: roll back a bad deploy |
 | temp      | Glue's --TempDir, Spark UI event logs, Athena results     | no: expires after N days |
-| docs      | Great Expectations Data Docs: latest/ and runs/<run_id>/  | no: runs/ is the history |
+| docs      | Data Docs: the site's pages, latest/, runs/<run_id>/      | no: runs/ is the history |
 """
 
 from __future__ import annotations

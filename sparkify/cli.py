@@ -282,8 +282,9 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
     for line in failed_expectation_lines(report):
         name, rest = line.split(": ", 1)
         console.print(f"[red]✗ {escape(name)}:[/] {escape(rest)}")
-    if report["data_docs_index"]:
-        console.print(f"Data Docs: {escape(report['data_docs_index'])}")
+    site_index = Path(lake).resolve() / "data_docs" / "index.html"
+    if site_index.is_file():
+        console.print(f"Data Docs: {escape(str(site_index))}")
     console.print(escape(f"Run report: {report_file or Path(lake) / 'reports' / 'latest.json'}"))
     color = "green" if report["status"] == "succeeded" else "red"
     console.print(f"[bold {color}]Run {report['run_id']} {report['status']}[/] in {report['seconds']:.1f} s")

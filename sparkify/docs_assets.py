@@ -14,7 +14,7 @@ a page still loads anything from the network.
 from __future__ import annotations
 
 import os
-import re
+import posixpath
 import subprocess
 import sys
 import tarfile
@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
+
+from sparkify import html_edit
 
 VENDOR_DIR = Path(__file__).with_name("docs_assets")  # in the source tree, where `vendor` writes
 SITE_VENDOR = Path("static") / "vendor"
@@ -76,26 +78,60 @@ ASSETS: tuple[Asset, ...] = (
 )  # fmt: skip
 
 # GX's logo is an image on its S3 site with a cache-busting query; the site has its own copy.
-_LOGO = re.compile(r"https://great-expectations-web-assets\.s3\.[^\"']*/logo-long\.png[^\"']*")
+_LOGO_HOST = "https://great-expectations-web-assets.s3."
 SITE_LOGO = Path("static") / "images" / "logo-long.png"
-# What a page loads by itself (not a link a reader may follow).
-EXTERNAL_RESOURCE = re.compile(r"""<(?:script|link|img)\b[^>]*\b(?:src|href)=["'](https?://[^"']+)""")
+# In dark mode GX's stylesheet draws another logo from its S3 site; the site draws its own.
+_DARK_LOGO_URL = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/full_logo_dark.png"
+SITE_DARK_LOGO = Path("static") / "images" / "logo-dark.svg"
+_DARK_LOGO_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="230" height="50" viewBox="0 0 230 50">'
+    '<text x="4" y="32" font-family="sans-serif" font-size="20" fill="#e6e6e6">Sparkify Data Docs</text></svg>'
+)
+STYLESHEET = Path("static") / "styles" / "data_docs_default_styles.css"
+# Where a page of a run's site links back to: the index of every run, two folders up (runs/<run_id>/).
+HOME = "../../index.html"
 
 
-def localize_site(site_dir: str | Path) -> None:
-    """Copy the vendored files into a built site and point every page at them instead of the CDNs."""
+def footer(home: str) -> str:
+    """The footer of every page: the way back to the site's index (GX's is its newsletter banner)."""
+    return (
+        '<footer id="sparkify-footer" style="padding:1rem;text-align:center">'
+        f'<a href="{home}">Sparkify Data Docs: every run, the tables, lineage and charts</a></footer>'
+    )
+
+
+def localize_site(site_dir: str | Path, home: str | None = HOME) -> None:
+    """Copy the vendored files into a built site and point every page at them instead of the CDNs.
+
+    Every page's footer links to `home` (relative to the site's root; none: no link), and the dark
+    theme's logo is the site's own.
+    """
     site = Path(site_dir)
     # Read as package resources: on Glue the package is imported from the zip in --extra-py-files.
     _copy_tree(resources.files("sparkify") / VENDOR_DIR.name, site / SITE_VENDOR)
+    local_urls = {url: asset.target for asset in ASSETS for url in asset.urls}
     for page in site.rglob("*.html"):
-        text = original = page.read_text(encoding="utf-8")
-        for asset in ASSETS:
-            local = os.path.relpath(site / SITE_VENDOR / asset.target, page.parent)
-            for url in asset.urls:
-                text = text.replace(f'"{url}"', f'"{local}"')
-        text = _LOGO.sub(os.path.relpath(site / SITE_LOGO, page.parent), text)
-        if text != original:
-            page.write_text(text, encoding="utf-8")
+        text = page.read_text(encoding="utf-8")
+        root = os.path.relpath(site, page.parent)
+
+        def retarget(tag: str, attribute: str, url: str, root: str = root) -> str | None:
+            if url in local_urls:
+                return posixpath.normpath(f"{root}/{(SITE_VENDOR / local_urls[url]).as_posix()}")
+            if url.startswith(_LOGO_HOST) and "/logo-long.png" in url:
+                return posixpath.normpath(f"{root}/{SITE_LOGO.as_posix()}")
+            return None
+
+        replace = {"footer": footer(posixpath.normpath(f"{root}/{home}")) if home else "<footer></footer>"}
+        edited = html_edit.rewrite(text, retarget, replace)
+        if edited != text:
+            page.write_text(edited, encoding="utf-8")
+    stylesheet = site / STYLESHEET
+    if stylesheet.is_file():
+        css = stylesheet.read_text(encoding="utf-8")
+        logo = os.path.relpath(site / SITE_DARK_LOGO, stylesheet.parent)
+        (site / SITE_DARK_LOGO).parent.mkdir(parents=True, exist_ok=True)
+        (site / SITE_DARK_LOGO).write_text(_DARK_LOGO_SVG, encoding="utf-8")
+        stylesheet.write_text(css.replace(_DARK_LOGO_URL, logo), encoding="utf-8")
 
 
 def _copy_tree(source: Traversable, target: Path) -> None:
@@ -108,13 +144,32 @@ def _copy_tree(source: Traversable, target: Path) -> None:
 
 
 def external_resources(site_dir: str | Path) -> dict[str, list[str]]:
-    """What each page of a site would still load from the network (page path → URLs)."""
+    """What each page of a site would still load from the network (page path → URLs): the pages' own
+    scripts, stylesheets, images and frames, and `url(...)` in the site's stylesheets (any theme)."""
     site = Path(site_dir)
     found = {
-        page.relative_to(site).as_posix(): EXTERNAL_RESOURCE.findall(page.read_text(encoding="utf-8"))
+        page.relative_to(site).as_posix(): [u for u in html_edit.resources(page.read_text(encoding="utf-8")) if _remote(u)]
         for page in sorted(site.rglob("*.html"))
     }
+    for sheet in sorted(site.rglob("*.css")):
+        if SITE_VENDOR.as_posix() in sheet.relative_to(site).as_posix():
+            continue  # the vendored files as npm ships them; their fonts are local files
+        found[sheet.relative_to(site).as_posix()] = _css_urls(sheet.read_text(encoding="utf-8"))
     return {page: urls for page, urls in found.items() if urls}
+
+
+def _remote(url: str) -> bool:
+    return url.startswith(("http://", "https://", "//"))
+
+
+def _css_urls(css: str) -> list[str]:
+    """The remote addresses of a stylesheet's `url(...)` values."""
+    urls = []
+    for part in css.split("url(")[1:]:
+        url = part.split(")", 1)[0].strip().strip("'\"")
+        if _remote(url):
+            urls.append(url)
+    return urls
 
 
 def vendor(out: Path = VENDOR_DIR) -> None:

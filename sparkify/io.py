@@ -59,6 +59,26 @@ def write_text(spark: SparkSession, uri: str, text: str) -> None:
         out.close()
 
 
+def list_names(spark: SparkSession, uri: str) -> list[str]:
+    """The names of what is directly under a folder or prefix (none when it does not exist)."""
+    fs, path = _fs_path(spark, uri)
+    if not fs.exists(path):
+        return []
+    return sorted(str(status.getPath().getName()) for status in fs.listStatus(path))
+
+
+def read_small_text(spark: SparkSession, uri: str) -> str | None:
+    """A small file's text read on the driver (no Spark job: for many small files), or None when absent."""
+    fs, path = _fs_path(spark, uri)
+    if not fs.exists(path):
+        return None
+    stream = fs.open(path)
+    try:
+        return str(spark.sparkContext._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8"))  # type: ignore[union-attr]
+    finally:
+        stream.close()
+
+
 def read_text(spark: SparkSession, uri: str) -> str | None:
     """A small text file's content, or None when it does not exist."""
     if not exists(spark, uri):

@@ -53,20 +53,23 @@ class Table:
     key: tuple[str, ...]
     partition_by: tuple[str, ...] = ()
     description: str = ""
+    # The staging tables (named after their `SOURCES`) the model job builds this table from.
+    built_from: tuple[str, ...] = ()
 
 
 CURATED_TABLES: tuple[Table, ...] = (
-    Table("songplays", ("songplay_id",), ("year", "month"), "One row per NextSong event (fact)."),
-    Table("users", ("user_id",), (), "One current row per user, with the latest level."),
+    Table("songplays", ("songplay_id",), ("year", "month"), "One row per NextSong event (fact).", ("events", "songs")),
+    Table("users", ("user_id",), (), "One current row per user, with the latest level.", ("events",)),
     Table(
         "users_history",
         ("user_id", "valid_from"),
         (),
         "Level history per user (SCD type 2): one row per run of the same level.",
+        ("events",),
     ),
-    Table("songs", ("song_id",), (), "One row per song of the song metadata."),
-    Table("artists", ("artist_id",), (), "One row per artist id, name chosen deterministically."),
-    Table("time", ("start_time",), ("year", "month"), "One row per distinct songplay start time."),
+    Table("songs", ("song_id",), (), "One row per song of the song metadata.", ("songs",)),
+    Table("artists", ("artist_id",), (), "One row per artist id, name chosen deterministically.", ("songs",)),
+    Table("time", ("start_time",), ("year", "month"), "One row per distinct songplay start time.", ("events",)),
 )
 
 
@@ -100,6 +103,9 @@ Step = JobStep | CrawlerStep
 
 # How long published Iceberg snapshots stay readable (time travel) before table upkeep expires them.
 SNAPSHOT_RETENTION_DAYS = "snapshot_retention_days"
+# How many days run reports, quarantined records and each run's Data Docs are kept (stack config
+# `sparkify:historyExpirationDays`, which also sets the buckets' lifecycle rules).
+HISTORY_DAYS = "history_days"
 # The Glue database of the quarantine's Athena tables (`sparkify.quarantine_catalog`); none locally.
 QUARANTINE_DATABASE = "quarantine_database"
 
@@ -137,7 +143,7 @@ STEPS: tuple[Step, ...] = (
             Namespace.STAGING,
             Namespace.CURATED,
         ),
-        options=(SNAPSHOT_RETENTION_DAYS,),
+        options=(SNAPSHOT_RETENTION_DAYS, HISTORY_DAYS),
     ),
 )
 

@@ -17,15 +17,16 @@ GX is imported lazily (it takes seconds), so reading suites and the job's wiring
 from __future__ import annotations
 
 import json
-import mimetypes
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sparkify import run_page
 from sparkify.docs_assets import localize_site
+from sparkify.docs_publish import client_or_default, is_s3, s3_keys, split_s3_uri, upload_site
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
@@ -79,33 +80,13 @@ def merge_summaries(parts: list[Summary]) -> Summary:
 # --- Reading suites -------------------------------------------------------------------------------------
 
 
-def is_s3(uri: str | Path) -> bool:
-    return str(uri).startswith("s3://")
-
-
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    """`s3://bucket/some/prefix/` → ("bucket", "some/prefix")."""
-    if not is_s3(uri):
-        raise ValueError(f"not an s3:// URI: {uri!r}")
-    bucket, _, key = uri[len("s3://") :].partition("/")
-    return bucket, key.strip("/")
-
-
-def _s3_client(client: Any = None) -> Any:
-    if client is not None:
-        return client
-    import boto3  # type: ignore[import-untyped]
-
-    return boto3.client("s3")
-
-
 def load_suites(uri: str | Path, s3_client: Any = None) -> dict[str, dict[str, Any]]:
     """Every `*.json` suite directly under a folder or `s3://` prefix, as plain dicts keyed by suite name."""
     texts: dict[str, str] = {}
     if is_s3(uri):
-        client = _s3_client(s3_client)
+        client = client_or_default(s3_client)
         bucket, prefix = split_s3_uri(str(uri))
-        for key in _s3_keys(client, bucket, prefix):
+        for key in s3_keys(client, bucket, prefix):
             relative = key[len(prefix) :].lstrip("/") if prefix else key
             if relative.endswith(".json") and "/" not in relative:
                 texts[f"s3://{bucket}/{key}"] = client.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
@@ -126,13 +107,6 @@ def load_suites(uri: str | Path, s3_client: Any = None) -> dict[str, dict[str, A
     if not suites:
         raise FileNotFoundError(f"no *.json suites under {uri}")
     return suites
-
-
-def _s3_keys(client: Any, bucket: str, prefix: str) -> Iterator[str]:
-    paginator = client.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/" if prefix else ""):
-        for item in page.get("Contents", []):
-            yield item["Key"]
 
 
 def suite_parameters(suite: Mapping[str, Any]) -> set[str]:
@@ -229,7 +203,25 @@ def _context(docs_dir: Path | None) -> Any:
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
     )
-    return get_context(mode="ephemeral", project_config=config)
+    context = get_context(mode="ephemeral", project_config=config)
+    _name_assets(context.validation_results_store)
+    return context
+
+
+def _name_assets(store: Any) -> None:
+    """Have every stored validation result name its data asset, so its Data Docs page says which table
+    it judged. GX's page header reads the name from the batch spec, which a DataFrame batch leaves
+    without one (`Data asset: None`); the batch definition the result was run on has it."""
+    store_results = store.store_validation_results
+
+    def named(suite_validation_result: Any, **kwargs: Any) -> Any:
+        meta = suite_validation_result.meta
+        asset = (meta.get("active_batch_definition") or {}).get("data_asset_name")
+        if asset and not (meta.get("batch_spec") or {}).get("data_asset_name"):
+            meta["batch_spec"] = {**(meta.get("batch_spec") or {}), "data_asset_name": asset}
+        return store_results(suite_validation_result=suite_validation_result, **kwargs)
+
+    store.store_validation_results = named
 
 
 def validate(
@@ -315,24 +307,28 @@ def validate_and_publish(
     changed: Mapping[str, DataFrame] | None = None,
     quarantine: run_page.Quarantine | None = None,
 ) -> tuple[dict[str, Summary], str]:
-    """`validate` with Data Docs published at `docs_uri`; returns the summaries and the site's index.
-    With `quarantine`, the site gets the run page (`sparkify.run_page`): the batch's quarantined records
-    and the failing rows by key.
+    """`validate` with Data Docs published at `docs_uri`; returns the summaries and the index of this
+    run's pages. With `quarantine`, the site gets the run page (`sparkify.run_page`): the batch's
+    quarantined records and the failing rows by key.
 
-    A local folder gets the site directly (GX removes the pages of earlier runs, so it shows this run).
-    An `s3://` location gets it through a temporary folder on the driver, uploaded to `latest/` and
-    `runs/<run_id>/` (GX 1.x has no S3 site store since 1.13).
+    A local folder gets the run's pages in `runs/<run_id>/` (GX builds a site of one run; the pages of
+    earlier runs stay beside it, and `sparkify.site` writes the index of them all). An `s3://`
+    location gets them through a temporary folder on the driver, uploaded to `runs/<run_id>/` and
+    `latest/` (GX 1.x has no S3 site store since 1.13).
     """
     if not is_s3(docs_uri):
-        summaries = validate(tables, suites, parameters, docs_dir=docs_uri, run_name=run_id, changed=changed)
-        if quarantine is not None:
-            run_page.add_to_site(docs_uri, run_id, summaries, quarantine)
-        return summaries, str(Path(docs_uri) / "index.html")
-    with tempfile.TemporaryDirectory(prefix="data_docs_") as site:
+        site = Path(docs_uri) / "runs" / run_id
+        if site.exists():
+            shutil.rmtree(site)  # a replayed run id: its pages are built again, not mixed with the old ones
         summaries = validate(tables, suites, parameters, docs_dir=site, run_name=run_id, changed=changed)
         if quarantine is not None:
             run_page.add_to_site(site, run_id, summaries, quarantine)
-        return summaries, upload_site(site, docs_uri, run_id)
+        return summaries, str(site / "index.html")
+    with tempfile.TemporaryDirectory(prefix="data_docs_") as site_dir:
+        summaries = validate(tables, suites, parameters, docs_dir=site_dir, run_name=run_id, changed=changed)
+        if quarantine is not None:
+            run_page.add_to_site(site_dir, run_id, summaries, quarantine)
+        return summaries, upload_site(site_dir, docs_uri, run_id)
 
 
 def _check_inputs(
@@ -470,38 +466,3 @@ def _short(value: Any) -> str:
     else:
         text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."
-
-
-# --- Publishing Data Docs -------------------------------------------------------------------------------
-
-
-def upload_site(site_dir: str | Path, docs_uri: str, run_id: str, s3_client: Any = None) -> str:
-    """Copy a built Data Docs site to `<docs_uri>/runs/<run_id>/` and `<docs_uri>/latest/`.
-
-    `latest/` is made an exact copy: files of older runs that this site no longer has are deleted
-    (after the upload, so readers never see a half-empty site). Returns the URI of latest/index.html.
-    """
-    client = _s3_client(s3_client)
-    bucket, prefix = split_s3_uri(docs_uri)
-    root = Path(site_dir)
-    files = sorted(p for p in root.rglob("*") if p.is_file())
-    if not (root / "index.html").is_file():
-        raise FileNotFoundError(f"no Data Docs site at {root} (index.html missing)")
-
-    def key(*parts: str) -> str:
-        return "/".join(p.strip("/") for p in (prefix, *parts) if p.strip("/"))
-
-    for target in (key("runs", run_id), key("latest")):
-        for path in files:
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            client.upload_file(
-                str(path), bucket, f"{target}/{path.relative_to(root).as_posix()}", ExtraArgs={"ContentType": content_type}
-            )
-    latest = key("latest")
-    fresh = {f"{latest}/{p.relative_to(root).as_posix()}" for p in files}
-    stale = [k for k in _s3_keys(client, bucket, latest) if k not in fresh]
-    for start in range(0, len(stale), 1000):  # DeleteObjects takes at most 1000 keys
-        client.delete_objects(
-            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in stale[start : start + 1000]], "Quiet": True}
-        )
-    return f"s3://{bucket}/{latest}/index.html"

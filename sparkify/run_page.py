@@ -14,11 +14,12 @@ it renders offline like the rest of the site.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sparkify import html_edit
 
 PAGE = "run.html"
 SHOWN = 200  # quarantined records listed on the page
@@ -108,6 +109,5 @@ def add_to_site(site: str | Path, run_id: str, summaries: Mapping[str, Mapping[s
                 f'<div id="{_LINK_ID}" style="padding:0.5rem 1rem;background:#fff8e1">'
                 f'<a href="{PAGE}">This run: quarantined records and failing rows by key</a></div>'
             )
-            text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + link, text, count=1)
-            index.write_text(text, encoding="utf-8")
+            index.write_text(html_edit.rewrite(text, after_body=link), encoding="utf-8")
     return page

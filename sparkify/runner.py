@@ -19,7 +19,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 from pyspark.sql import SparkSession
 
-from sparkify import pipeline, quality
+from sparkify import pipeline, quality, site, site_history
 from sparkify.job_args import JobArgs
 from sparkify.layout import LAKE_LAYOUT
 from sparkify.pipeline import Location, Namespace, Place
@@ -154,7 +154,21 @@ def _run_locked(
         hook(step, result)
     report = build_report(run_id, started_at, time.perf_counter() - start, results, selected)
     _save_report(Path(locations[Location.REPORTS]), run_id, report)
+    build_site(locations)
     return report
+
+
+def build_site(locations: dict[Place, str], history_days: int = site_history.DEFAULT_HISTORY_DAYS) -> Path:
+    """The lake's Data Docs site (`sparkify.site`) from every kept run report, after pruning what the
+    history rule no longer keeps; returns its index."""
+    return site.build_local(
+        Path(locations[Location.DATA_DOCS]),
+        Path(locations[Location.REPORTS]),
+        Path(locations[Location.QUARANTINE]),
+        quality.load_suites(locations[Location.EXPECTATIONS]),
+        datetime.now(timezone.utc),
+        history_days,
+    )
 
 
 def _run_job(

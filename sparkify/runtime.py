@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from pyspark.sql import SparkSession
@@ -67,10 +69,20 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     job = Job(glue_context)
     job.init(resolved["JOB_NAME"], resolved)
     args = job_args.as_mapping()
+    started_at, start = datetime.now(timezone.utc), time.perf_counter()
     try:
         metrics = run(spark, args)
     except StepFailed as failed:
-        write_metrics(spark, args, step_name, failed.metrics)
+        write_metrics(spark, args, step_name, {**failed.metrics, **timing(started_at, start)})
         raise  # the Glue job run ends FAILED, which stops the workflow and raises the alert
-    write_metrics(spark, args, step_name, metrics)
+    write_metrics(spark, args, step_name, {**metrics, **timing(started_at, start)})
     job.commit()
+
+
+def timing(started_at: datetime, start: float) -> dict[str, Any]:
+    """When a step started and how long it ran, kept in its metrics: the Data Docs' run index and
+    charts are built from them on AWS, where no run report is written."""
+    return {
+        "step_started_at": started_at.isoformat(timespec="seconds"),
+        "step_seconds": round(time.perf_counter() - start, 2),
+    }

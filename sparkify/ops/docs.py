@@ -1,7 +1,7 @@
 """The Great Expectations Data Docs of a run, as a folder with `index.html` a browser can open.
 
 On AWS the validate job publishes each site twice in the docs bucket, `latest/` and `runs/<run_id>/`
-(`sparkify.quality.upload_site`); `fetch_site` copies one of them down. A local lake holds the site of
+(`sparkify.docs_publish.upload_site`); `fetch_site` copies one of them down. A local lake holds the site of
 its latest run in `<lake>/data_docs/`. With CloudFront on the stack, `cloudfront_url` gives its address.
 """
 
@@ -101,17 +101,21 @@ def fetch_site(aws: Aws, names: StackNames, dest: Path, run_id: str | None = Non
 
 
 def local_site(lake: Path, run_id: str | None = None) -> Site:
-    """The site of a local lake: it keeps only its latest run's Data Docs."""
+    """The site of a local lake (its index of every kept run), or one run's pages in it."""
     site = lake / LAKE_LAYOUT[Location.DATA_DOCS]
     index = site / "index.html"
     if not index.is_file():
         raise OpsError(f"no Data Docs at {index}: run the pipeline first (`sparkify run --lake {lake}`)")
-    latest_run = _latest_local_run(lake)
-    if run_id is not None and run_id != latest_run:
+    if run_id is None:
+        return Site(index, str(site), sum(1 for p in site.rglob("*") if p.is_file()), _latest_local_run(lake))
+    pages = site / "runs" / run_id
+    if not (pages / "index.html").is_file():
+        kept = sorted((p.parent.name for p in site.glob("runs/*/index.html")), reverse=True)
         raise OpsError(
-            f"the lake {lake} only keeps the Data Docs of its latest run ({latest_run or 'unknown'}), not {run_id}"
+            f"no Data Docs of run {run_id} in {site}: kept runs: {', '.join(kept) or 'none'} "
+            "(a run that changed no table builds no pages; older runs expire)"
         )
-    return Site(index, str(site), sum(1 for p in site.rglob("*") if p.is_file()), latest_run)
+    return Site(pages / "index.html", str(pages), sum(1 for p in pages.rglob("*") if p.is_file()), run_id)
 
 
 def _latest_local_run(lake: Path) -> str | None:

@@ -318,7 +318,7 @@ class GlueSim:
     # -- what the jobs write -----------------------------------------------------------------------------
 
     def _write_outputs(self, run: RunState, step: pipeline.JobStep, failed: bool) -> None:
-        from sparkify.quality import split_s3_uri, upload_site
+        from sparkify.docs_publish import split_s3_uri, upload_site
         from sparkify.runtime import step_metrics_uri
 
         run_id = run.workflow_run.run_id

@@ -88,21 +88,27 @@ def test_docs_open_opens_the_fetched_index_in_the_browser(two_sites, cli, tmp_pa
 
 def test_docs_of_a_local_lake(cli, tmp_path: Path, monkeypatch) -> None:
     lake = tmp_path / "lake"
-    (lake / "data_docs").mkdir(parents=True)
-    (lake / "data_docs" / "index.html").write_text("<html></html>")
+    for run in ("local-0", "local-1"):  # every kept run's pages stay in the lake
+        (lake / "data_docs" / "runs" / run).mkdir(parents=True)
+        (lake / "data_docs" / "runs" / run / "index.html").write_text(f"<html>{run}</html>")
+    (lake / "data_docs" / "index.html").write_text("<html>runs</html>")
     (lake / "reports").mkdir()
     (lake / "reports" / "latest.json").write_text(json.dumps({"run_id": "local-1"}))
     opened: list[str] = []
     monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
 
     result = cli.invoke(app, ["docs", "--lake", str(lake), "--open"])
-    other_run = cli.invoke(app, ["docs", "--lake", str(lake), "--run", "local-0"])
+    earlier_run = cli.invoke(app, ["docs", "--lake", str(lake), "--run", "local-0"])
+    unknown_run = cli.invoke(app, ["docs", "--lake", str(lake), "--run", "local-9"])
 
     assert result.exit_code == 0, result.output
     assert str(lake / "data_docs" / "index.html") in result.stdout
     assert opened == [(lake / "data_docs" / "index.html").as_uri()]
-    assert other_run.exit_code == 2
-    assert "only keeps the Data Docs of its latest run (local-1), not local-0" in other_run.stderr
+    assert earlier_run.exit_code == 0, earlier_run.output
+    assert str(lake / "data_docs" / "runs" / "local-0" / "index.html") in earlier_run.stdout
+    assert unknown_run.exit_code == 2
+    assert "no Data Docs of run local-9 in" in unknown_run.stderr
+    assert "kept runs: local-1, local-0" in unknown_run.stderr
 
 
 def test_docs_of_a_lake_without_a_run(cli, tmp_path: Path) -> None:

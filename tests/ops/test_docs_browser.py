@@ -1,10 +1,11 @@
-"""The Data Docs site a real run builds opens in a real browser: headless Chromium loads it from a loopback
-web server, and every suite's validation result (suite, status, number of expectations) is on its page.
+"""The Data Docs site real runs build opens in a real browser: headless Chromium loads it from a loopback
+web server (every other host is unresolvable, so a page that needs the network shows it).
 
-The site's index draws its table of results with jQuery and bootstrap-table from public CDNs, which are out of
-reach offline (and blocked here, so the test never waits on the network); the index is checked for a link to
-each suite's validation page, and each of those pages, static HTML, for the result itself. A screenshot of
-the index and of the songplays result is kept in test-artifacts/.
+Two runs on one lake: the first builds tables, the second finds nothing new. The site's index lists both,
+newest first, and links the first run's Great Expectations pages, where every suite's validation result
+(suite, asset, status, number of expectations) is on its page, drawn by the site's own copies of jQuery and
+bootstrap-table. The table pages, the lineage and the charts are checked too: each chart is an SVG that
+vega-embed drew inside its container. Screenshots of each page are kept in test-artifacts/.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def lake(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, di
     generate(root / "raw", songs=30, events=500, seed=3)
     report = run_pipeline(root / "raw", root / "lake")
     assert report["status"] == "succeeded", report["steps"]
-    return root / "lake", report
+    again = run_pipeline(root / "raw", root / "lake")  # nothing new: no pages of its own
+    assert again["status"] == "succeeded" and again["data_docs_index"] is None, again
+    return root / "lake", {**report, "next_run_id": again["run_id"]}
 
 
 @pytest.fixture(scope="module")
@@ -105,35 +108,83 @@ def test_every_suite_result_is_on_the_data_docs_in_a_browser(
     assert located.exit_code == 0, located.output
     assert Path(json.loads(located.stdout)["index"]) == (lake_dir / "data_docs" / "index.html").resolve()
 
+    run_id = report["run_id"]
+    one_run = CliRunner().invoke(app, ["docs", "--lake", str(lake_dir), "--run", run_id, "--json"])
+    assert one_run.exit_code == 0, one_run.output
+    assert json.loads(one_run.stdout)["index"] == str((lake_dir / "data_docs" / "runs" / run_id / "index.html").resolve())
+
+    # The run's Great Expectations pages, under runs/<run_id>/ of the site.
     profile = tmp_path / "chromium-profile"
-    index_dom = chromium(f"{site_url}/index.html", profile, "--dump-dom")
+    pages = f"{site_url}/runs/{run_id}"
+    index_dom = chromium(f"{pages}/index.html", profile, "--dump-dom")
     assert "<title>Data Docs created by Great Expectations</title>" in index_dom
     ARTIFACTS.mkdir(exist_ok=True)
-    chromium(
-        f"{site_url}/index.html", profile, f"--screenshot={ARTIFACTS / 'data_docs.png'}", "--window-size=1280,900"
-    )
+    chromium(f"{pages}/index.html", profile, f"--screenshot={ARTIFACTS / 'data_docs.png'}", "--window-size=1280,900")
     assert (ARTIFACTS / "data_docs.png").stat().st_size > 0
 
-    run_id = report["run_id"]
     assert set(report["suites"]) == {t.name for t in CURATED_TABLES}
     for suite, summary in report["suites"].items():
         links = re.findall(rf"validations/{re.escape(suite)}/{re.escape(run_id)}/[^'\"\s]+\.html", index_dom)
         assert links, f"the index lists no validation result of suite {suite} for run {run_id}"
-        dom = chromium(f"{site_url}/{links[0]}", profile, "--dump-dom")
+        dom = chromium(f"{pages}/{links[0]}", profile, "--dump-dom")
         # bootstrap-table wraps each result table: its script, served by the site itself, ran offline.
         assert 'class="bootstrap-table' in dom, f"{links[0]}: the page's scripts did not load from the site"
         text = visible_text(dom)
         status = "Succeeded" if summary["success"] else "Failed"
         assert f"Expectation Suite: {suite} " in text, f"{links[0]} does not show suite {suite}"
+        assert f"Data asset: {suite} " in text, f"{links[0]} does not name the table it judged"
+        assert "newsletter" not in text and "Sparkify Data Docs: every run" in text
         assert f"Status: {status} " in text, f"{links[0]} does not show the result {status}"
         assert f"Evaluated Expectations {summary['evaluated']} " in text
         assert f"Unsuccessful Expectations {summary['failed']} " in text
         assert f"Run Name {run_id} " in text
         if suite == "songplays":
             chromium(
-                f"{site_url}/{links[0]}",
+                f"{pages}/{links[0]}",
                 profile,
                 f"--screenshot={ARTIFACTS / 'data_docs_songplays.png'}",
                 "--window-size=1280,900",
             )
 
+
+
+def screenshot(url: str, profile: Path, name: str) -> None:
+    chromium(url, profile, f"--screenshot={ARTIFACTS / name}", "--window-size=1280,1000", "--virtual-time-budget=10000")
+    assert (ARTIFACTS / name).stat().st_size > 0, name
+
+
+def test_the_site_lists_every_run_and_has_table_lineage_and_chart_pages(
+    lake: tuple[Path, dict[str, Any]], site_url: str, tmp_path: Path
+) -> None:
+    _, report = lake
+    profile = tmp_path / "chromium-profile"
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    index = visible_text(chromium(f"{site_url}/index.html", profile, "--dump-dom"))
+    first, second = report["run_id"], report["next_run_id"]
+    assert "(2 runs)" in index
+    assert index.index(second) < index.index(first), "newest first"
+    assert f"{second} succeeded" in index and f"{first} succeeded" in index
+    assert f'href="runs/{first}/index.html"' in chromium(f"{site_url}/index.html", profile, "--dump-dom")
+    screenshot(f"{site_url}/index.html", profile, "site_runs.png")
+
+    songplays = visible_text(chromium(f"{site_url}/tables/songplays.html", profile, "--dump-dom"))
+    rows = report["tables"]["songplays"]["rows"]
+    assert rows == 401  # the generated sample's NextSong events
+    assert f"401 rows in the latest run ({second})" in songplays
+    assert "songplay_id string no md5 of the play's natural key" in songplays
+    assert "expect_column_values_to_be_unique songplay_id" in songplays
+    screenshot(f"{site_url}/tables/songplays.html", profile, "site_table_songplays.png")
+
+    lineage = chromium(f"{site_url}/lineage.html", profile, "--dump-dom")
+    assert lineage.count('class="node"') == 12
+    assert "staging.events" in lineage and "curated.users_history" in lineage
+    screenshot(f"{site_url}/lineage.html", profile, "site_lineage.png")
+
+    # vega-embed draws each chart as an SVG inside its container once the page's scripts have run.
+    charts = chromium(f"{site_url}/charts.html", profile, "--dump-dom", "--virtual-time-budget=10000")
+    for name in ("duration", "rows", "quarantined"):
+        container = charts.split(f'id="chart-{name}"', 1)[1].split('<div class="chart"', 1)[0]
+        assert "<svg" in container and 'class="marks"' in container, f"chart {name} was not drawn"
+    assert "Duration per step (seconds)" in charts and "Rows per table" in charts
+    screenshot(f"{site_url}/charts.html", profile, "site_charts.png")

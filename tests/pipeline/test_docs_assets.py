@@ -71,3 +71,42 @@ def test_the_assets_are_found_when_the_package_is_imported_from_a_zip(tmp_path: 
         docs_assets.VENDOR_DIR / "vega" / "vega.min.js"
     ).read_bytes()
     assert 'src="static/vendor/vega/vega.min.js"' in (site / "index.html").read_text()
+
+
+DARK_LOGO = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/full_logo_dark.png"
+GX_FOOTER = (
+    '<footer>\n  <p>Stay current on everything GX with our newsletter '
+    f'<a href="{NEWSLETTER}?utm_source=datadocs">Subscribe</a></p>\n</footer>'
+)
+
+
+def test_no_theme_loads_anything_remote_and_the_footer_leads_home(tmp_path: Path):
+    """GX's dark theme draws its logo from GX's S3 site, and its footer is a newsletter banner."""
+    site = tmp_path / "runs" / "run-1"
+    styles = site / "static" / "styles"
+    styles.mkdir(parents=True)
+    (styles / "data_docs_default_styles.css").write_text(
+        "@media (prefers-color-scheme: dark) {\n  .navbar-brand a {\n"
+        f"    background: url('{DARK_LOGO}') 0 0 no-repeat;\n  }}\n}}\n"
+    )
+    # A tag spread over lines with single quotes, as a pattern over one line misses it.
+    (site / "index.html").write_text(
+        "<html><head>\n<script\n  src='https://cdn.jsdelivr.net/npm/vega@5'></script></head>"
+        f"<body><p>results</p>{GX_FOOTER}</body></html>"
+    )
+    assert docs_assets.external_resources(site) == {
+        "index.html": [VEGA],
+        "static/styles/data_docs_default_styles.css": [DARK_LOGO],
+    }
+
+    localize_site(site)
+
+    assert docs_assets.external_resources(site) == {}
+    css = (styles / "data_docs_default_styles.css").read_text()
+    assert "url('../images/logo-dark.svg')" in css
+    assert (site / "static" / "images" / "logo-dark.svg").read_text().startswith("<svg")
+    index = (site / "index.html").read_text()
+    assert "newsletter" not in index
+    assert '<a href="../../index.html">' in index
+    assert index.startswith("<html><head>\n<script src=\"static/vendor/vega/vega.min.js\"></script>")
+    assert "<p>results</p>" in index

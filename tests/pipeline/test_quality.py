@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sparkify import pipeline, quality, schemas
+from sparkify import docs_publish, pipeline, quality, schemas
 from sparkify.docs_assets import external_resources
 from tests.star_rows import (
     ARTIST_B,
@@ -139,6 +139,9 @@ def test_data_docs_have_an_index_and_one_validation_page_per_suite(good_run, sui
         assert name in index
         pages = list((docs / "validations" / name / "test-run").glob("*/*.html"))
         assert len(pages) == 1, f"{name}: {pages}"
+        # Each page names what it judged: the table (GX leaves a DataFrame's asset unnamed: `None`).
+        header = pages[0].read_text()
+        assert f"Data asset: {name}<br>" in header and "Data asset: None" not in header, name
     # The reason for each rule shows up in the docs (meta.notes is rendered as the expectation's notes).
     assert "Reconciliation with staging" in (docs / "expectations" / "songplays.html").read_text()
     # A site GX 1.24 builds loads nothing from the network once it is localized (sparkify/docs_assets.py).
@@ -295,8 +298,8 @@ def test_upload_site_copies_to_the_run_and_replaces_latest(s3, tmp_path):
 
     first = site("one", {"index.html": "<html>1</html>", "validations/songs/r1/a.html": "old page"})
     second = site("two", {"index.html": "<html>2</html>", "validations/songs/r2/b.html": "new page"})
-    quality.upload_site(first, "s3://docs/data_docs", "r1", s3_client=s3)
-    index = quality.upload_site(second, "s3://docs/data_docs/", "r2", s3_client=s3)
+    docs_publish.upload_site(first, "s3://docs/data_docs", "r1", s3_client=s3)
+    index = docs_publish.upload_site(second, "s3://docs/data_docs/", "r2", s3_client=s3)
 
     assert index == "s3://docs/data_docs/latest/index.html"
     assert _keys(s3, "data_docs/latest/") == {"data_docs/latest/index.html", "data_docs/latest/validations/songs/r2/b.html"}

@@ -119,8 +119,8 @@ def test_the_validate_job_puts_the_runs_quarantine_on_the_page(spark, tmp_path: 
     metrics = load_job(pipeline.step("validate")).run(spark, args)
 
     assert metrics["status"] == "succeeded"
-    page = (tmp_path / "data_docs" / "run.html").read_text()
+    page = (tmp_path / "data_docs" / "runs" / "run-1" / "run.html").read_text()
     found = parsed(page)
     assert [row[1:3] for row in found.tables[-1][1:]] == [["/raw/log_data/b.json", "2"], ["/raw/log_data/b.json", "7"]]
     assert "Batch 5 quarantined 2 record(s)" in page and "Every suite passed (6 suites)" in page
-    assert "run.html" in parsed((tmp_path / "data_docs" / "index.html").read_text()).links
+    assert "run.html" in parsed((tmp_path / "data_docs" / "runs" / "run-1" / "index.html").read_text()).links

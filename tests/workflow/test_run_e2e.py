@@ -74,7 +74,8 @@ def test_run_fails_with_exit_1_when_a_suite_fails(spark, generated_raw, tmp_path
     ]
     assert report["suites"]["songs"]["success"] is False
     assert report["suites"]["songplays"]["success"] is True
-    assert (lake / "data_docs" / "index.html").is_file(), "Data Docs are built for a failing run too"
+    assert (lake / "data_docs" / "index.html").is_file()
+    assert (lake / "data_docs" / "runs" / report["run_id"] / "index.html").is_file(), "Data Docs are built for a failing run too"
 
 
 def test_run_refuses_a_raw_folder_without_the_sources(tmp_path):

@@ -25,13 +25,28 @@ def test_good_lake_returns_metrics_and_uploads_data_docs_to_s3(spark, validate_j
                         "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
     args = write_lake(spark, tmp_path, next_song_events=3)
+    # Earlier runs' step metrics, as their Glue jobs wrote them: one from yesterday, one beyond the history.
+    yesterday = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).isoformat(timespec="seconds")
+    for run_id, started_at in (("run-0", yesterday), ("run-old", "2020-01-01T00:00:00+00:00")):
+        folder = tmp_path / "reports" / "runs" / run_id
+        folder.mkdir(parents=True)
+        (folder / "stage.json").write_text(json.dumps({
+            "status": "succeeded", "step_started_at": started_at, "step_seconds": 61.0,
+            "sources": {"events": {"read": 9, "staged": 7, "quarantined": 2}},
+        }))  # fmt: skip
+        (folder / "validate.json").write_text(json.dumps({
+            "status": "failed", "step_started_at": started_at, "step_seconds": 20.0,
+            "suites": {"songs": {"success": False}}, "data_docs_index": "s3://docs-bucket/data_docs/latest/index.html",
+        }))  # fmt: skip
     with mock_aws():
         import boto3
 
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket="docs-bucket")
-        metrics = validate_job.run(spark, args | {"data_docs_uri": "s3://docs-bucket/data_docs"})
+        metrics = validate_job.run(spark, args | {"data_docs_uri": "s3://docs-bucket/data_docs", "history_days": "3"})
         keys = {o["Key"] for o in s3.list_objects_v2(Bucket="docs-bucket")["Contents"]}
+        index = s3.get_object(Bucket="docs-bucket", Key="data_docs/index.html")["Body"].read().decode()
+        charts = s3.get_object(Bucket="docs-bucket", Key="data_docs/charts.html")["Body"].read().decode()
 
     assert metrics["status"] == "succeeded"
     assert metrics["data_docs_index"] == "s3://docs-bucket/data_docs/latest/index.html"
@@ -41,6 +56,18 @@ def test_good_lake_returns_metrics_and_uploads_data_docs_to_s3(spark, validate_j
         assert suite["success"] is True and suite["failed"] == 0 and suite["failed_expectations"] == [], name
         assert suite["evaluated"] > 5, name
     assert {"data_docs/latest/index.html", "data_docs/runs/run-1/index.html"} <= keys
+    # The site's own pages sit at the docs location's root, with the chart library they load.
+    assert metrics["data_docs_site"] == "s3://docs-bucket/data_docs/index.html"
+    assert {
+        "data_docs/index.html", "data_docs/lineage.html", "data_docs/charts.html", "data_docs/tables/index.html",
+        "data_docs/tables/songplays.html", "data_docs/static/vendor/vega/vega-embed.min.js",
+    } <= keys  # fmt: skip
+    assert "(2 runs)" in index and "run-old" not in index, "kept: this run and yesterday's, within 3 days"
+    assert index.index("run-1") < index.index("run-0"), "newest first"
+    assert '<a href="runs/run-1/index.html">run-1</a>' in index
+    assert '<span class="failed">failed</span>' in index and "0 of 1 passed (failed: songs)" in index
+    assert "<td class=num>1 min 21 s</td>" in index  # run-0: stage 61.0 s + validate 20.0 s
+    assert '"run_id": "run-0", "source": "events"' in charts.replace('"records": 2, ', "")
     assert any(k.startswith("data_docs/latest/validations/songplays/run-1/") for k in keys)
 
 
@@ -52,8 +79,8 @@ def test_bad_lake_raises_step_failed_with_the_metrics(spark, validate_job, tmp_p
 
     metrics = failure.value.metrics
     assert metrics["status"] == "failed"
-    assert metrics["data_docs_index"] == str(tmp_path / "data_docs" / "index.html")
-    assert (tmp_path / "data_docs" / "index.html").is_file(), "Data Docs are built for a failing run too"
+    assert metrics["data_docs_index"] == str(tmp_path / "data_docs" / "runs" / "run-1" / "index.html")
+    assert (tmp_path / "data_docs" / "runs" / "run-1" / "index.html").is_file(), "Data Docs are built for a failing run too"
     songplays = metrics["suites"]["songplays"]
     assert songplays["success"] is False
     assert songplays["failed_expectations"] == [
