@@ -35,6 +35,7 @@ from sparkify.pipeline import (
     CURATED_TABLES, HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace, job_steps,
 )
 from sparkify.runtime import StepFailed, glue_main, step_metrics_uri, timing
+from sparkify.suites import load_suites, referenced_tables, suite_parameters
 from sparkify.transforms import staging
 
 STEP = "validate"
@@ -45,7 +46,7 @@ STAGING_NEXT_SONG_EVENTS = "staging_next_song_events"
 
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     started_at, start = datetime.now(timezone.utc), time.perf_counter()
-    suites = quality.load_suites(args[Location.EXPECTATIONS])
+    suites = load_suites(args[Location.EXPECTATIONS])
     missing = sorted({t.name for t in CURATED_TABLES} - set(suites))
     if missing:
         raise FileNotFoundError(f"no suite for curated table(s) {', '.join(missing)} in {args[Location.EXPECTATIONS]}")
@@ -58,12 +59,12 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         return nothing
     # A suite is judged when its table, or a table its rules join to, differs from what is published.
     judged = {
-        name: suite for name, suite in suites.items() if name in pending or quality.referenced_tables(suite) & set(pending)
+        name: suite for name, suite in suites.items() if name in pending or referenced_tables(suite) & set(pending)
     }
     # Read as committed, without a schema: a column the model dropped or added must show up in the columns expectation.
     branches = {name: tables.read(spark, table, tables.AUDIT) for name, table in curated.items()}
     parameters: dict[str, Any] = {}
-    if any(STAGING_NEXT_SONG_EVENTS in quality.suite_parameters(suite) for suite in judged.values()):
+    if any(STAGING_NEXT_SONG_EVENTS in suite_parameters(suite) for suite in judged.values()):
         events = spark.table(tables.ident(args[Namespace.STAGING], "events"))
         parameters[STAGING_NEXT_SONG_EVENTS] = events.filter(F.col("page") == schemas.NEXT_SONG).count()
 

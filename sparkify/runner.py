@@ -19,7 +19,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 from pyspark.sql import SparkSession
 
-from sparkify import pipeline, quality, site, site_history
+from sparkify import pipeline, quality, site, site_history, suites
 from sparkify.job_args import JobArgs
 from sparkify.layout import LAKE_LAYOUT
 from sparkify.pipeline import Location, Namespace, Place
@@ -165,7 +165,7 @@ def build_site(locations: dict[Place, str], history_days: int = site_history.DEF
         Path(locations[Location.DATA_DOCS]),
         Path(locations[Location.REPORTS]),
         Path(locations[Location.QUARANTINE]),
-        quality.load_suites(locations[Location.EXPECTATIONS]),
+        suites.load_suites(locations[Location.EXPECTATIONS]),
         datetime.now(timezone.utc),
         history_days,
     )

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sparkify.pipeline import SOURCES, Table
-from sparkify.quality import expectation_column
+from sparkify.suites import expectation_column
 from sparkify.site_page import INDEX, LINEAGE, TABLES_DIR, escape, link, page, table
 
 Column = tuple[str, str, bool]  # name, type, nullable

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from sparkify import docs_publish, pipeline, quality, schemas
+from sparkify import suites as suites_module
 from sparkify.docs_assets import external_resources
 from tests.star_rows import (
     ARTIST_B,
@@ -26,7 +27,7 @@ from tests.star_rows import (
 
 @pytest.fixture(scope="module")
 def suites() -> dict[str, dict[str, Any]]:
-    return quality.load_suites(pipeline.EXPECTATIONS_DIR)
+    return suites_module.load_suites(pipeline.EXPECTATIONS_DIR)
 
 
 # --- The suites as documents: checked against the schemas and the pipeline, no Spark needed ---------------
@@ -45,7 +46,7 @@ def test_suite_columns_are_exactly_the_schema_columns(suites, table):
     assert len(columns["kwargs"]["column_set"]) == len(schema_columns)
     assert columns["kwargs"]["exact_match"] is True
     mentioned = {
-        c for e in suite["expectations"] for c in (quality.expectation_column(e) or "").split(",") if c
+        c for e in suite["expectations"] for c in (suites_module.expectation_column(e) or "").split(",") if c
     }
     assert mentioned <= schema_columns, f"{table.name} suite names columns not in the schema: {mentioned - schema_columns}"
 
@@ -75,8 +76,8 @@ def test_every_expectation_says_why_and_cross_table_queries_name_their_tables(su
                 if "references" in e["meta"]:
                     ref_table, ref_column = e["meta"]["references"].split(".")
                     assert re.search(rf"\b{ref_table}\b", query) and ref_column in query, (name, query)
-    assert quality.referenced_tables(suites["songplays"]) == {"users", "songs", "artists", "time"}
-    assert quality.suite_parameters(suites["songplays"]) == {"staging_next_song_events"}
+    assert suites_module.referenced_tables(suites["songplays"]) == {"users", "songs", "artists", "time"}
+    assert suites_module.suite_parameters(suites["songplays"]) == {"staging_next_song_events"}
 
 
 def test_id_patterns_match_every_id_of_the_real_song_data(suites, shared_sample):
@@ -285,7 +286,7 @@ def test_suites_load_from_s3_like_from_the_folder(s3, suites):
     for path in pipeline.EXPECTATIONS_DIR.glob("*.json"):
         s3.put_object(Bucket="docs", Key=f"config/expectations/{path.name}", Body=path.read_bytes())
     s3.put_object(Bucket="docs", Key="config/expectations/old/ignored.json", Body=b"{}")
-    assert quality.load_suites("s3://docs/config/expectations/", s3_client=s3) == suites
+    assert suites_module.load_suites("s3://docs/config/expectations/", s3_client=s3) == suites
 
 
 def test_upload_site_copies_to_the_run_and_replaces_latest(s3, tmp_path):

@@ -12,7 +12,7 @@ import pytest
 
 from sparkify import docs_assets, site, site_charts, site_history, site_lineage
 from sparkify.pipeline import EXPECTATIONS_DIR
-from sparkify.quality import load_suites
+from sparkify.suites import load_suites
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
 
