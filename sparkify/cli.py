@@ -282,11 +282,12 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
     for line in failed_expectation_lines(report):
         name, rest = line.split(": ", 1)
         console.print(f"[red]✗ {escape(name)}:[/] {escape(rest)}")
-    site_index = Path(lake).resolve() / "data_docs" / "index.html"  # the site: every kept run
+    site_index = Path(lake).resolve() / layout.LAKE_LAYOUT[pipeline.Location.DATA_DOCS] / "index.html"  # every kept run
     docs = str(site_index) if site_index.is_file() else report["data_docs_index"]
     if docs:
         console.print(f"Data Docs: {escape(docs)}")
-    console.print(escape(f"Run report: {report_file or Path(lake) / 'reports' / 'latest.json'}"))
+    latest = Path(lake) / layout.LAKE_LAYOUT[pipeline.Location.REPORTS] / "latest.json"
+    console.print(escape(f"Run report: {report_file or latest}"))
     color = "green" if report["status"] == "succeeded" else "red"
     console.print(f"[bold {color}]Run {report['run_id']} {report['status']}[/] in {report['seconds']:.1f} s")
 
