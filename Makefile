@@ -11,7 +11,7 @@ RAW ?=
 LAKE ?= lake
 RUN_ARGS := $(if $(RAW),--raw $(RAW)) --lake $(LAKE)
 
-.PHONY: setup jars wheels run test typecheck bench lock clean
+.PHONY: setup jars wheels jvm run test typecheck bench lock clean
 
 # uv itself is pinned and lives in its own small venv; the project venv (.venv) is built from uv.lock.
 $(UV):
@@ -37,7 +37,13 @@ jars: .jars/.fetched
 
 wheels: .wheels/.fetched
 
-setup: .venv/.synced .jars/.fetched .wheels/.fetched
+# A class-data-sharing archive of the local Spark driver, from a short training run (sparkify/jvm_archive.py):
+# local runs and tests start with Spark's and Iceberg's classes already loaded. Rebuilt only when the
+# Java binary or the class path it was made for changes.
+jvm: .venv/.synced .jars/.fetched
+	$(UV) run --frozen python -m sparkify.jvm_archive_build --if-missing
+
+setup: .venv/.synced .jars/.fetched .wheels/.fetched jvm
 
 run: setup
 	$(UV) run --frozen sparkify run $(RUN_ARGS)

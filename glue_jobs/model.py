@@ -82,7 +82,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
 
 def _metrics(spark: SparkSession, curated: Mapping[str, str], mode: str, users: str) -> dict[str, Any]:
     # Counts come from Iceberg's metadata (aggregate push-down), not from a scan.
-    rows = {name: tables.read(spark, table, tables.AUDIT).count() for name, table in curated.items()}
+    rows = tables.row_counts(spark, curated, tables.AUDIT)
     return {"status": "succeeded", "rows": rows, "model": {"mode": mode, "users": users}}
 
 

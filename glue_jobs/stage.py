@@ -71,9 +71,18 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         for location in (Location.STAGING, Location.QUARANTINE):
             delete(spark, args[location])
     ensure_tables(spark, args)
-    batch_id = next_batch_id(spark, args)
-    sources = {source: ingest(spark, args, source, batch_id) for source in SOURCES}
+    previous = previous_entries(spark, args)
+    plans = {source: plan_source(spark, args, source, previous.get(source, [])) for source in SOURCES}
+    # A run with nothing to read, remove or record takes no batch id and commits nothing (the usual
+    # "nothing new" run pays for a listing and one read of the ledger).
+    batch_id = None if all(_idle(p) for p in plans.values()) else next_batch_id(spark, args)
+    sources = {source: ingest(spark, args, plans[source], batch_id) for source in SOURCES}
     return {"status": "succeeded", "batch_id": batch_id, "sources": sources}
+
+
+def _idle(plan: ledger.Plan) -> bool:
+    """Nothing for this run to read, and no ledger row to change."""
+    return not plan.to_read() and not ledger.resolve(plan, {}, -1).updates
 
 
 def staging_table(args: Mapping[str, str], source: str) -> str:
@@ -101,36 +110,42 @@ def next_batch_id(spark: SparkSession, args: Mapping[str, str]) -> int:
     return 0 if row is None or row["b"] is None else int(row["b"]) + 1
 
 
-def previous_entries(spark: SparkSession, args: Mapping[str, str], source: str) -> list[ledger.Entry]:
-    rows = (
-        spark.table(ledger_table(args))
-        .filter(F.col("source") == source)
-        .withColumn("modification_time", F.unix_millis("modification_time"))
-        .collect()
-    )
-    return [
-        ledger.Entry(
-            r["source"], r["path"], int(r["size"]), int(r["modification_time"]), r["content_hash"],
-            ledger.Status(r["status"]), int(r[BATCH]), r["reason"],
-        )
-        for r in rows
-    ]  # fmt: skip
+def previous_entries(spark: SparkSession, args: Mapping[str, str]) -> dict[str, list[ledger.Entry]]:
+    """The ledger's rows by source, in one read."""
+    rows = spark.table(ledger_table(args)).withColumn("modification_time", F.unix_millis("modification_time")).collect()
+    entries: dict[str, list[ledger.Entry]] = {}
+    for r in rows:
+        entries.setdefault(r["source"], []).append(
+            ledger.Entry(
+                r["source"], r["path"], int(r["size"]), int(r["modification_time"]), r["content_hash"],
+                ledger.Status(r["status"]), int(r[BATCH]), r["reason"],
+            )
+        )  # fmt: skip
+    return entries
 
 
-def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: int) -> dict[str, Any]:
-    """Bring the staging table of `source` in line with its raw files; return what this run did."""
-    staged = staging_table(args, source)
-    quarantine_uri = join_uri(args[Location.QUARANTINE], source)
-    leftovers = clean_crash_leftovers(spark, quarantine_uri)
-    previous = previous_entries(spark, args, source)
+def plan_source(spark: SparkSession, args: Mapping[str, str], source: str, previous: list[ledger.Entry]) -> ledger.Plan:
+    """Each raw file of `source` against the ledger (`ledger.plan`); an error when there is nothing to stage."""
     plan = ledger.plan(source, list_raw_files(spark, args[Location.RAW], source), previous)
-    to_read = plan.to_read()
     if not previous and not [p for p, c in plan.classes.items() if c == ledger.FileClass.NEW]:
         raise RawInputError(
             f"no readable files ({', '.join(ledger.READABLE)}) under "
             f"{join_uri(args[Location.RAW], SOURCES[source])}: nothing to stage for {source}; "
             f"put the {SOURCES[source]}/ files there first"
         )
+    return plan
+
+
+def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batch_id: int | None) -> dict[str, Any]:
+    """Bring the staging table of the plan's source in line with its raw files; return what this run
+    did. `batch_id` is None only when no source has anything to do."""
+    source = plan.source
+    staged = staging_table(args, source)
+    quarantine_uri = join_uri(args[Location.QUARANTINE], source)
+    leftovers = clean_crash_leftovers(spark, quarantine_uri)
+    if batch_id is None:
+        decided = ledger.resolve(plan, {}, -1)
+        return _report(plan, decided, {"read": 0, "staged": 0, "quarantined": 0}, {}, [], 0, leftovers)
 
     hashes: dict[str, str] = {}
     if plan.to_hash:
@@ -183,8 +198,12 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
         decided = ledger.resolve(plan, hashes, batch_id, unreadable)
         staged_rows = total["read"] - total["quarantined"]
         quarantine = staging.quarantined(tagged, source).unionByName(_unreadable_records(spark, unreadable, source))
-        _write_quarantine(quarantine, quarantine_uri, batch_id)
-        if args.get(QUARANTINE_DATABASE) and total["quarantined"] + len(unreadable):
+        rejected = total["quarantined"] + len(unreadable)
+        if rejected:
+            _write_quarantine(quarantine, quarantine_uri, batch_id)
+        else:  # a batch replayed after a crash may have left a partition: this batch quarantines nothing
+            delete(spark, join_uri(quarantine_uri, f"{BATCH}={batch_id}"))
+        if args.get(QUARANTINE_DATABASE) and rejected:
             quarantine_catalog.register_batch(
                 args[QUARANTINE_DATABASE], source, batch_id,
                 quarantine_catalog.partition_location(args[Location.QUARANTINE], source, batch_id),
@@ -193,7 +212,7 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
         # staging table (for duplicates), and Spark drops a cached plan when a table under it changes
         # (measured: 17 s to recompute it for `unknown_fields` at 15k song files).
         unknown = staging.unknown_fields(tagged)
-        top = top_reasons(quarantine)
+        top = top_reasons(quarantine) if rejected else []
         good = _STAGE[source](tagged).withColumn(BATCH, F.lit(batch_id).cast("long"))
         rows_removed = _count_rows_of(spark, staged, targets)
         _replace_rows_of_files(
@@ -209,12 +228,20 @@ def ingest(spark: SparkSession, args: Mapping[str, str], source: str, batch_id: 
         targets = spark.createDataFrame([(p,) for p in replace], "source_file string")
         rows_removed = _count_rows_of(spark, staged, targets)
         _replace_rows_of_files(spark, staged, None, replace, rows_removed)
-    seen = ledger.check_accounted(plan, decided)
     _update_ledger(spark, ledger_table(args), decided.updates)
+    return _report(plan, decided, counts, unknown, top, rows_removed, leftovers)
+
+
+def _report(
+    plan: ledger.Plan, decided: ledger.Outcome, counts: dict[str, int], unknown: dict[str, int],
+    top: list[dict[str, Any]], rows_removed: int, leftovers: list[str],
+) -> dict[str, Any]:
+    """What the run did for one source, once every file is accounted for."""
+    seen = ledger.check_accounted(plan, decided)
     assert counts["read"] == counts["staged"] + counts["quarantined"]
     return {
         **counts,
-        "files": len(read_now),
+        "files": len(decided.paths(ledger.FileClass.NEW, ledger.FileClass.CHANGED)),
         "files_seen": seen,
         "file_classes": decided.counts(),
         "deleted_files": decided.paths(ledger.FileClass.DELETED)[:LISTED],

@@ -51,7 +51,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     if missing:
         raise FileNotFoundError(f"no suite for curated table(s) {', '.join(missing)} in {args[Location.EXPECTATIONS]}")
     curated = {t.name: tables.ident(args[Namespace.CURATED], t.name) for t in CURATED_TABLES}
-    refs = {name: (tables.snapshot_id(spark, t), tables.snapshot_id(spark, t, tables.AUDIT)) for name, t in curated.items()}
+    refs = {name: _main_and_audit(tables.refs(spark, t)) for name, t in curated.items()}
     pending = sorted(name for name, (main, audit) in refs.items() if audit is not None and audit != main)
     if not pending:
         nothing: dict[str, Any] = {"status": "succeeded", "audited": [], "published": {}, "suites": {}, "data_docs_index": None}
@@ -97,6 +97,10 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     metrics["upkeep"] = table_upkeep(spark, args, {name: curated[name] for name in pending})
     metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
     return metrics
+
+
+def _main_and_audit(refs: Mapping[str, int]) -> tuple[int | None, int | None]:
+    return refs.get(tables.MAIN), refs.get(tables.AUDIT)
 
 
 def publish_site(

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from sparkify import jvm_archive
+
 LOG4J_CONF = Path(__file__).with_name("log4j2.properties")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,7 +105,7 @@ def local_session(app_name: str = "sparkify", master: str = "local[*]", **extra:
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master)
-        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J_CONF}")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J_CONF} {jvm_archive.java_options(ICEBERG_JAR)}")
         .config("spark.jars", str(ICEBERG_JAR))
         .config("spark.sql.extensions", ICEBERG_EXTENSIONS)
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta, timezone
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -88,10 +88,25 @@ def drop(spark: SparkSession, table: str) -> None:
 
 def snapshot_id(spark: SparkSession, table: str, branch: str = MAIN) -> int | None:
     """The snapshot a branch points at; None when the table or the branch does not exist yet."""
+    return refs(spark, table).get(branch)
+
+
+def refs(spark: SparkSession, table: str) -> dict[str, int]:
+    """Every branch (and tag) of the table with the snapshot it points at, in one read of its
+    metadata; empty when the table does not exist."""
     if not exists(spark, table):
-        return None
-    rows = spark.sql(f"SELECT snapshot_id FROM {table}.refs WHERE name = '{branch}'").collect()
-    return int(rows[0]["snapshot_id"]) if rows else None
+        return {}
+    return {r["name"]: int(r["snapshot_id"]) for r in spark.sql(f"SELECT name, snapshot_id FROM {table}.refs").collect()}
+
+
+def row_counts(spark: SparkSession, named: Mapping[str, str], branch: str = MAIN) -> dict[str, int]:
+    """Rows per table on one branch, in one query: Iceberg answers each count from its metadata
+    (aggregate push-down), and one query plans once where one per table would plan six times."""
+    counts = " UNION ALL ".join(
+        f"SELECT '{name}' AS name, count(*) AS n FROM {on_branch(table, branch)}" for name, table in named.items()
+    )
+    found = {r["name"]: int(r["n"]) for r in spark.sql(counts).collect()}
+    return {name: found[name] for name in named}
 
 
 def ensure_branch(spark: SparkSession, table: str, branch: str = AUDIT) -> None:

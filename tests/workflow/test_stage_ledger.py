@@ -197,3 +197,18 @@ def test_names_with_spaces_and_glob_characters_are_listed_and_read_once(spark, r
     again = stage(spark, raw, lake)
     assert classes(again) == {"new": 1, "unchanged": 2}
     assert staged_rows(spark, lake) == [("day one [copy].json", 1, 0), ("late *[2]?.json", 2, 1)]
+
+
+def test_a_run_with_nothing_new_takes_no_batch_and_commits_nothing(spark, raw, lake):
+    """The daily "nothing new" run: no file to read, none gone, no ledger row to change. It takes no
+    batch id (so no quarantine partition, no staging or ledger commit) and says every file is unchanged."""
+    write_log(raw, "2018-11-01", [event(itemInSession=1)])
+    first = stage(spark, raw, lake)
+    namespace = lake_locations(raw, lake)[pipeline.Namespace.STAGING]
+    before = {name: tables.snapshot_id(spark, tables.ident(namespace, name)) for name in ("events", "songs", "raw_files")}
+    again = stage(spark, raw, lake)
+    assert first["batch_id"] == 0 and again["batch_id"] is None
+    assert classes(again) == {"unchanged": 1} and classes(again, "songs") == {"unchanged": 1}
+    assert (again["sources"]["events"]["read"], again["sources"]["events"]["files"]) == (0, 0)
+    assert {name: tables.snapshot_id(spark, tables.ident(namespace, name)) for name in before} == before
+    assert not list(lake.glob("quarantine/*/batch_id=1"))

@@ -1,0 +1,50 @@
+"""The local driver's class-data-sharing archive is used only for the Java and class path it was built for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sparkify import jvm_archive
+
+
+@pytest.fixture()
+def archives(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(jvm_archive, "ARCHIVE_DIR", tmp_path)
+    monkeypatch.delenv("SPARKIFY_JVM_ARCHIVE_OUT", raising=False)
+    return tmp_path
+
+
+def test_no_archive_means_no_option(archives, tmp_path):
+    assert jvm_archive.java_options(tmp_path / "iceberg.jar") == ""
+
+
+def test_an_archive_built_for_this_class_path_is_mapped_quietly(archives, tmp_path):
+    jar = tmp_path / "iceberg.jar"
+    path = jvm_archive.archive_path(jar)
+    assert path is not None and path.parent == archives and path.name.startswith("spark-")
+    path.write_bytes(b"archive")
+    assert jvm_archive.java_options(jar) == f"-XX:SharedArchiveFile={path} -Xlog:cds=off -Xlog:cds+dynamic=off"
+
+
+def test_another_iceberg_jar_or_java_is_another_archive(archives, tmp_path, monkeypatch):
+    here = jvm_archive.archive_path(tmp_path / "a" / "iceberg.jar")
+    moved = jvm_archive.archive_path(tmp_path / "b" / "iceberg.jar")
+    assert here != moved
+    java = tmp_path / "jdk" / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text("")
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jdk"))
+    assert jvm_archive.archive_path(tmp_path / "a" / "iceberg.jar") not in (here, None)
+
+
+def test_without_java_there_is_no_archive(archives, tmp_path, monkeypatch):
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "nowhere"))
+    assert jvm_archive.archive_path(tmp_path / "iceberg.jar") is None
+    assert jvm_archive.java_options(tmp_path / "iceberg.jar") == ""
+
+
+def test_training_writes_the_archive_at_exit(archives, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARKIFY_JVM_ARCHIVE_OUT", str(tmp_path / "new.jsa"))
+    assert jvm_archive.java_options(tmp_path / "iceberg.jar").startswith(f"-XX:ArchiveClassesAtExit={tmp_path / 'new.jsa'} ")
