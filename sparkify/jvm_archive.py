@@ -25,6 +25,8 @@ ARCHIVE_DIR = REPO_ROOT / ".jvm"
 # CDS reports an archive it cannot map as a warning on the console; the digest in the archive's name
 # already keeps a stale one out, so any other mismatch just means a slower start, said nowhere.
 QUIET = "-Xlog:cds=off -Xlog:cds+dynamic=off"
+# `SPARKIFY_JVM_ARCHIVE=off` starts Spark without the archive (to compare, or to rule it out).
+SWITCH = "SPARKIFY_JVM_ARCHIVE"
 # Set by `sparkify.jvm_archive_build` for its training run: where the JVM writes the archive at exit.
 TRAINING = "SPARKIFY_JVM_ARCHIVE_OUT"
 
@@ -56,6 +58,8 @@ def archive_path(iceberg_jar: Path) -> Path | None:
 def java_options(iceberg_jar: Path) -> str:
     """The driver's JVM options for CDS: write the archive at exit while `build` trains, else map the
     archive when one was built for this Java and class path, else nothing."""
+    if os.environ.get(SWITCH) == "off":
+        return ""
     training = os.environ.get(TRAINING)
     if training:
         return f"-XX:ArchiveClassesAtExit={training} {QUIET}"

@@ -187,6 +187,7 @@ def test_a_step_line_keeps_brackets_of_its_error() -> None:
     assert captured.get() == "✗ [3/3] job validate       failed        4.0 s  KeyError: [songs] missing\n"
 
 
+@pytest.mark.spark  # starts a JVM of its own, in a child process
 def test_a_local_spark_session_prints_no_jvm_chatter() -> None:
     """What a run's JVM says at start ("Setting default log level", NativeCodeLoader's warning) stays unsaid."""
     import subprocess

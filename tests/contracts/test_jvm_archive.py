@@ -13,6 +13,7 @@ from sparkify import jvm_archive
 def archives(tmp_path, monkeypatch) -> Path:
     monkeypatch.setattr(jvm_archive, "ARCHIVE_DIR", tmp_path)
     monkeypatch.delenv("SPARKIFY_JVM_ARCHIVE_OUT", raising=False)
+    monkeypatch.delenv("SPARKIFY_JVM_ARCHIVE", raising=False)
     return tmp_path
 
 
@@ -48,3 +49,12 @@ def test_without_java_there_is_no_archive(archives, tmp_path, monkeypatch):
 def test_training_writes_the_archive_at_exit(archives, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKIFY_JVM_ARCHIVE_OUT", str(tmp_path / "new.jsa"))
     assert jvm_archive.java_options(tmp_path / "iceberg.jar").startswith(f"-XX:ArchiveClassesAtExit={tmp_path / 'new.jsa'} ")
+
+
+def test_the_archive_can_be_switched_off(archives, tmp_path, monkeypatch):
+    jar = tmp_path / "iceberg.jar"
+    path = jvm_archive.archive_path(jar)
+    assert path is not None
+    path.write_bytes(b"archive")
+    monkeypatch.setenv("SPARKIFY_JVM_ARCHIVE", "off")
+    assert jvm_archive.java_options(jar) == ""
