@@ -22,7 +22,8 @@ Runs unchanged on AWS Glue 5.1 (`glue_main`) and locally (`sparkify run` calls `
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, NamedTuple
 
 from pyspark.sql import DataFrame, SparkSession
@@ -148,36 +149,43 @@ def _merge_changes(
     songs_changed = changes.moved["songs"] and not (songs_in.isEmpty() and songs_out.isEmpty())
     keys = {t.name: (*t.key, *(c for c in t.partition_by if c not in t.key)) for t in CURATED_TABLES}
 
-    # Plays: of the events that came in, and of every event whose song match may have changed.
-    plays_events = ev_in
-    if songs_changed:  # else no old play can match differently
-        song_keys = songs_in.unionByName(songs_out).select(
-            F.col("title").alias("song"), F.col("artist_name").alias("artist"), F.col("duration").alias("length")
-        ).distinct()
-        rematched = events.join(F.broadcast(song_keys), ["song", "artist", "length"], "left_semi")
-        plays_events = ev_in.unionByName(rematched).distinct()
-    plays_in = _conform(star.songplays(plays_events, songs), "songplays").cache()
-    plays_out = _conform(star.songplays(ev_out, songs), "songplays") if events_went_out else None
-    tables.merge(spark, plays_in, curated["songplays"], tables.AUDIT, keys["songplays"], deletes=plays_out)
+    # Three independent groups of tables, merged at once: each merge is a chain of small Spark jobs
+    # and commits, and one group's waits leave the cores to another's work. Each merge is one commit
+    # to its own table; the run's state is written only after all of them.
+    def plays_and_time() -> None:
+        # Plays: of the events that came in, and of every event whose song match may have changed.
+        plays_events = ev_in
+        if songs_changed:  # else no old play can match differently
+            song_keys = songs_in.unionByName(songs_out).select(
+                F.col("title").alias("song"), F.col("artist_name").alias("artist"), F.col("duration").alias("length")
+            ).distinct()
+            rematched = events.join(F.broadcast(song_keys), ["song", "artist", "length"], "left_semi")
+            plays_events = ev_in.unionByName(rematched).distinct()
+        plays_in = _conform(star.songplays(plays_events, songs), "songplays").cache()
+        plays_out = _conform(star.songplays(ev_out, songs), "songplays") if events_went_out else None
+        tables.merge(spark, plays_in, curated["songplays"], tables.AUDIT, keys["songplays"], deletes=plays_out)
 
-    # Time: new start times; a start time goes when no play is left at it.
-    times_out = None
-    if plays_out is not None:
-        published_plays = tables.read(spark, curated["songplays"], tables.AUDIT)
-        times_out = plays_out.select("start_time", "year", "month").distinct().join(
-            published_plays.select("start_time", "year", "month"), ["start_time", "year", "month"], "left_anti"
-        )
-    tables.merge(spark, _conform(star.time(plays_in), "time"), curated["time"], tables.AUDIT, keys["time"], deletes=times_out)
+        # Time: new start times; a start time goes when no play is left at it.
+        times_out = None
+        if plays_out is not None:
+            published_plays = tables.read(spark, curated["songplays"], tables.AUDIT)
+            times_out = plays_out.select("start_time", "year", "month").distinct().join(
+                published_plays.select("start_time", "year", "month"), ["start_time", "year", "month"], "left_anti"
+            )
+        tables.merge(spark, _conform(star.time(plays_in), "time"), curated["time"], tables.AUDIT, keys["time"], deletes=times_out)
+        plays_in.unpersist()
 
-    if changes.later_plays:
-        _continue_users(spark, curated, ev_in, keys)
-        users = "continued from the current rows"
-    else:
+    def user_tables() -> str:
+        if changes.later_plays:
+            _continue_users(spark, curated, ev_in, keys)
+            return "continued from the current rows"
         _recompute_users(spark, curated, events, ev_in, ev_out, keys)
-        users = "recomputed from the touched users' history"
+        return "recomputed from the touched users' history"
 
-    # Songs and artists: per song id; the artists of touched songs recomputed from all staged songs.
-    if songs_changed:
+    def songs_and_artists() -> None:
+        # Per song id; the artists of touched songs recomputed from all staged songs.
+        if not songs_changed:
+            return
         tables.merge(
             spark, _conform(star.songs(songs_in), "songs"), curated["songs"], tables.AUDIT, keys["songs"],
             deletes=songs_out.select("song_id"),
@@ -187,8 +195,18 @@ def _merge_changes(
             spark, _conform(star.artists(songs.join(F.broadcast(touched_artists), "artist_id", "left_semi")), "artists"),
             curated["artists"], tables.AUDIT, keys["artists"], deletes=touched_artists,
         )
-    plays_in.unpersist()
+
+    _, users, _ = _concurrently(plays_and_time, user_tables, songs_and_artists)
     return users
+
+
+def _concurrently(*tasks: Callable[[], Any]) -> list[Any]:
+    """Run the tasks in threads of this process, one Spark session for all (Spark runs jobs from
+    several threads side by side); their results in order. The first failure is raised once all end."""
+    with ThreadPoolExecutor(max_workers=len(tasks), thread_name_prefix="model") as pool:
+        futures = [pool.submit(task) for task in tasks]
+        wait(futures)
+    return [future.result() for future in futures]
 
 
 def _continue_users(
