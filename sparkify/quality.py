@@ -5,7 +5,8 @@ One suite per curated table lives in `expectations/<table>.json` (GX 1.x suite J
 span more than one table, and GX has no built-in cross-table expectation that runs on Spark:
 
 - Foreign keys (and other joins): every table handed to `validate` is registered as a Spark temp view
-  under its own name, so a suite's `unexpected_rows_expectation` can join `{batch}` to, say, `users`
+  under its own name, so a suite's `expect_no_unexpected_rows` (`sparkify.gx_rules`: GX's
+  `unexpected_rows_expectation`, its query run once) can join `{batch}` to, say, `users`
   (`... WHERE NOT EXISTS (SELECT 1 FROM users ...)`). It is an anti-join, so it scales with the tables,
   unlike a `value_set` of every key. Such expectations name the table they need in `meta.references`;
   `validate` refuses to run when that table is not given.
@@ -64,6 +65,8 @@ def merge_summaries(parts: list[Summary]) -> Summary:
 def _gx() -> Any:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     import great_expectations
+
+    import sparkify.gx_rules  # noqa: F401  (registers the suites' `expect_no_unexpected_rows`)
 
     return great_expectations
 
@@ -358,7 +361,7 @@ def _details(r: Any) -> str:
     mismatched = (result.get("details") or {}).get("mismatched")
     if mismatched:
         return "; ".join(f"{k} columns: {', '.join(map(str, v))}" for k, v in mismatched.items() if v)
-    if config.type == "unexpected_rows_expectation":
+    if config.type == "expect_no_unexpected_rows":
         count = result.get("observed_value")
         return f"{count} row{'' if count == 1 else 's'} unexpected" + (f": {config.description}" if config.description else "")
     expected = config.kwargs.get("value")

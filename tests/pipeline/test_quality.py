@@ -70,7 +70,7 @@ def test_every_expectation_says_why_and_cross_table_queries_name_their_tables(su
     for name, suite in suites.items():
         for e in suite["expectations"]:
             assert e["meta"].get("notes"), f"{name}: {e['type']} has no meta.notes"
-            if e["type"] == "unexpected_rows_expectation":
+            if e["type"] == "expect_no_unexpected_rows":
                 query = e["kwargs"]["unexpected_rows_query"]
                 assert "{batch}" in query, f"{name}: query does not select from {{batch}}"
                 if "references" in e["meta"]:
@@ -168,7 +168,7 @@ def _append_copy(table: str, index: int) -> Callable[[Rows], None]:
 
 
 UNIQUE, IN_SET, BETWEEN = "expect_column_values_to_be_unique", "expect_column_values_to_be_in_set", "expect_column_values_to_be_between"
-QUERY, REGEX = "unexpected_rows_expectation", "expect_column_values_to_match_regex"
+QUERY, REGEX = "expect_no_unexpected_rows", "expect_column_values_to_match_regex"
 TIME_PARTS = "hour,day,week,month,year,weekday"
 
 BROKEN = [
@@ -249,6 +249,32 @@ def test_a_passing_suite_runs_no_second_validation(spark, suites, monkeypatch):
     monkeypatch.setattr(quality, "to_gx_suite", lambda suite: calls.append(suite["name"]) or original(suite))
     quality.validate(curated_frames(spark, curated_rows()), {"songs": suites["songs"]})
     assert calls == ["songs"]
+
+
+def _queries_like(monkeypatch, spark, marker: str) -> list[str]:
+    """Every SQL text run through the session that holds `marker`, in the order run."""
+    seen: list[str] = []
+    original = type(spark).sql
+    monkeypatch.setattr(type(spark), "sql", lambda self, query, *a, **k: (
+        seen.append(query) if marker in query else None) or original(self, query, *a, **k))
+    return seen
+
+
+def test_an_sql_rule_runs_its_query_once_when_it_passes_and_once_more_to_explain_a_failure(spark, suites, monkeypatch):
+    # songs' foreign key into artists is an anti-join over whole tables: the costliest kind of rule.
+    [rule] = [e for e in suites["songs"]["expectations"] if "`artists`" in str(e["kwargs"].get("unexpected_rows_query"))]
+    suite = {"name": "songs", "expectations": [rule]}
+    queries = _queries_like(monkeypatch, spark, "FROM `artists`")
+    passed = quality.validate(curated_frames(spark, curated_rows()), {"songs": suite})["songs"]
+    assert passed["success"] and len(queries) == 1, queries
+    rows = copy.deepcopy(curated_rows())
+    rows["songs"].append(("SOBBBBB12A8C13C4B1", "Orphan", "ARNOSUCH1187B9AF11", 1999, 10.0))
+    queries.clear()
+    failed = quality.validate(curated_frames(spark, rows), {"songs": suite})["songs"]
+    # Once to judge, once in the rerun that says how many rows failed.
+    assert len(queries) == 2, queries
+    [failure] = failed["failed_expectations"]
+    assert failure["details"].startswith("1 row unexpected")
 
 
 def test_a_missing_column_fails_the_columns_expectation_and_names_the_column(spark, suites):
