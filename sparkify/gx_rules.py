@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from great_expectations.core.result_format import ResultFormat
-from great_expectations.expectations import UnexpectedRowsExpectation
+from great_expectations.expectations.core.unexpected_rows_expectation import UnexpectedRowsExpectation
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
 ROWS, COUNT = "unexpected_rows_query.table", "unexpected_rows_query.row_count"
@@ -27,17 +27,18 @@ class ExpectNoUnexpectedRows(UnexpectedRowsExpectation):
 
     metric_dependencies: ClassVar[tuple[str, ...]] = (COUNT,)
 
-    def get_validation_dependencies(self, execution_engine: Any = None, runtime_configuration: dict | None = None) -> Any:
+    def get_validation_dependencies(self, execution_engine: Any = None, runtime_configuration: dict[str, Any] | None = None) -> Any:
         dependencies = super().get_validation_dependencies(execution_engine, runtime_configuration)
         if _result_format(self, runtime_configuration) == ResultFormat.COMPLETE:
             count = dependencies.get_metric_configuration(COUNT)
+            assert count is not None  # set by the base class from `metric_dependencies`
             dependencies.set_metric_configuration(
                 ROWS, MetricConfiguration(ROWS, count.metric_domain_kwargs, count.metric_value_kwargs)
             )
         return dependencies
 
     def _validate(
-        self, metrics: dict, runtime_configuration: dict | None = None, execution_engine: Any = None
+        self, metrics: dict[str, Any], runtime_configuration: dict[str, Any] | None = None, execution_engine: Any = None
     ) -> dict[str, Any]:
         count = metrics[COUNT]
         success = count == 0
@@ -50,7 +51,7 @@ class ExpectNoUnexpectedRows(UnexpectedRowsExpectation):
         return {"success": success, "result": result}
 
 
-def _result_format(expectation: UnexpectedRowsExpectation, runtime_configuration: dict | None) -> str:
+def _result_format(expectation: UnexpectedRowsExpectation, runtime_configuration: dict[str, Any] | None) -> str:
     """The result format asked for (a name, or a dict holding it); `ResultFormat` compares equal to its name."""
     chosen = expectation._get_result_format(runtime_configuration=runtime_configuration)
     return chosen.get("result_format", ResultFormat.SUMMARY) if isinstance(chosen, dict) else chosen  # type: ignore[return-value]
