@@ -11,7 +11,7 @@ RAW ?=
 LAKE ?= lake
 RUN_ARGS := $(if $(RAW),--raw $(RAW)) --lake $(LAKE)
 
-.PHONY: setup jars wheels jvm run test typecheck bench lock clean
+.PHONY: setup jars wheels jvm run test test-quick typecheck bench lock clean
 
 # uv itself is pinned and lives in its own small venv; the project venv (.venv) is built from uv.lock.
 $(UV):
@@ -51,6 +51,10 @@ run: setup
 test: setup
 	$(UV) run --frozen mypy
 	$(UV) run --frozen pytest
+
+# The quick loop: every test that starts no JVM, on two processes (pytest-xdist).
+test-quick: setup
+	$(UV) run --frozen pytest -m "not slow and not spark" -n 2 -q
 
 typecheck: setup
 	$(UV) run --frozen mypy
