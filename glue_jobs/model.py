@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from pyspark.sql import DataFrame, SparkSession
@@ -205,7 +205,6 @@ def _concurrently(*tasks: Callable[[], Any]) -> list[Any]:
     several threads side by side); their results in order. The first failure is raised once all end."""
     with ThreadPoolExecutor(max_workers=len(tasks), thread_name_prefix="model") as pool:
         futures = [pool.submit(task) for task in tasks]
-        wait(futures)
     return [future.result() for future in futures]
 
 

@@ -277,6 +277,21 @@ def test_an_sql_rule_runs_its_query_once_when_it_passes_and_once_more_to_explain
     assert failure["details"].startswith("1 row unexpected")
 
 
+def test_the_sql_rule_gives_its_rows_only_under_the_complete_result_format(spark):
+    gx = quality._gx()
+    context = quality._context(None)
+    batch = context.data_sources.add_spark("t", persist=False).add_dataframe_asset("t").add_batch_definition_whole_dataframe("t")
+    rule = {"type": "expect_no_unexpected_rows", "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch} WHERE x < 0"}}
+    suite = context.suites.add(quality.to_gx_suite({"name": "t", "expectations": [rule]}))
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name="t", data=batch, suite=suite))
+    frame = spark.createDataFrame([(1,), (-2,)], "x int")
+    [complete] = definition.run(batch_parameters={"dataframe": frame}, result_format="COMPLETE").results
+    assert not complete.success
+    assert complete.result == {"observed_value": 1, "details": {"unexpected_rows": [{"x": -2}]}}
+    [summary] = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY").results
+    assert summary.result == {"observed_value": 1}
+
+
 def test_a_missing_column_fails_the_columns_expectation_and_names_the_column(spark, suites):
     frames = curated_frames(spark, curated_rows())
     frames["artists"] = frames["artists"].drop("location")
