@@ -290,7 +290,7 @@ def top_reasons(quarantine: DataFrame, limit: int = 5) -> list[dict[str, Any]]:
 def _count_rows_of(spark: SparkSession, table: str, files: list[str]) -> int:
     # A literal list, not a join: Iceberg skips every data file whose `source_file` range excludes the
     # names (a new day's log file sorts after every staged one, so no data file is read).
-    return spark.table(table).filter(F.col("source_file").isin(files)).count()
+    return spark.table(table).filter(tables.in_values("source_file", files)).count()
 
 
 def _replace_rows_of_files(
