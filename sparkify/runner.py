@@ -19,7 +19,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 from pyspark.sql import SparkSession
 
-from sparkify import pipeline, quality, site, site_history, suites
+from sparkify import jit_choice, pipeline, quality, site, site_history, suites
 from sparkify.job_args import JobArgs
 from sparkify.layout import LAKE_LAYOUT
 from sparkify.pipeline import Location, Namespace, Place
@@ -135,7 +135,8 @@ def _run_locked(
     locations = lake_locations(raw.resolve(), lake.resolve())
     # Python imports GX while the JVM works on the first steps (import locks make a concurrent import safe).
     threading.Thread(target=quality.preload, name="preload-great-expectations", daemon=True).start()
-    spark = local_session("sparkify-local-run")
+    # C1 alone when the run reads little (a new day, the sample): a short run ends before C2 pays.
+    spark = local_session("sparkify-local-run", quick_jit=jit_choice.choose(raw, lake, full_refresh) == "quick")
     register_local_catalog(spark, lake.resolve())
     results: list[StepResult] = []
     failed = False

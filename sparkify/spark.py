@@ -18,6 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # `make jars` into .jars/ (pinned in jars.lock); on Glue the same version is on the classpath already.
 ICEBERG_JAR = REPO_ROOT / ".jars" / "iceberg-spark-runtime-3.5_2.12-1.10.0.jar"
 ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
+# C1 alone, for short local runs (`sparkify.jit_choice`).
+QUICK_JIT = "-XX:TieredStopAtLevel=1"
 # The Spark catalog name of the stack's Glue Data Catalog on Glue (the name AWS's examples use).
 GLUE_CATALOG = "glue_catalog"
 
@@ -96,7 +98,18 @@ def apply_sql_conf(spark: SparkSession) -> None:
         spark.conf.set(key, value)
 
 
-def local_session(app_name: str = "sparkify", master: str = "local[*]", **extra: str) -> SparkSession:
+def driver_java_options(quick_jit: bool = False) -> str:
+    """The local driver's JVM options: the log configuration, the class archive, C1 alone if asked
+    (`sparkify.jit_choice`)."""
+    options = [f"-Dlog4j2.configurationFile={LOG4J_CONF}", jvm_archive.java_options(ICEBERG_JAR)]
+    if quick_jit:
+        options.append(QUICK_JIT)
+    return " ".join(o for o in options if o)
+
+
+def local_session(
+    app_name: str = "sparkify", master: str = "local[*]", quick_jit: bool = False, **extra: str
+) -> SparkSession:
     """A local SparkSession with the pipeline's settings (no AWS, no Hive metastore)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # local runs never leave loopback
@@ -105,7 +118,7 @@ def local_session(app_name: str = "sparkify", master: str = "local[*]", **extra:
     builder = (
         SparkSession.builder.appName(app_name)
         .master(master)
-        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J_CONF} {jvm_archive.java_options(ICEBERG_JAR)}")
+        .config("spark.driver.extraJavaOptions", driver_java_options(quick_jit))
         .config("spark.jars", str(ICEBERG_JAR))
         .config("spark.sql.extensions", ICEBERG_EXTENSIONS)
     )
