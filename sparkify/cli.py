@@ -15,7 +15,7 @@ from rich.text import Text
 from typer._click import ClickException, Context  # Typer's own vendored Click
 from typer.core import TyperGroup, TyperOption
 
-from sparkify import layout, pipeline
+from sparkify import jit_choice, layout, pipeline
 from sparkify.console import JsonOption, console, emit, error_document, fail, json_mode, progress
 from sparkify.report import failed_expectation_lines
 
@@ -185,6 +185,10 @@ def run(
                     f"{raw / prefix} does not exist: the raw folder needs song_data/ and log_data/ "
                     f"(try `sparkify generate --out {raw}`)"
                 )
+    try:
+        jit_choice.setting()
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     _check_lake(lake)
     from sparkify.runner import LakeLocked, run_pipeline
 

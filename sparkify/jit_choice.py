@@ -37,13 +37,20 @@ Jit = Literal["quick", "full"]
 def choose(raw: Path, lake: Path, full_refresh: bool = False, limit: int = LIMIT_BYTES) -> Jit:
     """`quick` (C1 alone) when at most `limit` bytes of raw files changed since the last run that
     staged, else `full`; `SPARKIFY_JIT` overrides."""
-    setting = os.environ.get(SWITCH, "auto")
-    if setting in ("quick", "full"):
-        return "quick" if setting == "quick" else "full"
-    if setting != "auto":
-        raise ValueError(f"{SWITCH}={setting!r}: use quick, full or auto (the default)")
+    chosen = setting()
+    if chosen != "auto":
+        return chosen
     since = None if full_refresh else last_staged_run_start(lake)
     return "quick" if changed_bytes(raw, since, limit) <= limit else "full"
+
+
+def setting() -> Jit | Literal["auto"]:
+    """`SPARKIFY_JIT`, checked: `quick`, `full` or `auto` (unset)."""
+    value = os.environ.get(SWITCH, "auto")
+    for known in ("quick", "full", "auto"):
+        if value == known:
+            return known
+    raise ValueError(f"{SWITCH}={value!r}: use quick, full or auto (the default)")
 
 
 def last_staged_run_start(lake: Path) -> float | None:

@@ -87,3 +87,14 @@ def test_generate_still_writes_into_a_new_folder(tmp_path) -> None:
     result = runner.invoke(app, ["generate", "--out", str(out), "--songs", "2", "--events", "5", "--seed", "1"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["log_data", "song_data"]
+
+
+def test_a_wrong_jit_setting_stops_the_run_before_spark_starts_and_names_the_values(tmp_path, monkeypatch) -> None:
+    raw = tmp_path / "raw"
+    for prefix in ("song_data", "log_data"):
+        (raw / prefix).mkdir(parents=True)
+    monkeypatch.setenv("SPARKIFY_JIT", "c1")
+    assert one_line_error(["run", "--raw", str(raw), "--lake", str(tmp_path / "lake")]) == (
+        2, ["error: SPARKIFY_JIT='c1': use quick, full or auto (the default)"],
+    )  # fmt: skip
+    assert not (tmp_path / "lake").exists()
