@@ -8,32 +8,89 @@ of `UnexpectedRowsExpectation`, that asks for the count only and for the rows on
 `COMPLETE` result format, the one that shows them. Same arguments, same verdict, same Data Docs text
 (the renderers are inherited).
 
+On Spark its metrics register the batch under a view name of their own: GX's query metrics all use
+the fixed name `tmp_view`, so two validations at once in one session would read each other's batch
+(`sparkify.quality` runs suites side by side).
+
 Imported by `sparkify.quality` before a suite is built; GX registers the rule by its class name.
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, ClassVar
 
+from great_expectations.constants import MAX_RESULT_RECORDS
+from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.core.result_format import ResultFormat
+from great_expectations.execution_engine.sparkdf_execution_engine import SparkDFExecutionEngine
 from great_expectations.expectations.core.unexpected_rows_expectation import UnexpectedRowsExpectation
+from great_expectations.expectations.metrics.metric_provider import metric_value
+from great_expectations.expectations.metrics.query_metrics.query_row_count.unexpected_rows_query_row_count import (
+    UnexpectedRowsQueryRowCount,
+)
+from great_expectations.expectations.metrics.query_metrics.query_table.unexpected_rows_query_table import (
+    UnexpectedRowsQueryTable,
+)
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
+# GX's metric names, which its rule reads, and ours, which compute the same values.
 ROWS, COUNT = "unexpected_rows_query.table", "unexpected_rows_query.row_count"
+OWN_ROWS, OWN_COUNT = f"sparkify.{ROWS}", f"sparkify.{COUNT}"
+
+_views = itertools.count()
+
+
+def _query_on_batch(cls: Any, execution_engine: SparkDFExecutionEngine, domain: dict[str, Any], values: dict[str, Any]) -> Any:
+    """The rule's query with `{batch}` as a temp view of this batch alone, and the view's name."""
+    df, _, _ = execution_engine.get_compute_domain(domain, domain_type=MetricDomainTypes.TABLE)
+    view = f"_sparkify_batch_{next(_views)}"
+    df.createOrReplaceTempView(view)
+    return df.sparkSession.sql(cls._format_query(cls._get_query_from_metric_value_kwargs(values), batch=view)), view
+
+
+class RowsQueryRowCount(UnexpectedRowsQueryRowCount):
+    """`unexpected_rows_query.row_count`, with the batch under a view name of its own on Spark."""
+
+    metric_name = OWN_COUNT
+
+    @metric_value(engine=SparkDFExecutionEngine)
+    def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict[str, Any],
+               metric_value_kwargs: dict[str, Any], metrics: dict[str, Any], runtime_configuration: dict[str, Any]) -> int:  # fmt: skip
+        rows, view = _query_on_batch(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs)
+        try:
+            return int(rows.count())
+        finally:
+            rows.sparkSession.catalog.dropTempView(view)
+
+
+class RowsQueryTable(UnexpectedRowsQueryTable):
+    """`unexpected_rows_query.table` (at most GX's 200 rows), with the batch under a view name of its own."""
+
+    metric_name = OWN_ROWS
+
+    @metric_value(engine=SparkDFExecutionEngine)
+    def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict[str, Any],
+               metric_value_kwargs: dict[str, Any], metrics: dict[str, Any], runtime_configuration: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
+        rows, view = _query_on_batch(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs)
+        try:
+            return [row.asDict() for row in rows.limit(MAX_RESULT_RECORDS).collect()]
+        finally:
+            rows.sparkSession.catalog.dropTempView(view)
 
 
 class ExpectNoUnexpectedRows(UnexpectedRowsExpectation):
     """No row of `unexpected_rows_query` (over `{batch}`, and any table registered as a temp view)."""
 
-    metric_dependencies: ClassVar[tuple[str, ...]] = (COUNT,)
+    metric_dependencies: ClassVar[tuple[str, ...]] = (OWN_COUNT,)
 
     def get_validation_dependencies(self, execution_engine: Any = None, runtime_configuration: dict[str, Any] | None = None) -> Any:
         dependencies = super().get_validation_dependencies(execution_engine, runtime_configuration)
         if _result_format(self, runtime_configuration) == ResultFormat.COMPLETE:
-            count = dependencies.get_metric_configuration(COUNT)
+            count = dependencies.get_metric_configuration(OWN_COUNT)
             assert count is not None  # set by the base class from `metric_dependencies`
             dependencies.set_metric_configuration(
-                ROWS, MetricConfiguration(ROWS, count.metric_domain_kwargs, count.metric_value_kwargs)
+                OWN_ROWS, MetricConfiguration(OWN_ROWS, count.metric_domain_kwargs, count.metric_value_kwargs)
             )
         return dependencies
 
@@ -41,7 +98,8 @@ class ExpectNoUnexpectedRows(UnexpectedRowsExpectation):
         self, metrics: dict[str, Any], runtime_configuration: dict[str, Any] | None = None, execution_engine: Any = None
     ) -> Any:
         # GX's verdict and result, which read the rows only under COMPLETE, the one format that asks for them.
-        return super()._validate({ROWS: None, **metrics}, runtime_configuration, execution_engine)
+        gx_metrics = {ROWS: metrics.get(OWN_ROWS), COUNT: metrics[OWN_COUNT]}
+        return super()._validate(gx_metrics, runtime_configuration, execution_engine)
 
 
 def _result_format(expectation: UnexpectedRowsExpectation, runtime_configuration: dict[str, Any] | None) -> str:

@@ -16,9 +16,11 @@ from sparkify import docs_publish, pipeline, quality, schemas
 from sparkify import suites as suites_module
 from sparkify.docs_assets import external_resources
 from tests.star_rows import (
+    ARTIST_A,
     ARTIST_B,
     NEXT_SONG_EVENTS,
     PLAY_1,
+    SONG_A,
     SUNDAY,
     at,
     curated_frames,
@@ -277,6 +279,20 @@ def test_an_sql_rule_runs_its_query_once_when_it_passes_and_once_more_to_explain
     assert failure["details"].startswith("1 row unexpected")
 
 
+def test_suites_judged_side_by_side_each_read_their_own_batch(spark, monkeypatch):
+    # GX's query metrics register every batch under the one view name `tmp_view`: two validations at
+    # once would count each other's rows. Table i has i failing rows.
+    rule = {"type": "expect_no_unexpected_rows", "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch} WHERE x < 0"}}
+    frames = {f"t{i}": spark.createDataFrame([(-i,)] * i + [(i,)], "x int") for i in range(6)}
+    queries = _queries_like(monkeypatch, spark, "WHERE x < 0")
+    summaries = quality.validate(frames, {name: {"name": name, "expectations": [rule]} for name in frames})
+    assert {name: s["success"] for name, s in summaries.items()} == {f"t{i}": i == 0 for i in range(6)}
+    for i in range(1, 6):
+        [failure] = summaries[f"t{i}"]["failed_expectations"]
+        assert failure["details"] == f"{i} row{'s' if i > 1 else ''} unexpected"
+    assert queries and not [q for q in queries if "tmp_view" in q]
+
+
 def test_the_sql_rule_gives_its_rows_only_under_the_complete_result_format(spark):
     gx = quality._gx()
     context = quality._context(None)
@@ -290,6 +306,25 @@ def test_the_sql_rule_gives_its_rows_only_under_the_complete_result_format(spark
     assert complete.result == {"observed_value": 1, "details": {"unexpected_rows": [{"x": -2}]}}
     [summary] = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY").results
     assert summary.result == {"observed_value": 1}
+
+
+# --- Judging a merged table by the rows that came in ---------------------------------------------------
+
+
+def _songs_with(spark, extra: list[tuple[Any, ...]]) -> tuple[dict[str, Any], Any]:
+    """The good star schema with `extra` songs added to the table, and those songs as its changed rows."""
+    rows = copy.deepcopy(curated_rows())
+    rows["songs"].extend(extra)
+    frames = curated_frames(spark, rows)
+    return frames, spark.createDataFrame(extra, schemas.CURATED["songs"])
+
+
+def test_a_changed_row_that_repeats_a_published_key_fails_uniqueness_and_names_both_rows(spark, suites):
+    frames, came_in = _songs_with(spark, [(SONG_A, "Again", ARTIST_B, 2001, 10.0)])
+    summary = quality.validate(frames, {"songs": suites["songs"]}, changed={"songs": came_in})["songs"]
+    [failure] = summary["failed_expectations"]
+    assert (failure["type"], failure["column"]) == (UNIQUE, "song_id")
+    assert failure["rows"] == [{"song_id": SONG_A}, {"song_id": SONG_A}]
 
 
 def test_a_missing_column_fails_the_columns_expectation_and_names_the_column(spark, suites):
