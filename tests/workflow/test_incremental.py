@@ -7,11 +7,13 @@ from sparkify.runner import lake_table
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -39,12 +41,36 @@ def single_run_lake(spark, generated, tmp_path_factory):
     return lake
 
 
+class DayOne(NamedTuple):
+    folder: Path
+    report: dict[str, Any]  # of the run that staged and published it
+
+
+@pytest.fixture(scope="module")
+def day_one(spark, generated, tmp_path_factory) -> DayOne:
+    """Day one staged and published once, kept aside for the tests that start from it. Each restores it
+    to the one path it was written at: Iceberg's file catalog keeps absolute paths in its metadata."""
+    base = tmp_path_factory.mktemp("day-one")
+    copy_raw(generated, base / "raw", first_day)
+    report = run_pipeline(base / "raw", base / "lake")
+    assert report["status"] == "succeeded"
+    for name in ("raw", "lake"):
+        shutil.copytree(base / name, base / f"{name}.kept", symlinks=True)
+    return DayOne(base, report)
+
+
+def _restore(day_one: DayOne) -> tuple[Path, Path]:
+    """Day one's raw folder and lake, as the fixture left them, at their own paths."""
+    for name in ("raw", "lake"):
+        shutil.rmtree(day_one.folder / name, ignore_errors=True)
+        shutil.copytree(day_one.folder / f"{name}.kept", day_one.folder / name, symlinks=True)
+    return day_one.folder / "raw", day_one.folder / "lake"
+
+
 @pytest.mark.slow
-def test_day_by_day_equals_one_run_over_both_days(spark, generated, single_run_lake, tmp_path):
-    raw, lake = tmp_path / "raw", tmp_path / "lake"
-    copy_raw(generated, raw, first_day)
-    first = run_pipeline(raw, lake)
-    assert first["sources"]["events"]["files"] == 1
+def test_day_by_day_equals_one_run_over_both_days(spark, generated, single_run_lake, day_one):
+    raw, lake = _restore(day_one)
+    assert day_one.report["sources"]["events"]["files"] == 1
     copy_raw(generated, raw, lambda p: not first_day(p))
     second = run_pipeline(raw, lake)
     # Only the new day's file was read: the checkpoint remembers what earlier runs staged.
@@ -124,14 +150,12 @@ def _main_snapshot(lake: Path, table: str) -> int | None:
 @pytest.mark.slow
 @pytest.mark.parametrize("moment", list(KILL_MOMENTS))
 def test_a_run_killed_at_any_moment_leaves_committed_tables_and_the_next_run_equals_a_clean_run(
-    spark, generated, single_run_lake, tmp_path, moment
+    spark, generated, single_run_lake, day_one, moment
 ):
     from sparkify import tables
     from sparkify.spark import register_local_catalog
 
-    raw, lake = tmp_path / "raw", tmp_path / "lake"
-    copy_raw(generated, raw, first_day)
-    assert run_pipeline(raw, lake)["status"] == "succeeded"
+    raw, lake = _restore(day_one)
     catalog = register_local_catalog(spark, lake)
     published = {t.name: tables.snapshot_id(spark, f"{catalog}.curated.{t.name}") for t in CURATED_TABLES}
     day_one = {t.name: lake_table(spark, lake, t.name).count() for t in CURATED_TABLES}
