@@ -18,6 +18,8 @@ Imported by `sparkify.quality` before a suite is built; GX registers the rule by
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from great_expectations.constants import MAX_RESULT_RECORDS
@@ -41,12 +43,16 @@ OWN_ROWS, OWN_COUNT = f"sparkify.{ROWS}", f"sparkify.{COUNT}"
 _views = itertools.count()
 
 
-def _query_on_batch(cls: Any, execution_engine: SparkDFExecutionEngine, domain: dict[str, Any], values: dict[str, Any]) -> Any:
-    """The rule's query with `{batch}` as a temp view of this batch alone, and the view's name."""
+@contextmanager
+def _query_on_batch(cls: Any, execution_engine: SparkDFExecutionEngine, domain: dict[str, Any], values: dict[str, Any]) -> Iterator[Any]:
+    """The rule's query with `{batch}` as a temp view of this batch alone, dropped afterwards."""
     df, _, _ = execution_engine.get_compute_domain(domain, domain_type=MetricDomainTypes.TABLE)
     view = f"_sparkify_batch_{next(_views)}"
     df.createOrReplaceTempView(view)
-    return df.sparkSession.sql(cls._format_query(cls._get_query_from_metric_value_kwargs(values), batch=view)), view
+    try:
+        yield df.sparkSession.sql(cls._format_query(cls._get_query_from_metric_value_kwargs(values), batch=view))
+    finally:
+        df.sparkSession.catalog.dropTempView(view)
 
 
 class RowsQueryRowCount(UnexpectedRowsQueryRowCount):
@@ -57,11 +63,8 @@ class RowsQueryRowCount(UnexpectedRowsQueryRowCount):
     @metric_value(engine=SparkDFExecutionEngine)
     def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict[str, Any],
                metric_value_kwargs: dict[str, Any], metrics: dict[str, Any], runtime_configuration: dict[str, Any]) -> int:  # fmt: skip
-        rows, view = _query_on_batch(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs)
-        try:
+        with _query_on_batch(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs) as rows:
             return int(rows.count())
-        finally:
-            rows.sparkSession.catalog.dropTempView(view)
 
 
 class RowsQueryTable(UnexpectedRowsQueryTable):
@@ -72,11 +75,8 @@ class RowsQueryTable(UnexpectedRowsQueryTable):
     @metric_value(engine=SparkDFExecutionEngine)
     def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict[str, Any],
                metric_value_kwargs: dict[str, Any], metrics: dict[str, Any], runtime_configuration: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
-        rows, view = _query_on_batch(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs)
-        try:
+        with _query_on_batch(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs) as rows:
             return [row.asDict() for row in rows.limit(MAX_RESULT_RECORDS).collect()]
-        finally:
-            rows.sparkSession.catalog.dropTempView(view)
 
 
 class ExpectNoUnexpectedRows(UnexpectedRowsExpectation):

@@ -16,7 +16,6 @@ from sparkify import docs_publish, pipeline, quality, schemas
 from sparkify import suites as suites_module
 from sparkify.docs_assets import external_resources
 from tests.star_rows import (
-    ARTIST_A,
     ARTIST_B,
     NEXT_SONG_EVENTS,
     PLAY_1,

@@ -158,7 +158,7 @@ def test_a_run_killed_at_any_moment_leaves_committed_tables_and_the_next_run_equ
     raw, lake = _restore(day_one)
     catalog = register_local_catalog(spark, lake)
     published = {t.name: tables.snapshot_id(spark, f"{catalog}.curated.{t.name}") for t in CURATED_TABLES}
-    day_one = {t.name: lake_table(spark, lake, t.name).count() for t in CURATED_TABLES}
+    day_one_rows = {t.name: lake_table(spark, lake, t.name).count() for t in CURATED_TABLES}
     copy_raw(generated, raw, lambda p: not first_day(p))
     seen = {
         "runs": len(_run_dirs(lake)),
@@ -186,7 +186,7 @@ def test_a_run_killed_at_any_moment_leaves_committed_tables_and_the_next_run_equ
         rows = lake_table(spark, lake, table.name).count()
         if moment != "publish":
             assert now == published[table.name], f"{table.name}: main moved before the audit passed"
-            assert rows == day_one[table.name], table.name
+            assert rows == day_one_rows[table.name], table.name
     rerun = run_pipeline(raw, lake)
     assert rerun["status"] == "succeeded", rerun["steps"]
     assert_same_tables(spark, lake, single_run_lake)
