@@ -172,11 +172,17 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
         records = _TAG[source](staging.records(readable.select("path", "content", "content_hash"), source, spread))
         # Events are compared only with staged events of the batch's time range: the batch is parsed
         # once, for that range and for everything below.
-        near = source == "events" and tables.snapshot_id(spark, staged) is not None
+        # A staging table with no snapshot holds nothing to repeat: no join at all.
+        staged_before = tables.snapshot_id(spark, staged) is not None
+        near = source == "events" and staged_before
         if near:
             records = records.persist()
-        earlier = (_in_time_range(spark.table(staged), records) if near else spark.table(staged)).join(
-            targets, "source_file", "left_anti"
+        earlier = (
+            (_in_time_range(spark.table(staged), records) if near else spark.table(staged)).join(
+                targets, "source_file", "left_anti"
+            )
+            if staged_before
+            else None
         )
         # Cached once, read by every action below; the raw files are read and parsed once.
         tagged = staging.drop_text_of_good(staging.tag_already_staged(records, earlier, source)).persist()

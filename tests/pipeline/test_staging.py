@@ -215,6 +215,28 @@ def test_two_records_run_together_are_quarantined_whole_not_staged_as_the_first(
     assert [r["itemInSession"] for r in staging.staged_events(tagged).select(F.col("item_in_session").alias("itemInSession")).collect()] == [4]
 
 
+def test_brackets_inside_values_are_staged_and_a_bracket_tail_after_them_is_not(spark, tmp_path):
+    # The tail check tokenizes a second time only where the text holds `]`: both kinds of text take that path.
+    bracketed = event(ts=1541106106796, itemInSession=1, song="Live [Remastered] {2011}")
+    tailed = json.dumps(event(ts=1541106106796, itemInSession=2, song="Live [Remastered]")) + "] x"
+    write_log(tmp_path, "2018-11-01", [bracketed, tailed])
+    got, tagged = quarantine_of(spark, tmp_path, "events")
+    assert got == [(2, tailed, RUN_TOGETHER)]
+    assert [r["song"] for r in staging.staged_events(tagged).collect()] == ["Live [Remastered] {2011}"]
+
+
+def test_a_carriage_return_ends_a_line_only_before_a_line_feed(spark, tmp_path):
+    # CRLF and LF lines read alike; a CR inside a line is no line break (JSON escapes it in strings).
+    first, second = json.dumps(event(itemInSession=1)), json.dumps(event(itemInSession=2))
+    path = write_log(tmp_path, "2018-11-01", [])
+    path.write_bytes(f"{first}\r\n{second}\n\r\n{first[:-1]}\r}}\r\n".encode())
+    got, tagged = quarantine_of(spark, tmp_path, "events")
+    [(line, record, reason)] = got
+    assert (line, record) == (4, first[:-1] + "\r}")
+    assert reason.startswith("duplicate event (first seen in ") and reason.endswith(f"{path.name} line 1)")
+    assert sorted(r["item_in_session"] for r in staging.staged_events(tagged).collect()) == [1, 2]
+
+
 def test_a_byte_order_mark_is_stripped_from_log_and_song_files(spark, tmp_path):
     log = write_log(tmp_path, "2018-11-01", [event(itemInSession=1), event(itemInSession=2)])
     log.write_bytes(b"\xef\xbb\xbf" + log.read_bytes().replace(b"\n", b"\r\n"))  # Windows: BOM and CRLF
