@@ -101,7 +101,7 @@ def print_result(result: dict[str, Any]) -> None:
         title_justify="left",
     )
     for column in ("size", "song files", "events", "start-up", *steps, "total", "DuckDB", "ratio", "GE share",
-                   "rows/s", "peak MiB"):  # fmt: skip
+                   "rows/s", "peak MiB", "floor", "floor ratio", "÷ floor"):  # fmt: skip
         table.add_column(column, justify="left" if column == "size" else "right")
     for size in result["sizes"]:
         ours = size["ours"]["median"]
@@ -116,6 +116,9 @@ def print_result(result: dict[str, Any]) -> None:
             f"{size['ge_share']:.0%}",
             f"{size['rows_per_second']['ours']:,}",
             f"{ours['peak_rss_mb']:,.0f}",
+            f"{size['floor']['median']['wall']:.1f}",
+            f"{size['floor_ratio']:.1f}×",
+            f"{size['ratio_to_floor']:.1f}×",
         )
     console.print(table)
     files = Table(title="Output files per curated table (files / partitions)", title_justify="left")
@@ -131,6 +134,10 @@ def print_result(result: dict[str, Any]) -> None:
         )
     console.print(files)
     console.print("Row counts per table equal the DuckDB reference's in every run.")
+    console.print(
+        "floor: the same transform as plain Spark (JSON reader, star transforms, Parquet; no ledger, quarantine, "
+        "Iceberg or validation): floor ratio = floor ÷ DuckDB, ÷ floor = ours ÷ floor."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,8 +1,9 @@
 """The benchmark: our local workflow against the DuckDB reference, at several data sizes.
 
 For each size: generate raw data once (seeded, cached under the data folder, so reruns skip it), then
-`repeat` times run our workflow and the reference, alternating, each in a fresh process
-(`sparkify.bench.worker`), so interpreter and Spark start-up count and each run's peak memory is its own.
+`repeat` times run our workflow, the reference and Spark's floor (`sparkify.bench.floor`: the same
+transform as plain Spark), in turn, each in a fresh process (`sparkify.bench.worker`), so interpreter
+and Spark start-up count and each run's peak memory is its own.
 Every run's row counts per table and per source must equal the reference's: a mismatch stops the
 benchmark (`CountMismatch`). Medians of the repeats go into a JSON document (see `RESULT_KEYS`).
 """
@@ -36,7 +37,7 @@ SOURCE_COUNTS = ("read", "staged", "quarantined")
 RESULT_KEYS = ("schema", "started_at", "finished_at", "command", "machine", "code", "repeat", "seed", "sizes")
 SIZE_KEYS = (
     "name", "songs", "events", "input_records", "generate", "rows", "sources", "ours", "reference",
-    "ratio", "ge_share", "rows_per_second", "output_files",
+    "ratio", "ge_share", "rows_per_second", "output_files", "floor", "floor_ratio", "ratio_to_floor",
 )  # fmt: skip
 
 
@@ -153,6 +154,15 @@ def _reference_summary(result: dict[str, Any]) -> dict[str, Any]:
     return _summary(result, result["steps"], result["rows"])
 
 
+def _floor_summary(measured: dict[str, Any]) -> dict[str, Any]:
+    steps = measured["steps"]
+    return {
+        "wall": measured["wall"],
+        "steps": {"start-up": measured["wall"] - sum(steps.values()), **steps},
+        "peak_rss_mb": measured["peak_rss_mb"],
+    }
+
+
 def check_counts(ours: dict[str, Any], reference: dict[str, Any], where: str) -> None:
     """Rows per curated table and (read, staged, quarantined) per source must be equal."""
     problems = [
@@ -214,6 +224,7 @@ def bench_size(size: Size, repeat: int, data_dir: Path, seed: int, progress: Pro
     work = Path(data_dir) / "runs" / size.name
     ours_runs: list[dict[str, Any]] = []
     reference_runs: list[dict[str, Any]] = []
+    floor_runs: list[dict[str, Any]] = []
     files: dict[str, Any] = {}
     for i in range(1, repeat + 1):
         progress(f"{size.name}: our workflow, run {i}/{repeat}")
@@ -224,10 +235,13 @@ def bench_size(size: Size, repeat: int, data_dir: Path, seed: int, progress: Pro
         progress(f"{size.name}: DuckDB reference, run {i}/{repeat}")
         reference = _reference_summary(measure("reference", raw, work / "reference", work / f"reference-{i}.log"))
         shutil.rmtree(work / "reference")
+        progress(f"{size.name}: Spark's floor, run {i}/{repeat}")
+        floor_runs.append(_floor_summary(measure("floor", raw, work / "floor", work / f"floor-{i}.log")))
+        shutil.rmtree(work / "floor")
         check_counts(ours, reference, f"size {size.name} run {i}")
         ours_runs.append(ours)
         reference_runs.append(reference)
-    ours_median, reference_median = _median(ours_runs), _median(reference_runs)
+    ours_median, reference_median, floor_median = _median(ours_runs), _median(reference_runs), _median(floor_runs)
     validate = ours_median["steps"].get("validate", 0.0)
     return {
         "name": size.name,
@@ -239,7 +253,11 @@ def bench_size(size: Size, repeat: int, data_dir: Path, seed: int, progress: Pro
         "sources": ours_runs[0]["sources"],
         "ours": {"median": ours_median, "runs": [_rounded(r) for r in ours_runs]},
         "reference": {"median": reference_median, "runs": [_rounded(r) for r in reference_runs]},
+        "floor": {"median": floor_median, "runs": [_rounded(r) for r in floor_runs]},
         "ratio": round(ours_median["wall"] / reference_median["wall"], 2),
+        # Spark's own distance from the reference, and ours from Spark's (`sparkify.bench.floor`).
+        "floor_ratio": round(floor_median["wall"] / reference_median["wall"], 2),
+        "ratio_to_floor": round(ours_median["wall"] / floor_median["wall"], 2),
         "ge_share": round(validate / ours_median["wall"], 3),
         "rows_per_second": {
             "ours": round((size.songs + size.events) / ours_median["wall"]),

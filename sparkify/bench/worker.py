@@ -1,9 +1,9 @@
-"""One measured run in a fresh process: `python -m sparkify.bench.worker {ours,reference} RAW OUT RESULT`.
+"""One measured run in a fresh process: `python -m sparkify.bench.worker {ours,reference,floor} RAW OUT RESULT`.
 
 The harness starts this module once per repeat, so interpreter start, imports and (for ours) Spark
 start-up are part of every measurement, and the process's peak memory is its own. It writes a JSON
 result to RESULT: ours = the run report of `sparkify.runner.run_pipeline`; reference = the dict of
-`reference.run_reference`. The harness measures wall time and peak memory from outside (`wait4`).
+`reference.run_reference`; floor = the steps of `floor.full_run`. The harness measures wall time and peak memory from outside (`wait4`).
 """
 
 from __future__ import annotations
@@ -49,12 +49,27 @@ def run_reference(raw: Path, out: Path) -> dict[str, Any]:
     return reference(raw, out)
 
 
+def run_floor(raw: Path, out: Path) -> dict[str, Any]:
+    """Spark's floor (`sparkify.bench.floor`), with the JIT our run would choose for the same input."""
+    from sparkify import jit_choice
+    from sparkify.bench.floor import full_run
+    from sparkify.spark import local_session
+
+    quick = jit_choice.choose(raw, out) == "quick"  # `out` holds no lake: every raw file counts as new
+    steps = full_run(local_session(quick_jit=quick), raw, out)
+    _stop_spark()
+    return {"steps": steps}
+
+
+RUNS = {"ours": run_ours, "reference": run_reference, "floor": run_floor}
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 4 or argv[0] not in ("ours", "reference"):
-        print("usage: python -m sparkify.bench.worker {ours,reference} RAW OUT RESULT", file=sys.stderr)
+    if len(argv) != 4 or argv[0] not in RUNS:
+        print(f"usage: python -m sparkify.bench.worker {{{','.join(RUNS)}}} RAW OUT RESULT", file=sys.stderr)
         return 2
     kind, raw, out, result_file = argv[0], Path(argv[1]), Path(argv[2]), Path(argv[3])
-    result = run_ours(raw, out) if kind == "ours" else run_reference(raw, out)
+    result = RUNS[kind](raw, out)
     result_file.write_text(json.dumps(result, indent=2, default=str))
     return 0
 

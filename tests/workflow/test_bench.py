@@ -134,6 +134,8 @@ def test_bench_smoke_writes_json_with_medians_ratio_and_files(tmp_path):
     assert set(size["ours"]["median"]["steps"]) == {"start-up", "stage", "model", "validate"}
     assert set(size["reference"]["median"]["steps"]) == {"start-up", "stage", "model"}
     assert size["ratio"] > 0 and 0 <= size["ge_share"] <= 1
+    assert set(size["floor"]["median"]["steps"]) == {"start-up", "stage", "model"}
+    assert size["floor_ratio"] > 0 and size["ratio_to_floor"] > 0
     assert size["ours"]["median"]["peak_rss_mb"] > 100, "the JVM's memory must be counted"
     assert size["sources"]["events"]["read"] == 400
     curated = size["output_files"]["curated"]

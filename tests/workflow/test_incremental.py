@@ -3,8 +3,6 @@ run completes: day N then day N+1 equals one run over both; a rerun changes noth
 
 from __future__ import annotations
 
-from sparkify.runner import lake_table
-
 import json
 import os
 import shutil
@@ -16,10 +14,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from chispa import assert_df_equality
 
+from sparkify.bench import floor
 from sparkify.generate import generate
 from sparkify.pipeline import CURATED_TABLES
-from sparkify.runner import LakeLocked, lake_lock, run_pipeline
+from sparkify.runner import LakeLocked, lake_lock, lake_table, run_pipeline
+from sparkify.spark import register_local_catalog
 from tests.helpers import assert_same_tables, copy_raw
 
 
@@ -79,6 +80,24 @@ def test_day_by_day_equals_one_run_over_both_days(spark, generated, single_run_l
     # The new day's plays all come after the first day's: the user tables go on from their current rows.
     assert _model_metrics(second)["users"] == "continued from the current rows"
     assert_same_tables(spark, lake, single_run_lake)
+
+
+def test_the_floor_builds_the_same_star_schema_as_the_workflow(spark, generated, single_run_lake, tmp_path):
+    # The benchmark's floor is only a floor if it does the same transform (generated data has no bad records).
+    floor.full_run(spark, generated, tmp_path / "floor")
+    for table in CURATED_TABLES:
+        ours = lake_table(spark, single_run_lake, table.name)
+        plain = spark.read.parquet(str(tmp_path / "floor" / table.name)).select(*ours.columns)
+        assert_df_equality(plain, ours, ignore_row_order=True, ignore_nullable=True, ignore_column_order=True)
+
+
+def test_the_new_day_floor_merges_what_the_workflow_publishes(spark, generated, single_run_lake, day_one):
+    _, lake = _restore(day_one)
+    day_two = next(p for p in generated.rglob("*-events.json") if not first_day(p.relative_to(generated)))
+    floor.new_day(spark, register_local_catalog(spark, lake), day_two)
+    for name in floor.MERGED:
+        ours = lake_table(spark, single_run_lake, name)
+        assert_df_equality(lake_table(spark, lake, name).select(*ours.columns), ours, ignore_row_order=True, ignore_nullable=True)
 
 
 @pytest.mark.slow
