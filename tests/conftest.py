@@ -33,6 +33,25 @@ def spark():
     session.stop()
 
 
+@pytest.fixture()
+def jvm_calls(spark, monkeypatch):
+    """The commands Python sends to the JVM while the test runs (one per py4j call).
+
+    Not counted: py4j's memory commands, which release whatever objects Python's garbage collector
+    freed, at any moment and in any number."""
+    client = spark.sparkContext._gateway._gateway_client
+    sent = client.send_command
+    calls = []
+
+    def counting(command, *args, **kwargs):
+        if not command.startswith("m\n"):
+            calls.append(command)
+        return sent(command, *args, **kwargs)
+
+    monkeypatch.setattr(client, "send_command", counting)
+    return calls
+
+
 @pytest.fixture(scope="session")
 def shared_sample() -> Path:
     """The public Sparkify sample next to the repo; tests that need it skip when it is absent."""

@@ -8,25 +8,6 @@ from sparkify import pipeline, tables
 from sparkify.runner import load_job
 
 
-@pytest.fixture()
-def jvm_calls(spark, monkeypatch):
-    """The commands Python sends to the JVM while the test runs (one per py4j call).
-
-    Not counted: py4j's memory commands, which release whatever objects Python's garbage collector
-    freed, at any moment and in any number."""
-    client = spark.sparkContext._gateway._gateway_client
-    sent = client.send_command
-    calls = []
-
-    def counting(command, *args, **kwargs):
-        if not command.startswith("m\n"):
-            calls.append(command)
-        return sent(command, *args, **kwargs)
-
-    monkeypatch.setattr(client, "send_command", counting)
-    return calls
-
-
 def test_counting_the_staged_rows_of_many_raw_files_takes_a_few_jvm_calls_not_one_per_file(spark, tmp_path, jvm_calls):
     # A first run over the bench's S size replaces the rows of 14,896 song files: PySpark's `isin` sent
     # one JVM call per name (9.3 s of a 31 s stage step on this 2-core machine).
