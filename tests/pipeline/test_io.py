@@ -16,14 +16,16 @@ def test_listing_many_raw_files_takes_a_few_jvm_calls_not_one_per_file(spark, tm
     # The bench's L size lists 150,000 song files: walking the file index's names from Python made one
     # JVM call per file (7 s of the stage step on this 2-core machine).
     calls = {}
-    for many in (10, 2000):
+    for many in (10, 500):
         raw = tmp_path / str(many)
         _songs(raw, [f"{n:05d}.json" for n in range(many)])
-        list_raw_files(spark, str(raw), "songs")  # the session's first listing of a folder loads classes
+        if not calls:
+            list_raw_files(spark, str(raw), "songs")  # the session's first listing may load classes
         jvm_calls.clear()
         assert len(list_raw_files(spark, str(raw), "songs")) == many
         calls[many] = len(jvm_calls)
-    assert calls[2000] <= calls[10] < 100, calls
+    # With two calls per file it was 1,058 for 500 files.
+    assert calls[500] <= calls[10] < 100, calls
 
 
 def test_an_empty_file_is_listed_with_size_zero(spark, tmp_path):
