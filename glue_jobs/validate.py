@@ -135,14 +135,19 @@ def publish_site(
 
 def table_upkeep(spark: SparkSession, args: Mapping[str, str], published: Mapping[str, str]) -> dict[str, Any]:
     """What upkeep is due on each published table (`tables.maintain`); when each table's orphan files
-    were last swept is kept in `<curated>/_state/upkeep.json`."""
+    were last swept is kept in `<curated>/_state/upkeep.json`.
+
+    A table's first publish starts its clock instead of sweeping: a sweep takes only files older than
+    `orphan_age_days`, and the sweep due that long after takes those too (a first run saves a listing
+    of each table, about 1 s a table at M)."""
     upkeep = tables.Upkeep(snapshot_retention_days=int(args.get(SNAPSHOT_RETENTION_DAYS, "7")))
     state_uri = join_uri(args[Location.CURATED], "_state", "upkeep.json")
     swept = json.loads(read_text(spark, state_uri) or "{}")
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     done = {}
     for name, table in published.items():
-        last = datetime.fromisoformat(swept[name]) if name in swept else None
-        done[name] = tables.maintain(spark, table, upkeep, last)
+        swept.setdefault(name, now)
+        done[name] = tables.maintain(spark, table, upkeep, datetime.fromisoformat(swept[name]))
         if done[name].pop("orphans_swept", False):
             swept[name] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     write_text(spark, state_uri, json.dumps(swept, indent=2, sort_keys=True))

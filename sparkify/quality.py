@@ -161,7 +161,7 @@ def validate(
     those rows and its table-wide rules (`TABLE_WIDE`) the whole table: two validations, one summary.
 
     `tables` holds every table a suite names (its own and the ones its queries reference); each is
-    cached for the duration and visible to the queries as a temp view of its name. `parameters`
+    visible to the queries as a temp view of its name for the duration. `parameters`
     fills the suites' `$PARAMETER` values. With `docs_dir`, Data Docs (index.html and one validation
     page per suite) are built there. Returns a plain, JSON-ready summary per suite.
     """
@@ -174,11 +174,12 @@ def validate(
     source = context.data_sources.add_spark("curated", persist=False)  # caching is done here, once per table
     run_id = RunIdentifier(run_name=run_name)
     changed = dict(changed or {})
-    # GX runs dozens of Spark jobs per suite: what a suite judges row by row is cached. A table judged
-    # by its changed rows is read whole only by its table-wide rules and by other suites' joins, each
-    # of which reads a few columns, so it is not.
-    frames = [*(df for name, df in tables.items() if name not in changed), *changed.values()]
-    cached = [df for df in frames if not df.is_cached]
+    # Only the changed rows are cached: each is an Iceberg changelog, worked out again by every job
+    # that reads it. A whole table is read again by each of its suite's jobs, which is cheaper than
+    # caching it: the cache is built by one task per data file (one per month) and costs six times a
+    # read of every column; most jobs read a column or two (M's six suites, one process, warm: 10.3-12.2 s
+    # with the tables cached, 6.1-6.7 s without).
+    cached = [df for df in changed.values() if not df.is_cached]
     try:
         for df in cached:
             df.cache()

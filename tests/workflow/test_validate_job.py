@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import pytest
 
 from sparkify import pipeline, schemas, tables
+from sparkify.io import write_text
 from sparkify.runner import load_job
 from sparkify.runtime import StepFailed
 from tests.star_rows import curated_table, write_lake
@@ -137,7 +139,7 @@ def test_only_suites_whose_tables_changed_are_judged_again(spark, validate_job, 
 def test_upkeep_runs_when_due_and_orphan_files_are_swept_once_per_their_age(spark, validate_job, tmp_path):
     args = write_lake(spark, tmp_path, next_song_events=3)
     first = validate_job.run(spark, args)["upkeep"]
-    # One commit each and nothing old: no compaction, no expiry; the first publish sweeps orphans.
+    # One commit each and nothing old: no compaction, no expiry, and no sweep before the clock runs out.
     assert first["songplays"] == {"files_compacted": 0, "data_files_expired": 0, "orphan_files_removed": 0}
     state = tmp_path / "curated" / "_state" / "upkeep.json"
     assert set(json.loads(state.read_text())) == {t.name for t in pipeline.CURATED_TABLES}
@@ -155,3 +157,38 @@ def test_upkeep_runs_when_due_and_orphan_files_are_swept_once_per_their_age(spar
     assert tables.read(spark, artists).count() == 7
     # Swept less than `orphan_age_days` ago: not swept again, so the state keeps the first sweep's times.
     assert state.read_text() == swept
+
+
+def test_a_first_publish_starts_the_orphan_clock_and_the_sweep_due_after_it_takes_a_crash_leftover(
+    spark, validate_job, tmp_path
+):
+    args = write_lake(spark, tmp_path, next_song_events=3)
+    # A data file no snapshot references, left by a run that crashed four days ago.
+    leftover = tmp_path / "curated" / "artists" / "data" / "00000-crashed.parquet"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_bytes(b"PAR1 written by a run that never committed")
+    four_days_ago = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=4)).timestamp()
+    os.utime(leftover, (four_days_ago, four_days_ago))
+
+    first = validate_job.run(spark, args)["upkeep"]
+
+    # No sweep at a first publish: the only files it could take are older than `orphan_age_days`,
+    # and the sweep due that long after takes them as well.
+    assert first["artists"]["orphan_files_removed"] == 0
+    assert leftover.exists()
+    state = tmp_path / "curated" / "_state" / "upkeep.json"
+    started = json.loads(state.read_text())
+    assert set(started) == {t.name for t in pipeline.CURATED_TABLES}
+
+    # `orphan_age_days` (3) later, the sweep is due, and a new commit gives validate work to do.
+    earlier = {name: (dt.datetime.fromisoformat(at) - dt.timedelta(days=3, minutes=1)).isoformat() for name, at in started.items()}
+    write_text(spark, state.as_uri(), json.dumps(earlier))
+    artists = curated_table(args, "artists")
+    new = spark.createDataFrame([("ARNEW0000000000001", "New", None, None, None)], schemas.ARTISTS)
+    new.writeTo(tables.on_branch(artists, tables.AUDIT)).append()
+
+    second = validate_job.run(spark, args)["upkeep"]
+
+    assert second["artists"]["orphan_files_removed"] == 1
+    assert not leftover.exists()
+    assert tables.read(spark, artists).count() == 3  # the two of `curated_rows()` and the new one
