@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -169,27 +169,14 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
         readable = batch_files.filter(F.col("unreadable").isNull())
         cores = spark.sparkContext.defaultParallelism
         spread = cores if len(read_now) < cores else 0  # few files: parse their lines on every core
-        records = _TAG[source](staging.records(readable.select("path", "content", "content_hash"), source, spread))
-        # Events are compared only with staged events of the batch's time range: the batch is parsed
-        # once, for that range and for everything below.
-        # A staging table with no snapshot holds nothing to repeat: no join at all.
-        staged_before = tables.snapshot_id(spark, staged) is not None
-        near = source == "events" and staged_before
-        if near:
-            records = records.persist()
-        earlier = (
-            (_in_time_range(spark.table(staged), records) if near else spark.table(staged)).join(
-                targets, "source_file", "left_anti"
-            )
-            if staged_before
-            else None
-        )
-        # Cached once, read by every action below; the raw files are read and parsed once.
-        tagged = staging.drop_text_of_good(staging.tag_already_staged(records, earlier, source)).persist()
-        total = tagged.agg(F.count("*").alias("read"), F.count(staging.REASON).alias("quarantined")).first()
-        assert total is not None
-        if near:
-            records.unpersist()
+        rows = staging.records(readable.select("path", "content", "content_hash"), source, spread)
+        earlier = _staged_rows(spark, staged, targets)
+        # Tagged without the window that finds a key twice in the batch (it sorts whole rows); only a
+        # batch that holds a key twice is tagged again with it.
+        tagged, total = _tag(rows, source, earlier, repeats=False)
+        if staging.has_repeated_key(tagged, source):
+            tagged.unpersist()
+            tagged, total = _tag(rows, source, earlier, repeats=True)
         # Hashes ride on each file's first record (see `staging.split_records`); a file with no
         # record keeps none, so a later touch makes it be read again (it holds nothing to replace).
         hashes.update(
@@ -258,6 +245,32 @@ def _report(
         "unknown_fields": unknown,
         "crash_leftovers_removed": len(leftovers),
     }
+
+
+def _staged_rows(spark: SparkSession, table: str, replaced: DataFrame) -> DataFrame | None:
+    """The staged rows a batch's records may repeat: all but those of the files the batch replaces;
+    None when the table has no snapshot (nothing to repeat, no join at all)."""
+    if tables.snapshot_id(spark, table) is None:
+        return None
+    return spark.table(table).join(replaced, "source_file", "left_anti")
+
+
+def _tag(rows: DataFrame, source: str, earlier: DataFrame | None, repeats: bool) -> tuple[DataFrame, Row]:
+    """The batch's records tagged (`staging.tag_*`, then against `earlier`), cached once for every
+    action the job runs on them, with their count and how many are quarantined. Events are compared
+    only with staged events of the batch's time range: the records are parsed once for that range and
+    for the tagging."""
+    records = _TAG[source](rows, repeats)
+    near = source == "events" and earlier is not None
+    if near:
+        records = records.persist()
+    compared = _in_time_range(earlier, records) if near and earlier is not None else earlier
+    tagged = staging.drop_text_of_good(staging.tag_already_staged(records, compared, source)).persist()
+    total = tagged.agg(F.count("*").alias("read"), F.count(staging.REASON).alias("quarantined")).first()
+    assert total is not None
+    if near:
+        records.unpersist()
+    return tagged, total
 
 
 def _in_time_range(staged: DataFrame, records: DataFrame) -> DataFrame:

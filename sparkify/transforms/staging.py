@@ -209,40 +209,51 @@ def _unparseable(raw_schema: T.StructType, holder: Column | None = None) -> Colu
     )
 
 
-def tag_songs(raw_df: DataFrame) -> DataFrame:
-    """Add `quarantine_reason` to raw song records: unparseable, missing a required field, or a duplicate song_id."""
+def tag_songs(raw_df: DataFrame, repeats: bool = True) -> DataFrame:
+    """Add `quarantine_reason` to raw song records: unparseable, missing a required field, or a duplicate
+    song_id (with `repeats`; see `has_repeated_key`)."""
     require_columns(raw_df, [*schemas.RAW_SONG.fieldNames(), CORRUPT, SOURCE_FILE, TEXT, ONE_VALUE], "tag_songs")
     holder = F.when(F.col(SOURCE_FILE).rlike(_JSON_LINES), F.lit("the line holds ")).otherwise(
         F.lit("a song file holds one JSON object, this one holds ")
     )
     reason = first_reason(_unparseable(schemas.RAW_SONG, holder), *_missing(SONG_REQUIRED))
-    tagged = raw_df.withColumn(REASON, reason)
-    # Duplicates are judged among the records that are otherwise good.
-    good = F.col(REASON).isNull()
-    return tagged.withColumn(
-        REASON,
-        F.when(good, _duplicate_among_good(["song_id"], "song_id")).otherwise(F.col(REASON)),
-    )
+    return _tag_repeats(raw_df.withColumn(REASON, reason), "songs") if repeats else raw_df.withColumn(REASON, reason)
 
 
-def _duplicate_among_good(keys: list[str], what: str) -> Column:
-    """Tag every good copy of a key but the first (by source file, then position in it)."""
-    w = Window.partitionBy(F.col(REASON).isNull(), *keys).orderBy(F.col(SOURCE_FILE), F.col(LINE))
-    return F.when(
+# The natural key of each source, in raw and in staged column names, and what a duplicate's reason calls it.
+RAW_KEYS = {"songs": ["song_id"], "events": ["ts", "userId", "sessionId", "itemInSession"]}
+STAGED_KEYS = {"songs": ["song_id"], "events": ["ts", "user_id", "session_id", "item_in_session"]}
+_KEY_NAME = {"songs": "song_id", "events": "event"}
+ALREADY_STAGED = "already staged from"
+
+
+def _tag_repeats(tagged_df: DataFrame, source: str) -> DataFrame:
+    """Tag every good copy of a key but the first (by source file, then position in it): duplicates are
+    judged among the records that are otherwise good."""
+    w = Window.partitionBy(F.col(REASON).isNull(), *RAW_KEYS[source]).orderBy(F.col(SOURCE_FILE), F.col(LINE))
+    repeated = F.when(
         F.row_number().over(w) > 1,
         F.concat(
-            F.lit(f"duplicate {what} (first seen in "),
+            F.lit(f"duplicate {_KEY_NAME[source]} (first seen in "),
             F.first(SOURCE_FILE).over(w),
             F.lit(" line "),
             F.first(LINE).over(w).cast("string"),
             F.lit(")"),
         ),
     )
+    return tagged_df.withColumn(REASON, F.when(F.col(REASON).isNull(), repeated).otherwise(F.col(REASON)))
 
 
-# The natural key of each source, in raw and in staged column names.
-RAW_KEYS = {"songs": ["song_id"], "events": ["ts", "userId", "sessionId", "itemInSession"]}
-STAGED_KEYS = {"songs": ["song_id"], "events": ["ts", "user_id", "session_id", "item_in_session"]}
+def has_repeated_key(tagged_df: DataFrame, source: str) -> bool:
+    """Whether two records of a batch tagged without `repeats` share a key among those the rules left
+    good or found already staged (`tag_already_staged`): the records the `repeats` tagging judges.
+
+    The stage job tags a batch without it, caches it, and asks this: an aggregate of the keys alone,
+    where the window of `repeats` sorts whole rows, raw text included (a batch rarely holds a record
+    twice; when it does, the job tags the batch again with `repeats`)."""
+    judged = F.col(REASON).isNull() | F.col(REASON).contains(f" ({ALREADY_STAGED} ")
+    keys = RAW_KEYS[source]
+    return not tagged_df.filter(judged).groupBy(*keys).count().filter(F.col("count") > 1).isEmpty()
 
 
 def _raw_key(source: str, name: str) -> Column:
@@ -262,19 +273,19 @@ def tag_already_staged(tagged_df: DataFrame, staged_df: DataFrame | None, source
         cond = _raw_key(source, name).eqNullSafe(F.col(f"_staged_{i}"))
         match = cond if match is None else match & cond
     assert match is not None
-    what = "song_id" if source == "songs" else "event"
     joined = tagged_df.join(staged, match, "left")
     return joined.withColumn(
         REASON,
         F.when(
             F.col(REASON).isNull() & F.col("_staged_file").isNotNull(),
-            F.concat(F.lit(f"duplicate {what} (already staged from "), F.col("_staged_file"), F.lit(")")),
+            F.concat(F.lit(f"duplicate {_KEY_NAME[source]} ({ALREADY_STAGED} "), F.col("_staged_file"), F.lit(")")),
         ).otherwise(F.col(REASON)),
     ).drop(*[c for c in joined.columns if c.startswith("_staged_")])
 
 
-def tag_events(raw_df: DataFrame) -> DataFrame:
-    """Add `quarantine_reason` to raw events: unparseable, missing fields, bad userId/ts, or a duplicate event."""
+def tag_events(raw_df: DataFrame, repeats: bool = True) -> DataFrame:
+    """Add `quarantine_reason` to raw events: unparseable, missing fields, bad userId/ts, or a duplicate
+    event (with `repeats`; see `has_repeated_key`)."""
     require_columns(raw_df, [*schemas.RAW_EVENT.fieldNames(), CORRUPT, SOURCE_FILE, TEXT, ONE_VALUE], "tag_events")
     user_id = blank_to_null("userId")
     is_next_song = F.col("page") == schemas.NEXT_SONG
@@ -293,11 +304,7 @@ def tag_events(raw_df: DataFrame) -> DataFrame:
         F.when(is_next_song & user_id.isNull(), F.lit("NextSong event without a userId")),
     )
     tagged = raw_df.withColumn(REASON, reason)
-    key = ["ts", "userId", "sessionId", "itemInSession"]
-    return tagged.withColumn(
-        REASON,
-        F.when(F.col(REASON).isNull(), _duplicate_among_good(key, "event")).otherwise(F.col(REASON)),
-    )
+    return _tag_repeats(tagged, "events") if repeats else tagged
 
 
 # What `reason_kind` removes from a reason: the per-record detail (the value, where a duplicate was

@@ -298,3 +298,25 @@ def test_values_that_do_not_fit_their_staged_type_are_null_not_an_error_under_an
         tagged_df.withColumn(staging.REASON, F.lit(None).cast("string")).withColumn("source_file", F.lit("f"))
     ).first()
     assert (row["user_id"], row["item_in_session"], row["registration"], row["status"]) == (8, None, None, None)
+
+
+def test_a_repeated_key_is_one_that_two_records_judged_for_duplicates_share(spark, tmp_path):
+    once, twice = event(itemInSession=1), event(itemInSession=2, ts=1541106106797)
+    bad_copy = {**twice, "song": None}  # the same key, but quarantined (a play without its song): not judged
+    write_log(tmp_path / "a", "2018-11-01", [once, twice, bad_copy])
+    tagged = staging.tag_events(read_raw(spark, str(tmp_path / "a"), "events"), repeats=False)
+    assert not staging.has_repeated_key(tagged, "events")
+
+    write_log(tmp_path / "b", "2018-11-01", [once, twice, twice])
+    tagged = staging.tag_events(read_raw(spark, str(tmp_path / "b"), "events"), repeats=False)
+    assert staging.has_repeated_key(tagged, "events")
+    # Without `repeats`, neither copy is tagged yet.
+    assert [r for _, r in reasons(tagged)] == [None, None, None]
+
+    # A copy found already staged is still judged: its twin in the batch is a repeat of the batch.
+    staged_before = staging.staged_events(staging.tag_events(read_raw(spark, str(tmp_path / "a"), "events")))
+    write_log(tmp_path / "c", "2018-11-02", [twice, twice])
+    fresh = staging.tag_events(read_raw(spark, str(tmp_path / "c"), "events"), repeats=False)
+    against = staging.tag_already_staged(fresh, staged_before, "events")
+    assert [r.startswith("duplicate event (already staged from ") for _, r in reasons(against)] == [True, True]
+    assert staging.has_repeated_key(against, "events")

@@ -10,6 +10,7 @@ import bz2
 import gzip
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,33 @@ def test_a_run_with_nothing_new_takes_no_batch_and_commits_nothing(spark, raw, l
     assert (again["sources"]["events"]["read"], again["sources"]["events"]["files"]) == (0, 0)
     assert {name: tables.snapshot_id(spark, tables.ident(namespace, name)) for name in before} == before
     assert not list(lake.glob("quarantine/*/batch_id=1"))
+
+
+def quarantined(spark, lake: Path, batch_id: int, source: str = "events") -> list[tuple]:
+    folder = Path(lake_locations(Path("."), lake)[pipeline.Location.QUARANTINE]) / source / f"batch_id={batch_id}"
+    return sorted(
+        (r["source_file"].rsplit("/", 1)[1], r["line"], r["record"], re.sub(r"(from |in )\S*/", r"\1", r["reason"]))
+        for r in spark.read.parquet(str(folder)).collect()
+    )
+
+
+def test_a_key_twice_in_a_batch_and_a_key_staged_before_are_told_apart(spark, raw, lake):
+    # The batch is tagged first without looking for a key twice in it; a batch that holds one is tagged
+    # again. Either way each copy gets the reason of a whole tagging: the first copy of a key staged by
+    # an earlier batch was "already staged", the copies after it in the batch are "first seen in" it.
+    one, two, three = event(itemInSession=1), event(itemInSession=2, ts=1541106106797), event(itemInSession=3, ts=1541106106798)
+    write_log(raw, "2018-11-01", [one])
+    stage(spark, raw, lake)
+    write_log(raw, "2018-11-02", [one, one, two, two, three])
+
+    report = stage(spark, raw, lake)
+
+    assert report["sources"]["events"]["staged"] == 2 and report["sources"]["events"]["quarantined"] == 3
+    assert staged_rows(spark, lake) == [
+        ("2018-11-01-events.json", 1, 0), ("2018-11-02-events.json", 2, 1), ("2018-11-02-events.json", 3, 1),
+    ]  # fmt: skip
+    assert quarantined(spark, lake, 1) == [
+        ("2018-11-02-events.json", 1, json.dumps(one), "duplicate event (already staged from 2018-11-01-events.json)"),
+        ("2018-11-02-events.json", 2, json.dumps(one), "duplicate event (first seen in 2018-11-02-events.json line 1)"),
+        ("2018-11-02-events.json", 4, json.dumps(two), "duplicate event (first seen in 2018-11-02-events.json line 3)"),
+    ]  # fmt: skip
