@@ -33,7 +33,10 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from sparkify import ledger, quarantine_catalog, schemas, tables
-from sparkify.io import RawInputError, clean_crash_leftovers, delete, join_uri, list_raw_files, read_raw_files
+from sparkify.io import (
+    RawInputError, clean_crash_leftovers, delete, join_uri, list_raw_files, read_raw_files, read_raw_lines, read_whole,
+    stream_hashes,
+)  # fmt: skip
 from sparkify.pipeline import QUARANTINE_DATABASE, SOURCES, Location, Namespace
 from sparkify.runtime import glue_main
 from sparkify.transforms import staging
@@ -149,9 +152,13 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
 
     hashes: dict[str, str] = {}
     if plan.to_hash:
-        # Same size, new time: compare bytes. Only these files are read for it.
-        suspects = read_raw_files(spark, args[Location.RAW], source, plan.to_hash).select("path", "content_hash")
-        hashes.update({r["path"]: r["content_hash"] for r in suspects.collect()})
+        # Same size, new time: compare bytes. Only these files are read for it; a large one as a stream.
+        streamed = [p for p in plan.to_hash if not read_whole(p, plan.listed[p].size)]
+        hashes.update(stream_hashes(spark, streamed))
+        if len(streamed) < len(plan.to_hash):
+            rest = sorted(set(plan.to_hash) - set(streamed))
+            suspects = read_raw_files(spark, args[Location.RAW], source, rest).select("path", "content_hash")
+            hashes.update({r["path"]: r["content_hash"] for r in suspects.collect()})
     decided = ledger.resolve(plan, hashes, batch_id)
     read_now = decided.paths(ledger.FileClass.NEW, ledger.FileClass.CHANGED)
     replace = read_now + decided.paths(ledger.FileClass.DELETED)
@@ -162,14 +169,21 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
     top: list[dict[str, Any]] = []
     rows_removed = 0
     if read_now:
+        whole = [p for p in read_now if read_whole(p, plan.listed[p].size, staging.is_json_lines(source, p))]
+        in_blocks = sorted(set(read_now) - set(whole))
+        # Hashed before their lines are read: a file rewritten in between then has a new time and an
+        # older hash in the ledger, so the next run reads it again.
+        hashes.update(stream_hashes(spark, in_blocks))
         batch_files = read_raw_files(
-            spark, args[Location.RAW], source, read_now, whole_prefix=len(read_now) == len(readable_listed)
-        )
+            spark, args[Location.RAW], source, whole, whole_prefix=len(whole) == len(readable_listed)
+        ) if whole else None  # fmt: skip
         targets = spark.createDataFrame([(p,) for p in replace], "source_file string")
-        readable = batch_files.filter(F.col("unreadable").isNull())
         cores = spark.sparkContext.defaultParallelism
         spread = cores if len(read_now) < cores else 0  # few files: parse their lines on every core
-        rows = staging.records(readable.select("path", "content", "content_hash"), source, spread)
+        rows = staging.records(
+            None if batch_files is None else batch_files.filter(F.col("unreadable").isNull()).select("path", "content", "content_hash"),
+            source, spread, read_raw_lines(spark, in_blocks) if in_blocks else None,
+        )  # fmt: skip
         earlier = _staged_rows(spark, staged, targets)
         # Tagged without the window that finds a key twice in the batch (it sorts whole rows); only a
         # batch that holds a key twice is tagged again with it.
@@ -184,7 +198,7 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
              .select(staging.SOURCE_FILE, "content_hash").collect()}
         )  # fmt: skip
         unreadable: dict[str, str] = {}
-        if any(p.endswith(ledger.COMPRESSED) for p in read_now):  # only compressed files can be unreadable
+        if batch_files is not None and any(p.endswith(ledger.COMPRESSED) for p in whole):  # only compressed files can be unreadable
             bad = batch_files.filter(F.col("unreadable").isNotNull()).select("path", "unreadable", "content_hash").collect()
             unreadable = {r["path"]: r["unreadable"] for r in bad}
             hashes.update({r["path"]: r["content_hash"] for r in bad})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote
 
@@ -187,6 +188,71 @@ def read_raw_files(
     if not parts:
         return spark.createDataFrame([], RAW_FILE)
     return parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
+
+
+# A plain JSON-lines file larger than this is read line by line in blocks (Spark's text source), not
+# whole: a task that reads a file whole holds its bytes, its decoded text and its split lines at once
+# (two of L's 240 MB log files read at once ran a 4 GB heap out). Smaller files are read whole, as one
+# read then gives their lines and their hash (M's 15 MB log files: 22 s either way, warm).
+WHOLE_FILE_MAX_BYTES = 32 * 1024 * 1024
+# Files hashed at once by `stream_hashes` (each a stream read on the driver's JVM).
+HASHING_THREADS = 4
+
+
+def read_whole(path: str, size: int, json_lines: bool = True) -> bool:
+    """Whether a raw file is read whole (`read_raw_files`) rather than in blocks (`read_raw_lines`) and
+    hashed as a stream (`stream_hashes`): a file that holds one JSON value, a compressed one, or one of
+    at most `WHOLE_FILE_MAX_BYTES`."""
+    return not json_lines or path.endswith(COMPRESSED) or size <= WHOLE_FILE_MAX_BYTES
+
+
+def read_raw_lines(spark: SparkSession, paths: list[str]) -> DataFrame:
+    """The lines of uncompressed JSON-lines files, read in blocks by Spark's text source: `path` (as
+    the ledger spells it), `line` (1-based, blank lines counted) and `content` (the line's bytes without
+    its LF, a CR kept). No task holds more than a block of a file.
+
+    A line's number is its position in its block plus the lines of the file's earlier blocks: a first
+    read of the same scan counts them (it parses nothing). `monotonically_increasing_id` numbers the
+    rows of each task in file order, and both reads plan the same tasks from the same listed files."""
+    scan = (
+        spark.read.option("lineSep", "\n").text([_literal(p) for p in paths])
+        .select(
+            F.col("_metadata.file_path").alias("_file"), F.col("_metadata.file_block_start").alias("_block"),
+            F.monotonically_increasing_id().alias("_row"), F.col("value").cast("binary").alias("content"),
+        )
+    )  # fmt: skip
+    blocks = scan.groupBy("_file", "_block").agg(F.count("*").alias("n"), F.min("_row").alias("first")).collect()
+    before: dict[str, int] = {}
+    offsets = []
+    for b in sorted(blocks, key=lambda b: (b["_file"], b["_block"])):
+        lines_before = before.get(b["_file"], 0)
+        # `_metadata.file_path` is a URI (spaces as %20); the ledger has Hadoop's spelling.
+        offsets.append((b["_file"], b["_block"], unquote(b["_file"]), lines_before - b["first"] + 1))
+        before[b["_file"]] = lines_before + b["n"]
+    if not offsets:
+        return spark.createDataFrame([], "path string, line long, content binary")
+    numbered = spark.createDataFrame(offsets, "_file string, _block long, path string, _offset long")
+    return scan.join(F.broadcast(numbered), ["_file", "_block"]).select(
+        "path", (F.col("_row") + F.col("_offset")).alias("line"), "content"
+    )
+
+
+def stream_hashes(spark: SparkSession, paths: list[str]) -> dict[str, str]:
+    """The SHA-256 of each file's stored bytes, as `read_raw_files` gives it, streamed through the
+    driver's JVM (commons-codec, on Spark's class path): no file is held whole in memory."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+
+    def digest(path: str) -> tuple[str, str]:
+        fs, hadoop_path = _fs_path(spark, path)
+        stream = fs.open(hadoop_path)
+        try:
+            return path, str(jvm.org.apache.commons.codec.digest.DigestUtils.sha256Hex(stream))
+        finally:
+            stream.close()
+
+    with ThreadPoolExecutor(HASHING_THREADS) as pool:
+        return dict(pool.map(digest, paths))
 
 
 def _with_hash(files: DataFrame) -> DataFrame:

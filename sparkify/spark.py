@@ -44,9 +44,9 @@ LOCAL_CONF: dict[str, str] = {
     "spark.ui.showConsoleProgress": "false",
     # Local data is small: a few shuffle partitions per core instead of Spark's default 200.
     "spark.sql.shuffle.partitions": "4",
-    # A log file is read whole by one task (its line numbers and content hash need all of it): two of
-    # L's 240 MB files decoded and split at once ran a 4 GB heap out (`OutOfMemoryError`, 2026-12-05).
-    "spark.driver.memory": "6g",
+    # Log files over 32 MB are read in blocks (`sparkify.io.read_raw_lines`): read whole, two of L's
+    # 240 MB files decoded and split at once ran this heap out.
+    "spark.driver.memory": "4g",
     "spark.sql.adaptive.enabled": "true",
 }
 

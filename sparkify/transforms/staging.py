@@ -14,6 +14,8 @@ and fails the job, where a record should be quarantined instead.
 
 from __future__ import annotations
 
+import re
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -89,9 +91,29 @@ def split_records(files_df: DataFrame, one_record_per_file: bool | Column) -> Da
     carried = [F.when(F.col("_pos") == 0, F.col(HASH)).alias(HASH)] if HASH in files_df.columns else []
     records = files_df.select(
         F.col("path").alias(SOURCE_FILE), F.posexplode(lines).alias("_pos", TEXT), *([HASH] if carried else [])
-    ).select(
-        SOURCE_FILE, (F.col("_pos") + 1).alias(LINE), _strip_bom(_without_last(F.col(TEXT), "\r")).alias(TEXT), *carried
+    ).select(SOURCE_FILE, (F.col("_pos") + 1).alias(LINE), _clean_line(F.col(TEXT)).alias(TEXT), *carried)
+    return _without_blank(records)
+
+
+def line_records(lines_df: DataFrame) -> DataFrame:
+    """Lines of JSON-lines files read in blocks (`path`, `line`, `content`: the line's bytes, as
+    `sparkify.io.read_raw_lines` gives them) → records as `split_records` makes them from whole files,
+    with no `content_hash`."""
+    require_columns(lines_df, ["path", LINE, "content"], "line_records")
+    records = lines_df.select(
+        F.col("path").alias(SOURCE_FILE), F.col(LINE).cast("int").alias(LINE),
+        _clean_line(F.decode(F.col("content"), "UTF-8")).alias(TEXT),
+        F.lit(None).cast("string").alias(HASH),  # hashed apart (`sparkify.io.stream_hashes`)
     )  # fmt: skip
+    return _without_blank(records)
+
+
+def _clean_line(text: Column) -> Column:
+    """A line's text without its final CR and a leading byte-order mark."""
+    return _strip_bom(_without_last(text, "\r"))
+
+
+def _without_blank(records: DataFrame) -> DataFrame:
     return records.filter(~F.col(TEXT).rlike(f"^{_WS}*$"))
 
 
@@ -128,14 +150,27 @@ def parse_records(records_df: DataFrame, raw_schema: T.StructType) -> DataFrame:
 _JSON_LINES = r"\.jsonl(\.gz|\.bz2)?$"
 
 
-def records(files_df: DataFrame, source: str, spread: int = 0) -> DataFrame:
-    """Raw files of a source → its parsed records (split, then parsed with the source's raw schema).
+def is_json_lines(source: str, path: str) -> bool:
+    """Log files are JSON lines whatever their name; a song file holds one JSON object unless it is `.jsonl`."""
+    return source == "events" or re.search(_JSON_LINES, path) is not None
 
-    Log files are JSON lines whatever their name; a song file holds one JSON object unless it is `.jsonl`.
+
+def records(files_df: DataFrame | None, source: str, spread: int = 0, lines_df: DataFrame | None = None) -> DataFrame:
+    """Raw files of a source → its parsed records (split, then parsed with the source's raw schema):
+    files read whole (`files_df`, see `split_records`), lines of files read in blocks (`lines_df`, see
+    `line_records`), or both.
+
     With `spread`, the lines are dealt over that many tasks before they are parsed: a file is read by
     one task, and parsing is most of the work (one day's log file parsed on one core of two otherwise)."""
-    whole: bool | Column = ~F.col("path").rlike(_JSON_LINES) if source == "songs" else False
-    lines = split_records(files_df, one_record_per_file=whole)
+    parts = []
+    if files_df is not None:
+        whole: bool | Column = ~F.col("path").rlike(_JSON_LINES) if source == "songs" else False
+        parts.append(split_records(files_df, one_record_per_file=whole))
+    if lines_df is not None:
+        parts.append(line_records(lines_df))
+    if not parts:
+        raise ValueError("records: give files read whole, lines of files read in blocks, or both")
+    lines = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1], allowMissingColumns=True)
     return parse_records(lines.repartition(spread) if spread else lines, schemas.RAW[source])
 
 

@@ -7,6 +7,7 @@ by hand, and checks the staging table, the ledger and the report against values 
 from __future__ import annotations
 
 import bz2
+import hashlib
 import gzip
 import json
 import os
@@ -243,3 +244,54 @@ def test_a_key_twice_in_a_batch_and_a_key_staged_before_are_told_apart(spark, ra
         ("2018-11-02-events.json", 2, json.dumps(one), "duplicate event (first seen in 2018-11-02-events.json line 1)"),
         ("2018-11-02-events.json", 4, json.dumps(two), "duplicate event (first seen in 2018-11-02-events.json line 3)"),
     ]  # fmt: skip
+
+
+@pytest.fixture()
+def small_reads(spark, monkeypatch):
+    """Log files over 1 KiB are read line by line, in blocks of 1 KiB, and Spark refuses to read any
+    file over 4 KiB whole: a test file of a few KiB stands for a log file of hundreds of MB."""
+    from sparkify import io
+
+    monkeypatch.setattr(io, "WHOLE_FILE_MAX_BYTES", 1024)
+    settings = {"spark.sql.sources.binaryFile.maxLength": "4096", "spark.sql.files.maxPartitionBytes": "1024"}
+    before = {key: spark.conf.get(key) for key in settings}
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    yield
+    for key, value in before.items():
+        spark.conf.set(key, value)
+
+
+def test_a_log_file_too_large_to_read_whole_is_read_in_blocks_and_keeps_its_line_numbers(spark, raw, lake, small_reads):
+    # Read whole, a log file of hundreds of MB is decoded and split by one task: two at once ran a 4 GB
+    # heap out. Read in blocks, every record still gets its line in the file, counting blank lines.
+    one = event(itemInSession=1)
+    lines = [json.dumps(one).encode(), b"", json.dumps(event(itemInSession=2)).encode() + b"\r"]
+    lines.append("\ufeff".encode() + json.dumps(event(itemInSession=3)).encode())
+    lines += [json.dumps(event(itemInSession=i)).encode() for i in range(4, 34)]  # lines 5-34
+    lines.append(b'{"ts": 15')  # line 35
+    lines.append(json.dumps(event(itemInSession=99, song="caf\u00e9")).encode().replace(b"\\u00e9", b"\xff"))  # line 36
+    lines.append(json.dumps(one).encode())  # line 37
+    lines.append(json.dumps(event(itemInSession=34)).encode())  # line 38, no final newline
+    log = raw / "log_data" / "2018" / "11" / "2018-11-01-events.json"
+    log.parent.mkdir(parents=True)
+    log.write_bytes(b"\n".join(lines))
+    assert log.stat().st_size > 3 * 4096
+    small = write_log(raw, "2018-11-02", [event(itemInSession=50, ts=1541190000000)])  # read whole, in the same batch
+
+    report = stage(spark, raw, lake)
+
+    assert report["sources"]["events"]["staged"] == 35 and report["sources"]["events"]["quarantined"] == 3
+    assert staged_rows(spark, lake) == [
+        *[("2018-11-01-events.json", i, 0) for i in range(1, 35)], ("2018-11-02-events.json", 50, 0)
+    ]
+    found = [(name, line, reason) for name, line, _, reason in quarantined(spark, lake, 0)]
+    assert found == [
+        ("2018-11-01-events.json", 35, "malformed JSON: incomplete or invalid syntax (cut short?)"),
+        ("2018-11-01-events.json", 36, "not valid UTF-8 text (unreadable encoding)"),
+        ("2018-11-01-events.json", 37, "duplicate event (first seen in 2018-11-01-events.json line 1)"),
+    ]
+    table = tables.ident(lake_locations(Path("."), lake)[pipeline.Namespace.STAGING], "raw_files")
+    hashes = {r["path"].rsplit("/", 1)[1]: r["content_hash"] for r in spark.table(table).collect()}
+    assert hashes["2018-11-01-events.json"] == hashlib.sha256(log.read_bytes()).hexdigest()
+    assert hashes["2018-11-02-events.json"] == hashlib.sha256(small.read_bytes()).hexdigest()
