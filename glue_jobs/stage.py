@@ -171,17 +171,18 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
     if read_now:
         whole = [p for p in read_now if read_whole(p, plan.listed[p].size, staging.is_json_lines(source, p))]
         in_blocks = sorted(set(read_now) - set(whole))
-        # Hashed before their lines are read: a file rewritten in between then has a new time and an
-        # older hash in the ledger, so the next run reads it again.
-        hashes.update(stream_hashes(spark, in_blocks))
+        # Hashed before their lines are read (unless hashed above as a suspect): a file rewritten in
+        # between then has a new time and an older hash in the ledger, so the next run reads it again.
+        hashes.update(stream_hashes(spark, [p for p in in_blocks if p not in hashes]))
         batch_files = read_raw_files(
             spark, args[Location.RAW], source, whole, whole_prefix=len(whole) == len(readable_listed)
         ) if whole else None  # fmt: skip
         targets = spark.createDataFrame([(p,) for p in replace], "source_file string")
         cores = spark.sparkContext.defaultParallelism
         spread = cores if len(read_now) < cores else 0  # few files: parse their lines on every core
+        readable = None if batch_files is None else batch_files.filter(F.col("unreadable").isNull())
         rows = staging.records(
-            None if batch_files is None else batch_files.filter(F.col("unreadable").isNull()).select("path", "content", "content_hash"),
+            None if readable is None else readable.select("path", "content", "content_hash"),
             source, spread, read_raw_lines(spark, in_blocks) if in_blocks else None,
         )  # fmt: skip
         earlier = _staged_rows(spark, staged, targets)
