@@ -21,7 +21,6 @@ Runs unchanged on AWS Glue 5.1 (`glue_main`) and locally (`sparkify run` calls `
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
@@ -29,8 +28,8 @@ from typing import Any, NamedTuple
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import schemas, tables
-from sparkify.io import delete, join_uri, read_text, write_text
+from sparkify import lake_state, schemas, tables
+from sparkify.io import delete, join_uri
 from sparkify.pipeline import CURATED_TABLES, Location, Namespace
 from sparkify.runtime import glue_main
 from sparkify.transforms import star
@@ -52,21 +51,29 @@ class Changes(NamedTuple):
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     curated = {t.name: tables.ident(args[Namespace.CURATED], t.name) for t in CURATED_TABLES}
     staged = {s: tables.ident(args[Namespace.STAGING], s) for s in SOURCES}
-    state_uri = join_uri(args[Location.CURATED], "_state", "model.json")
+    curated_uri = args[Location.CURATED]
     if args.get("full_refresh") == "true":
         for table in curated.values():
             tables.drop(spark, table)
-        delete(spark, state_uri)
+        for name in (lake_state.MODEL, lake_state.PUBLISHED):
+            delete(spark, lake_state.state_uri(curated_uri, name))
     for t in CURATED_TABLES:
         tables.ensure_table(
-            spark, curated[t.name], schemas.CURATED[t.name], t.partition_by, join_uri(args[Location.CURATED], t.name)
+            spark, curated[t.name], schemas.CURATED[t.name], t.partition_by, join_uri(curated_uri, t.name)
         )
         tables.ensure_branch(spark, curated[t.name], tables.AUDIT)
 
-    done = json.loads(read_text(spark, state_uri) or "{}")
+    built = lake_state.read_built_from(spark, curated_uri, lake_state.MODEL)
+    rebased = rebase_audit(spark, curated)
+    if rebased:
+        # `audit` is `main` again: merge every staging change since what `main` was built from.
+        built = lake_state.read_built_from(spark, curated_uri, lake_state.PUBLISHED)
+    done = dict(built.staging) if built else {}
     now = {s: tables.snapshot_id(spark, staged[s]) for s in SOURCES}
     if now == done:
-        return _metrics(spark, curated, "none", "unchanged")
+        if rebased:
+            _save_built_from(spark, curated_uri, curated, now)
+        return _metrics(spark, curated, "none", "unchanged", rebased)
     events, songs = spark.table(staged["events"]), spark.table(staged["songs"]).cache()
     changes = _changes_since(spark, staged, done, now)
     users = "built whole"
@@ -76,15 +83,53 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     else:
         mode = "incremental"
         users = _merge_changes(spark, curated, events, songs, changes)
-    write_text(spark, state_uri, json.dumps(now))
+    _save_built_from(spark, curated_uri, curated, now)
     songs.unpersist()
-    return _metrics(spark, curated, mode, users)
+    return _metrics(spark, curated, mode, users, rebased)
 
 
-def _metrics(spark: SparkSession, curated: Mapping[str, str], mode: str, users: str) -> dict[str, Any]:
-    # Counts come from Iceberg's metadata (aggregate push-down), not from a scan.
+def rebase_audit(spark: SparkSession, curated: Mapping[str, str]) -> list[str]:
+    """When any table's `main` holds a commit its `audit` lacks (our compaction after a publish, a
+    catalog optimizer, a person's fix), start every `audit` again from its `main`; returns the tables
+    whose `audit` no longer descended. Every table at once: they were all built from one staging state,
+    which the caller then merges forward from. A table whose `audit` descends from `main` (nothing
+    moved, or a rejected change waits) costs one read of its refs."""
+    heads = {name: tables.refs(spark, table) for name, table in curated.items()}
+    off_line = [
+        name
+        for name, refs in heads.items()
+        if (main := refs.get(tables.MAIN)) is not None
+        and (audit := refs.get(tables.AUDIT)) is not None
+        and main != audit
+        and not tables.descends_from(spark, curated[name], main, audit)
+    ]
+    if off_line:
+        for name, refs in heads.items():
+            if (main := refs.get(tables.MAIN)) is not None and refs.get(tables.AUDIT) != main:
+                tables.move_branch(spark, curated[name], tables.AUDIT, main)
+    return off_line
+
+
+def _save_built_from(
+    spark: SparkSession, curated_uri: str, curated: Mapping[str, str], staging: Mapping[str, int | None]
+) -> None:
+    """Written after every merge has committed: a crashed run is redone from the previous state."""
+    heads = {name: tables.snapshot_id(spark, table, tables.AUDIT) for name, table in curated.items()}
+    state = lake_state.BuiltFrom(staging, {name: head for name, head in heads.items() if head is not None})
+    lake_state.write_built_from(spark, curated_uri, lake_state.MODEL, state)
+
+
+def _metrics(
+    spark: SparkSession, curated: Mapping[str, str], mode: str, users: str, rebased: list[str]
+) -> dict[str, Any]:
+    # Counts come from Iceberg's metadata (aggregate push-down), not from a scan: what the model left
+    # on `audit`, and what readers see on `main` until validation publishes it.
     rows = tables.row_counts(spark, curated, tables.AUDIT)
-    return {"status": "succeeded", "rows": rows, "model": {"mode": mode, "users": users}}
+    published = tables.row_counts(spark, curated, tables.MAIN)
+    return {
+        "status": "succeeded", "rows": rows, "published_rows": published,
+        "model": {"mode": mode, "users": users, "rebased": rebased},
+    }  # fmt: skip
 
 
 def _changes_since(

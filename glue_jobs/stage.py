@@ -37,13 +37,13 @@ from sparkify.io import (
     RawInputError, clean_crash_leftovers, delete, join_uri, list_raw_files, read_raw_files, read_raw_lines, read_whole,
     stream_hashes,
 )  # fmt: skip
-from sparkify.pipeline import QUARANTINE_DATABASE, SOURCES, Location, Namespace
+from sparkify.pipeline import LEDGER_TABLE, QUARANTINE_DATABASE, SOURCES, Location, Namespace
 from sparkify.runtime import glue_main
 from sparkify.transforms import staging
 
 STEP = "stage"
 BATCH = "batch_id"
-LEDGER = "raw_files"
+LEDGER = LEDGER_TABLE
 # Staging files of a batch hold about this many rows (tens of MB): few files, and a big batch is still
 # written by more than one task.
 ROWS_PER_FILE = 500_000

@@ -29,11 +29,12 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import docs_publish, quality, run_page, schemas, site, site_history, tables
+from sparkify import docs_publish, lake_state, quality, run_page, schemas, site, site_history, tables
 from sparkify.io import exists, join_uri, list_names, read_small_text, read_text, write_text
 from sparkify.pipeline import (
-    CURATED_TABLES, HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace, job_steps,
+    CURATED_TABLES, HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, SOURCES, STAGING_TABLES, Location, Namespace, job_steps,
 )
+from sparkify.job_args import run_moment
 from sparkify.runtime import StepFailed, glue_main, step_metrics_uri, timing
 from sparkify.suites import load_suites, referenced_tables, suite_parameters
 from sparkify.transforms import staging
@@ -52,9 +53,11 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         raise FileNotFoundError(f"no suite for curated table(s) {', '.join(missing)} in {args[Location.EXPECTATIONS]}")
     curated = {t.name: tables.ident(args[Namespace.CURATED], t.name) for t in CURATED_TABLES}
     refs = {name: _main_and_audit(tables.refs(spark, t)) for name, t in curated.items()}
-    pending = sorted(name for name, (main, audit) in refs.items() if audit is not None and audit != main)
+    pending = waiting(spark, curated, refs)
     if not pending:
+        record_published(spark, args, curated)
         nothing: dict[str, Any] = {"status": "succeeded", "audited": [], "published": {}, "suites": {}, "data_docs_index": None}
+        nothing["upkeep"] = table_upkeep(spark, args)
         nothing["data_docs_site"] = publish_site(spark, args, suites, {**nothing, **timing(started_at, start)})
         return nothing
     # A suite is judged when its table, or a table its rules join to, differs from what is published.
@@ -91,16 +94,59 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     }
     if failed:
         metrics["published"] = {}
+        metrics["published_rows"] = tables.row_counts(spark, curated, tables.MAIN)
         metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
         raise StepFailed(_failure_message(failed), metrics)
-    metrics["published"] = {name: tables.fast_forward(spark, curated[name], tables.AUDIT) for name in pending}
-    metrics["upkeep"] = table_upkeep(spark, args, {name: curated[name] for name in pending})
+    try:
+        metrics["published"] = tables.publish_all(spark, {curated[name]: refs[name][1] for name in pending})
+    except tables.PublishRefused as refused:
+        metrics.update(status="failed", published={})
+        metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
+        raise StepFailed(str(refused), metrics) from None
+    metrics["published"] = {name: metrics["published"][curated[name]] for name in pending}
+    metrics["published_rows"] = tables.row_counts(spark, curated, tables.MAIN)
+    record_published(spark, args, curated)
+    metrics["upkeep"] = table_upkeep(spark, args)
     metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
     return metrics
 
 
 def _main_and_audit(refs: Mapping[str, int]) -> tuple[int | None, int | None]:
     return refs.get(tables.MAIN), refs.get(tables.AUDIT)
+
+
+def waiting(spark: SparkSession, curated: Mapping[str, str], refs: Mapping[str, tuple[int | None, int | None]]) -> list[str]:
+    """The tables whose `audit` holds rows `main` lacks: never published, or `audit` ahead of `main`.
+    An `audit` behind `main` (a compaction after the last publish) waits for nothing. An `audit` off
+    `main`'s line cannot be judged against it: the model step starts it again from `main`."""
+    pending, off_line = [], []
+    for name, (main, audit) in sorted(refs.items()):
+        if audit is None or audit == main:
+            continue
+        if main is None or tables.descends_from(spark, curated[name], main, audit):
+            pending.append(name)
+        elif not tables.descends_from(spark, curated[name], audit, main):
+            off_line.append(name)
+    if off_line:
+        raise StepFailed(
+            f"audit of {', '.join(off_line)} no longer descends from main (a commit reached main after the "
+            "model step ran); nothing was judged or published: run the workflow again, and its model step "
+            "rebuilds audit on top of main",
+            {"status": "failed", "audited": [], "published": {}, "suites": {}},
+        )
+    return pending
+
+
+def record_published(spark: SparkSession, args: Mapping[str, str], curated: Mapping[str, str]) -> None:
+    """After a publish (or when nothing waits), what `main` was built from is what the model step last
+    built, provided `audit` still holds the heads it left (`sparkify.lake_state`)."""
+    built = lake_state.read_built_from(spark, args[Location.CURATED], lake_state.MODEL)
+    if built is None:
+        return
+    heads = {name: tables.refs(spark, table) for name, table in curated.items()}
+    if built.audit and any(built.audit.get(name) != refs.get(tables.AUDIT) for name, refs in heads.items()):
+        return  # `audit` moved since the model step wrote its state: keep the published state as it was
+    lake_state.write_built_from(spark, args[Location.CURATED], lake_state.PUBLISHED, built)
 
 
 def publish_site(
@@ -133,24 +179,44 @@ def publish_site(
         return docs_publish.upload_pages(folder, docs)
 
 
-def table_upkeep(spark: SparkSession, args: Mapping[str, str], published: Mapping[str, str]) -> dict[str, Any]:
-    """What upkeep is due on each published table (`tables.maintain`); when each table's orphan files
-    were last swept is kept in `<curated>/_state/upkeep.json`.
+def owned_tables(args: Mapping[str, str]) -> dict[str, str]:
+    """Every Iceberg table the workflow owns, by `<layer>.<name>`: the curated star schema, the staging
+    tables and the raw-file ledger."""
+    curated = {f"curated.{t.name}": tables.ident(args[Namespace.CURATED], t.name) for t in CURATED_TABLES}
+    staging = {f"staging.{name}": tables.ident(args[Namespace.STAGING], name) for name in STAGING_TABLES}
+    return curated | staging
 
-    A table's first publish starts its clock instead of sweeping: a sweep takes only files older than
-    `orphan_age_days`, and the sweep due that long after takes those too (a first run saves a listing
-    of each table, about 1 s a table at M)."""
+
+def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
+    """Upkeep (`tables.maintain`) of every owned table whose `main` moved since its last upkeep; called
+    only when nothing waits on an `audit` branch. Kept per table in `<curated>/_state/upkeep.json`: the
+    head upkeep last saw, and when its orphan files were last swept.
+
+    A table's first upkeep gives it every `tables.TABLE_PROPERTIES` (old metadata files are then
+    deleted at each commit) and starts its orphan clock instead of sweeping: a sweep takes only files
+    older than `orphan_age_days`, and the sweep due that long after takes those too."""
     upkeep = tables.Upkeep(snapshot_retention_days=int(args.get(SNAPSHOT_RETENTION_DAYS, "7")))
-    state_uri = join_uri(args[Location.CURATED], "_state", "upkeep.json")
-    swept = json.loads(read_text(spark, state_uri) or "{}")
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = run_moment(args)
+    state_uri = lake_state.state_uri(args[Location.CURATED], lake_state.UPKEEP)
+    seen: dict[str, dict[str, Any]] = {}
+    for key, value in json.loads(read_text(spark, state_uri) or "{}").items():
+        # The first format: curated table name → when its orphans were last swept.
+        seen[key if "." in key else f"curated.{key}"] = value if isinstance(value, dict) else {"swept_at": value}
     done = {}
-    for name, table in published.items():
-        swept.setdefault(name, now)
-        done[name] = tables.maintain(spark, table, upkeep, datetime.fromisoformat(swept[name]))
-        if done[name].pop("orphans_swept", False):
-            swept[name] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    write_text(spark, state_uri, json.dumps(swept, indent=2, sort_keys=True))
+    for key, table in owned_tables(args).items():
+        head = tables.snapshot_id(spark, table)
+        mine = seen.get(key)
+        if head is None or (mine is not None and mine.get("head") == head):
+            continue
+        if mine is None or "head" not in mine:
+            tables.set_properties(spark, table)
+            mine = {"swept_at": (mine or {}).get("swept_at", now.isoformat(timespec="seconds"))}
+        done[key] = tables.maintain(spark, table, upkeep, now, datetime.fromisoformat(mine["swept_at"]))
+        if done[key].pop("orphans_swept", False):
+            mine["swept_at"] = now.isoformat(timespec="seconds")
+        mine["head"] = tables.snapshot_id(spark, table)
+        seen[key] = mine
+    write_text(spark, state_uri, json.dumps(seen, indent=2, sort_keys=True))
     return done
 
 

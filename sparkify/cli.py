@@ -18,6 +18,7 @@ from typer.core import TyperGroup, TyperOption
 from sparkify import jit_choice, layout, pipeline
 from sparkify.console import JsonOption, console, emit, error_document, fail, json_mode, progress
 from sparkify.report import failed_expectation_lines
+from sparkify.job_args import parse_run_date
 
 if TYPE_CHECKING:
     from sparkify.generate import GenerateSummary
@@ -164,6 +165,15 @@ def run(
             show_default=False,
         ),
     ] = None,
+    run_date: Annotated[
+        str | None,
+        typer.Option(
+            "--run-date",
+            help="The run's logical date (2026-12-24 or an ISO date and time), as a scheduler gives it: the "
+            "clock of table upkeep. Default: now.",
+            show_default=False,
+        ),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Run the whole workflow locally (stage → model → validate), in pipeline order, on local Spark.
@@ -187,6 +197,7 @@ def run(
                 )
     try:
         jit_choice.setting()
+        logical_date = parse_run_date(run_date)
     except ValueError as exc:
         raise fail(str(exc)) from None
     _check_lake(lake)
@@ -209,7 +220,9 @@ def run(
         out.print(step_line(label, result.status, result.seconds, result.error))
 
     try:
-        report_data = run_pipeline(raw, lake, on_step=on_step, full_refresh=full_refresh, steps=selected)
+        report_data = run_pipeline(
+            raw, lake, on_step=on_step, full_refresh=full_refresh, steps=selected, run_date=logical_date
+        )
     except LakeLocked as locked:
         raise fail(str(locked), code=3) from None
     finally:
@@ -267,8 +280,11 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
     to look."""
     tables = Table(title="Curated tables", title_justify="left")
     tables.add_column("table")
-    tables.add_column("rows", justify="right")
+    tables.add_column("rows (published)", justify="right")
     tables.add_column("suite")
+    unpublished = {name: info["audit"] for name, info in report["tables"].items() if "audit" in info}
+    if unpublished:
+        tables.add_column("audit branch (not published)", justify="right")
     for name, info in report["tables"].items():
         suite = report["suites"].get(name)
         if suite is None:
@@ -277,7 +293,9 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
             verdict = "[green]unchanged[/]"
         else:
             verdict = "[green]passed[/]" if suite["success"] else f"[red]{suite['failed']} failed[/]"
-        tables.add_row(name, f"{info['rows']:,}", verdict)
+        waiting = unpublished.get(name)
+        shown = [f"{waiting['rows']:,} {waiting['state']}" if waiting else ""] if unpublished else []
+        tables.add_row(name, f"{info['rows']:,}", verdict, *shown)
     if report["tables"]:  # none when the model step did not run (`--step stage`)
         console.print(tables)
     _print_raw(report)

@@ -5,6 +5,8 @@ A job's `run(spark, args)` reads `args`, a `Mapping[str, str]` (`JobArgs.as_mapp
 - each place of its step (`pipeline.Place`) by the place's name: `raw_uri`, `curated_namespace`, …;
 - `run_id`: the workflow run's id on Glue (every job of one run shares it), the local run's id locally;
 - `full_refresh`: `"true"` to forget what earlier runs staged and rebuild from every raw file, else `"false"`;
+- `run_date` (when given): the run's logical date and time, ISO 8601, as a scheduler's logical date: the
+  clock of table upkeep (snapshot expiry, orphan sweeps) and of date rules; else the wall clock;
 - each stack setting its step accepts (`JobStep.options`) when the stack gives one (the job has a default).
 
 On Glue they arrive as `--name value` arguments: places and settings are the job's default arguments
@@ -17,11 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from sparkify.pipeline import JobStep, Place, job_arguments
 
 RUN_ID = "run_id"
 FULL_REFRESH = "full_refresh"
+RUN_DATE = "run_date"
 # Glue's own arguments of a job run: every run has a JOB_RUN_ID; a run the workflow started also has
 # the WORKFLOW_RUN_ID all jobs of that workflow run share.
 JOB_RUN_ID = "JOB_RUN_ID"
@@ -38,6 +42,7 @@ class JobArgs:
     run_id: str
     full_refresh: bool = False
     options: Mapping[str, str] = field(default_factory=dict)
+    run_date: datetime | None = None
 
     def __post_init__(self) -> None:
         missing = [place.value for place in self.step.locations if place not in self.places]
@@ -57,6 +62,8 @@ class JobArgs:
         args = {place.value: value for place, value in self.places.items()}
         args[RUN_ID] = self.run_id
         args[FULL_REFRESH] = "true" if self.full_refresh else "false"
+        if self.run_date is not None:
+            args[RUN_DATE] = self.run_date.isoformat()
         args.update(self.options)
         return args
 
@@ -66,6 +73,8 @@ class JobArgs:
         arguments = glue_defaults(self.step, self.places, self.options)
         if self.full_refresh:
             arguments[f"--{FULL_REFRESH}"] = "true"
+        if self.run_date is not None:
+            arguments[f"--{RUN_DATE}"] = self.run_date.isoformat()
         return arguments
 
     @staticmethod
@@ -74,7 +83,7 @@ class JobArgs:
         step's places (required), and the workflow run id, `full_refresh` and the step's settings when
         the run has them. Not JOB_RUN_ID: awsglue reads it unasked (asking again is an argparse conflict)."""
         names = [place.value for place in step.locations]
-        names += [name for name in (WORKFLOW_RUN_ID, FULL_REFRESH, *step.options) if f"--{name}" in argv]
+        names += [name for name in (WORKFLOW_RUN_ID, FULL_REFRESH, RUN_DATE, *step.options) if f"--{name}" in argv]
         return names
 
     @classmethod
@@ -88,6 +97,7 @@ class JobArgs:
             places={place: str(resolved[place.value]) for place in step.locations},
             run_id=run_id,
             full_refresh=(resolved.get(FULL_REFRESH) or "false").lower() == "true",
+            run_date=parse_run_date(resolved.get(RUN_DATE)),
             options={name: value for name in step.options if (value := resolved.get(name)) is not None},
         )
 
@@ -99,3 +109,20 @@ def glue_defaults(step: JobStep, places: Mapping[Place, str], options: Mapping[s
     given = options or {}
     arguments.update({f"--{name}": given[name] for name in step.options if name in given})
     return arguments
+
+
+def parse_run_date(text: str | None) -> datetime | None:
+    """A run date as given (`2026-12-24` or `2026-12-24T03:00:00+00:00`), in UTC; a date alone is its
+    midnight. Raises `ValueError` naming the value for anything else."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"run date {text!r} is not an ISO 8601 date or date and time (e.g. 2026-12-24)") from None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def run_moment(args: Mapping[str, str]) -> datetime:
+    """The run's clock: its `run_date` when given, else now (UTC)."""
+    return parse_run_date(args.get(RUN_DATE)) or datetime.now(timezone.utc)

@@ -45,6 +45,9 @@ Place = Location | Namespace
 
 # The two raw sources and the prefixes they land under in the raw location.
 SOURCES: dict[str, str] = {"songs": "song_data", "events": "log_data"}
+# The staging namespace's tables: one per source (its typed records) and the raw-file ledger.
+LEDGER_TABLE = "raw_files"
+STAGING_TABLES: tuple[str, ...] = (*SOURCES, LEDGER_TABLE)
 
 # The star schema. `partition_by` is empty for dimensions: they are small and read whole.
 @dataclass(frozen=True)

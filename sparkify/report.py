@@ -10,7 +10,10 @@ Shape (every key always present, so scripts can rely on it; JSON Schema: docs/sc
               "deleted_files", "rows_removed", "unsupported_files", "top_reasons", "unknown_fields"}},
                                                                   # files seen = sum of file_classes
   "quarantined": {source: int},
-  "tables":  {table: {"rows": int}},
+  "tables":  {table: {"rows": int,                               # published: what readers of `main` see
+                      "audit": {"rows": int, "state": "waiting" | "rejected"}}},
+                                  # "audit" only when the run left rows on `audit` that are not published:
+                                  #   "rejected" by a failed suite, or "waiting" for validation
   "suites":  {table: {"success": bool, "evaluated": int, "failed": int, "failed_expectations": [...]}},
                                   # + "unchanged_since_snapshot": id, when neither the table nor a table
                                   #   its rules join to changed, so the suite was not judged again
@@ -76,13 +79,33 @@ def build_report(
         ],
         "sources": sources,
         "quarantined": {name: counts["quarantined"] for name, counts in sources.items()},
-        "tables": {name: {"rows": rows} for name, rows in merged.get("rows", {}).items()},
+        "tables": table_rows(merged, steps),
         "suites": suites,
         "model": merged.get("model"),
         "data_docs_index": merged.get("data_docs_index"),
         "selected_steps": list(selected) if selected is not None else None,
         "nothing_new": nothing_new,
     }
+
+
+def table_rows(merged: dict[str, Any], steps: Sequence[StepResult]) -> dict[str, dict[str, Any]]:
+    """Each curated table's published rows and, apart, the rows its `audit` branch holds that are not
+    published (the model's counts are `audit`'s; `published_rows`, from the last step that counted,
+    `main`'s)."""
+    audit: dict[str, int] = merged.get("rows", {})
+    published: dict[str, int] = merged.get("published_rows", audit)
+    validate = next((s for s in steps if s.name == "validate"), None)
+    judged = validate is not None and validate.status in ("succeeded", "failed") and bool(validate.metrics)
+    waiting = set(merged.get("audited") or []) - set(merged.get("published") or {}) if judged else None
+    suites = merged.get("suites", {})
+    rows: dict[str, dict[str, Any]] = {}
+    for name, count in audit.items():
+        rows[name] = {"rows": published.get(name, count)}
+        unpublished = name in waiting if waiting is not None else count != published.get(name, count)
+        if unpublished:
+            rejected = judged and not (suites.get(name) or {}).get("success", True)
+            rows[name]["audit"] = {"rows": count, "state": "rejected" if rejected else "waiting"}
+    return rows
 
 
 def failed_expectation_lines(report: dict[str, Any]) -> list[str]:

@@ -107,11 +107,13 @@ def run_pipeline(
     on_step: StepHook | None = None,
     full_refresh: bool = False,
     steps: Sequence[str] | None = None,
+    run_date: datetime | None = None,
 ) -> dict[str, Any]:
     """Run every step (or only `steps`, in pipeline order; the others are reported `skipped`); a failed
     step stops the run (later steps are `not run`). Returns the run report, also written to
     `<lake>/reports/runs/<run_id>/report.json` and `<lake>/reports/latest.json`. Only raw files no
-    earlier run staged are read, unless `full_refresh`. Raises `LakeLocked` when another run holds the
+    earlier run staged are read, unless `full_refresh`. `run_date` is the run's logical date (the clock
+    of table upkeep), as a scheduler gives it; default now. Raises `LakeLocked` when another run holds the
     lake, `KeyError` for a step `pipeline.STEPS` does not have.
 
     A run of some steps is as safe as a whole run: it holds the lake, its jobs get the same arguments,
@@ -120,11 +122,16 @@ def run_pipeline(
         for name in steps:
             pipeline.step(name)
     with lake_lock(lake):
-        return _run_locked(raw, lake, on_step, full_refresh, steps)
+        return _run_locked(raw, lake, on_step, full_refresh, steps, run_date)
 
 
 def _run_locked(
-    raw: Path, lake: Path, on_step: StepHook | None, full_refresh: bool, selected: Sequence[str] | None
+    raw: Path,
+    lake: Path,
+    on_step: StepHook | None,
+    full_refresh: bool,
+    selected: Sequence[str] | None,
+    run_date: datetime | None,
 ) -> dict[str, Any]:
     from sparkify.spark import local_session, register_local_catalog
 
@@ -149,7 +156,7 @@ def _run_locked(
         elif isinstance(step, pipeline.CrawlerStep):
             result = StepResult(step.name, step.kind, "skipped", error="Glue crawlers run only on AWS")
         else:
-            result = _run_job(spark, step, locations, run_id, full_refresh)
+            result = _run_job(spark, step, JobArgs(step, locations, run_id, full_refresh=full_refresh, run_date=run_date))
             failed = result.status == "failed"
         results.append(result)
         hook(step, result)
@@ -172,10 +179,8 @@ def build_site(locations: dict[Place, str], history_days: int = site_history.DEF
     )
 
 
-def _run_job(
-    spark: SparkSession, job: pipeline.JobStep, locations: dict[Place, str], run_id: str, full_refresh: bool
-) -> StepResult:
-    args = JobArgs(job, locations, run_id, full_refresh=full_refresh).as_mapping()
+def _run_job(spark: SparkSession, job: pipeline.JobStep, job_args: JobArgs) -> StepResult:
+    args = job_args.as_mapping()
     status: StepStatus
     start = time.perf_counter()
     try:
@@ -185,7 +190,7 @@ def _run_job(
         metrics, status, error = failure.metrics, "failed", str(failure)
     except Exception as exc:  # any other failure ends the run with the error, like a failed Glue job
         metrics, status, error = {}, "failed", _one_line(exc)
-        trace = Path(locations[Location.REPORTS]) / "runs" / run_id / f"{job.name}.error.txt"
+        trace = Path(args[Location.REPORTS]) / "runs" / job_args.run_id / f"{job.name}.error.txt"
         trace.parent.mkdir(parents=True, exist_ok=True)
         trace.write_text(traceback.format_exc())
         error += f" (traceback: {trace})"

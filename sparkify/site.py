@@ -45,7 +45,9 @@ def pages(
         LINEAGE: site_lineage.render_lineage(),
         CHARTS: site_charts.render_charts(kept),
         f"{TABLES_DIR}/{INDEX}": site_tables.render_table_list(
-            CURATED_TABLES, {name: rows[0][1] for name, rows in rows_by_table.items() if rows}
+            CURATED_TABLES,
+            {name: rows[0][1] for name, rows in rows_by_table.items() if rows},
+            dict((kept[0].get("tables") or {}) if kept else {}),
         ),
     }
     for spec in CURATED_TABLES:

@@ -47,7 +47,7 @@ def render_table(
     for rule in rules:
         for column in (expectation_column(rule) or "").split(","):
             per_column[column] = per_column.get(column, 0) + 1
-    latest = f"{rows_by_run[0][1]:,} rows in the latest run ({rows_by_run[0][0]})" if rows_by_run else "not counted yet"
+    latest = f"{rows_by_run[0][1]:,} rows published in the latest run ({rows_by_run[0][0]})" if rows_by_run else "not counted yet"
     parts = [
         f"<p>{escape(spec.description)} {escape(meta.get('notes', ''))}</p>",
         f"<p><strong>{escape(latest)}</strong>. Key: <code>{escape(', '.join(spec.key))}</code>. "
@@ -69,21 +69,33 @@ def render_table(
                 for r in rules
             ],
         ),
-        "<h2>Rows per run</h2>",
-        table(["run", "rows"], [[run_id, f"{rows:,}"] for run_id, rows in rows_by_run], numeric=frozenset({1}))
+        "<h2>Published rows per run</h2>",
+        table(["run", "rows (main)"], [[run_id, f"{rows:,}"] for run_id, rows in rows_by_run], numeric=frozenset({1}))
         if rows_by_run
         else "<p>No run has counted this table yet.</p>",
     ]
     return page(spec.name, "".join(parts), root="../", here=f"{TABLES_DIR}/{INDEX}")
 
 
-def render_table_list(specs: Sequence[Table], latest_rows: Mapping[str, int]) -> str:
-    """`tables/index.html`: every curated table with its description and latest row count."""
+def render_table_list(
+    specs: Sequence[Table], latest_rows: Mapping[str, int], latest: Mapping[str, Mapping[str, Any]] | None = None
+) -> str:
+    """`tables/index.html`: every curated table with its description and its published row count in the
+    latest run that counted it; apart, what the latest run left on `audit` unpublished (`latest`: that
+    run's report `tables`), waiting for validation or rejected by it."""
+    unpublished = {name: info["audit"] for name, info in (latest or {}).items() if "audit" in info}
     rows = [
-        [link(f"{s.name}.html", s.name), s.description, f"{latest_rows[s.name]:,}" if s.name in latest_rows else "—"]
+        [
+            link(f"{s.name}.html", s.name),
+            s.description,
+            f"{latest_rows[s.name]:,}" if s.name in latest_rows else "—",
+            f"{unpublished[s.name]['rows']:,} {unpublished[s.name]['state']}" if s.name in unpublished else "—",
+        ]
         for s in specs
     ]
-    body = "<p>The star schema's tables, as published after validation.</p>" + table(
-        ["table", "what it holds", "rows (latest run)"], rows, numeric=frozenset({2})
+    body = (
+        "<p>The star schema's tables: rows as published on <code>main</code> after validation (what readers "
+        "see); apart, rows the latest run left on the <code>audit</code> branch that are not published.</p>"
+        + table(["table", "what it holds", "rows (main, published)", "audit (not published)"], rows, numeric=frozenset({2}))
     )
     return page("Tables", body, root="../", here=f"{TABLES_DIR}/{INDEX}")

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -31,6 +31,9 @@ TABLE_PROPERTIES = {
     "write.update.mode": "copy-on-write",
     "write.merge.mode": "copy-on-write",
     "write.parquet.compression-codec": "snappy",
+    # Each commit writes a new metadata file; keep the last few, not every one since the table began.
+    "write.metadata.delete-after-commit.enabled": "true",
+    "write.metadata.previous-versions-max": "20",
 }
 
 _views = itertools.count()
@@ -226,33 +229,85 @@ def changes(spark: SparkSession, table: str, start: int, end: int) -> Changed:
 
 def only_added(spark: SparkSession, table: str, start: int, end: int) -> bool:
     """Whether every commit after `start` up to `end` only added rows (no data file removed, no delete
-    file added), from the snapshots' summaries: no query of the data."""
-    rows = spark.sql(f"SELECT snapshot_id, parent_id, summary FROM {table}.snapshots").collect()
+    file added), from the snapshots' summaries: no query of the data. A compaction (`replace`) changes
+    no row, and Iceberg's changelog skips it."""
+    between = _lineage_between(spark, table, start, end)
+    if between is None:
+        return False  # `end` does not descend from `start` in what the table still keeps
+    for snapshot in between:
+        summary = snapshot["summary"] or {}
+        if snapshot["operation"] == "replace":
+            continue
+        if any(int(summary.get(k, "0")) for k in ("deleted-data-files", "deleted-records", "added-delete-files")):
+            return False
+    return True
+
+
+def descends_from(spark: SparkSession, table: str, ancestor: int, snapshot: int) -> bool:
+    """Whether `snapshot` is `ancestor` or one of its descendants, in what the table still keeps (an
+    expired snapshot in between reads as no: the caller then takes the safe way)."""
+    return _lineage_between(spark, table, ancestor, snapshot) is not None
+
+
+def _lineage_between(spark: SparkSession, table: str, start: int, end: int) -> list[Row] | None:
+    """The snapshots after `start` up to `end` (newest first) when `end` descends from `start`, else None.
+    One read of the table's metadata."""
+    rows = spark.sql(f"SELECT snapshot_id, parent_id, operation, summary FROM {table}.snapshots").collect()
     snapshots = {int(r["snapshot_id"]): r for r in rows}
+    between: list[Row] = []
     current: int | None = end
     while current is not None and current != start:
         snapshot = snapshots.get(current)
         if snapshot is None:
-            return False  # `end` does not descend from `start` in what the table still keeps
-        summary = snapshot["summary"] or {}
-        if any(int(summary.get(k, "0")) for k in ("deleted-data-files", "deleted-records", "added-delete-files")):
-            return False
+            return None
+        between.append(snapshot)
         current = int(snapshot["parent_id"]) if snapshot["parent_id"] is not None else None
-    return current == start
+    return between if current == start else None
+
+
+def move_branch(spark: SparkSession, table: str, branch: str, snapshot: int) -> None:
+    """Point `branch` at `snapshot`, whatever it pointed at: one metadata commit, no data written."""
+    spark.sql(f"ALTER TABLE {table} CREATE OR REPLACE BRANCH `{branch}` AS OF VERSION {int(snapshot)}")
+
+
+class PublishRefused(RuntimeError):
+    """What was judged is no longer what a branch holds: publishing it would publish unjudged rows or
+    drop a commit made to `main` since."""
+
+
+def publish_all(spark: SparkSession, judged: Mapping[str, int], branch: str = AUDIT) -> dict[str, int]:
+    """Publish exactly the snapshots the suites judged (table → snapshot): every table is checked
+    before any `main` moves (`publishable`), so a refusal publishes none of them. Returns each table's
+    new `main` snapshot."""
+    for table, snapshot in judged.items():
+        publishable(spark, table, snapshot, branch)
+    for table, snapshot in judged.items():
+        if snapshot_id(spark, table, MAIN) != snapshot:
+            move_branch(spark, table, MAIN, snapshot)
+    return dict(judged)
+
+
+def publishable(spark: SparkSession, table: str, judged: int, branch: str = AUDIT) -> None:
+    """`judged` must still be the head of `branch` and descend from `main`'s head (a fast-forward);
+    raises `PublishRefused` naming what moved."""
+    now = refs(spark, table)
+    if now.get(branch) != judged:
+        raise PublishRefused(
+            f"{table}: its {branch} branch moved from the judged snapshot {judged} to {now.get(branch)} "
+            f"(a model run during validation?); nothing of it was published: run again to judge it"
+        )
+    main = now.get(MAIN)
+    if main is not None and not descends_from(spark, table, main, judged):
+        raise PublishRefused(
+            f"{table}: main moved to {main} since the judged snapshot {judged} was written (a compaction, a "
+            f"table optimizer or a person's commit); nothing of it was published: run again, and the model "
+            f"step rebuilds {branch} on top of main"
+        )
 
 
 def has_snapshot(spark: SparkSession, table: str, snapshot: int) -> bool:
     """Whether the table still keeps `snapshot` (expiry removes old ones; a dropped table has none)."""
     return spark.sql(f"SELECT 1 FROM {table}.snapshots WHERE snapshot_id = {int(snapshot)}").limit(1).count() > 0
-
-
-def fast_forward(spark: SparkSession, table: str, branch: str = AUDIT) -> int:
-    """Publish: move `main` to the branch's snapshot. Returns the snapshot `main` now points at."""
-    catalog, path = _catalog_and_path(table)
-    spark.sql(f"CALL {catalog}.system.fast_forward('{path}', '{MAIN}', '{branch}')")
-    published = snapshot_id(spark, table, MAIN)
-    assert published is not None
-    return published
 
 
 @dataclass(frozen=True)
@@ -265,16 +320,15 @@ class Upkeep:
 
 
 def maintain(
-    spark: SparkSession, table: str, upkeep: Upkeep, orphans_swept_at: datetime | None = None
+    spark: SparkSession, table: str, upkeep: Upkeep, now: datetime, orphans_swept_at: datetime | None = None
 ) -> dict[str, int | bool]:
-    """After a publish, what is due: compact small files (when a partition holds `min-input-files` or
-    more), expire snapshots (when some are older than the retention and more than the minimum are kept),
-    remove files no snapshot references (what a crashed run left; at most once per `orphan_age_days`,
-    the age below which a file is never taken, since `orphans_swept_at`). Never while a branch waits
-    for judgement: the caller publishes first. Each check reads table metadata only, so a daily run
-    pays for the upkeep it needs, not for all of it."""
+    """What is due on a table nothing waits to publish: compact small files (when a partition holds
+    `min-input-files` or more), expire snapshots (when some are older than the retention and more than
+    the minimum are kept), remove files no snapshot references (what a crashed run left; at most once
+    per `orphan_age_days`, the age below which a file is never taken, since `orphans_swept_at`). `now`
+    is the run's clock (its logical date). Each check reads table metadata only, so a daily run pays
+    for the upkeep it needs, not for all of it."""
     catalog, path = _catalog_and_path(table)
-    now = datetime.now(timezone.utc)
     expire_before = now - timedelta(days=upkeep.snapshot_retention_days)
     orphan_before = now - timedelta(days=upkeep.orphan_age_days)
     done: dict[str, int | bool] = {"files_compacted": 0, "data_files_expired": 0, "orphan_files_removed": 0}
@@ -300,6 +354,12 @@ def maintain(
         ).count()
         done["orphans_swept"] = True
     return done
+
+
+def set_properties(spark: SparkSession, table: str) -> None:
+    """Give a table made before a property joined `TABLE_PROPERTIES` every one of them (one metadata commit)."""
+    properties = ", ".join(f"'{k}'='{v}'" for k, v in TABLE_PROPERTIES.items())
+    spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ({properties})")
 
 
 # A partition with this many data files or more is compacted (Iceberg's `min-input-files`).

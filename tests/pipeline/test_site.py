@@ -76,7 +76,7 @@ def test_a_table_page_has_columns_types_descriptions_rules_and_rows(suites):
     assert "<tr><td>song_id</td><td>string</td><td>no</td><td>The song&#x27;s id in the Million Song Dataset.</td>" in songs
     assert "<td>expect_column_values_to_be_unique</td><td>song_id</td>" in songs
     assert f"Rules ({len(suites['songs']['expectations'])}, suite <code>songs</code>)" in songs
-    assert "30 rows in the latest run (run-new)" in songs
+    assert "30 rows published in the latest run (run-new)" in songs
     assert "<tr><td>run-new</td><td class=num>30</td></tr><tr><td>run-mid</td><td class=num>30</td></tr>" in songs
     assert "run-old" not in songs  # beyond the history
     assert "staging <code>songs</code> (raw <code>song_data/</code>)" in songs
@@ -84,6 +84,20 @@ def test_a_table_page_has_columns_types_descriptions_rules_and_rows(suites):
         "tables/artists.html", "tables/index.html", "tables/songplays.html", "tables/songs.html",
         "tables/time.html", "tables/users.html", "tables/users_history.html",
     ]  # fmt: skip
+
+
+def test_the_table_list_counts_what_is_published_and_shows_audit_apart(suites):
+    rejected = report(
+        "run-rejected", "2026-12-03T03:00:00+00:00", status="failed",
+        tables={"songs": {"rows": 0, "audit": {"rows": 72, "state": "rejected"}}, "songplays": {"rows": 0}},
+    )  # fmt: skip
+    listing = site.pages([rejected, NEW], suites, set(), NOW, 90)["tables/index.html"]
+
+    assert "rows (main, published)" in listing and "audit (not published)" in listing
+    songs_row = listing[listing.index('<a href="songs.html">songs</a>') :].split("</tr>", 1)[0]
+    assert "<td class=num>0</td>" in songs_row and "<td>72 rejected</td>" in songs_row
+    plays_row = listing[listing.index('<a href="songplays.html">songplays</a>') :].split("</tr>", 1)[0]
+    assert "<td class=num>0</td>" in plays_row and "<td>—</td>" in plays_row
 
 
 def test_every_curated_column_has_a_description(suites):
