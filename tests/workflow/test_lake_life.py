@@ -77,7 +77,7 @@ def test_a_commit_to_main_between_runs_is_kept_and_the_next_change_still_judged_
     # As a catalog optimizer would: compact `songplays` on `main` (a new snapshot `audit` lacks).
     songplays = curated(spark, lake, "songplays")
     catalog, path = songplays.split(".", 1)
-    spark.sql(f"CALL {catalog}.system.rewrite_data_files(table => '{path}', options => map('min-input-files', '1'))")
+    spark.sql(f"CALL {catalog}.system.rewrite_data_files(table => '{path}', options => map('rewrite-all', 'true'))")
     optimized = tables.snapshot_id(spark, songplays)
     assert optimized != tables.snapshot_id(spark, songplays, tables.AUDIT)
 
