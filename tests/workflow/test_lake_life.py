@@ -103,9 +103,10 @@ def test_a_rejected_change_is_judged_again_after_main_moves_and_published_once_f
     assert run_pipeline(raw, lake)["status"] == "succeeded"
     bad = write_song(raw, "TRZZZZZ128F4287B47", song(song_id="SOZZZZZZZZZZZZZZZ1", artist_id="ARZZZZZZZZZZZZZZZ1", duration=-5.0))
     assert run_pipeline(raw, lake)["status"] == "failed"
-    # A person's fix on `main` of another table while the rejected song waits on `songs`' audit branch.
-    users = curated(spark, lake, "users")
-    spark.sql(f"UPDATE {users} SET last_name = 'Fixed' WHERE user_id = (SELECT min(user_id) FROM {users})")
+    # A person's fix on `main` of another table while the rejected song waits on `songs`' audit branch
+    # (an artist no later change touches: a derived row is rebuilt from staging when its inputs change).
+    artists = curated(spark, lake, "artists")
+    spark.sql(f"UPDATE {artists} SET name = 'Fixed' WHERE artist_id = (SELECT min(artist_id) FROM {artists})")
 
     copy_raw(generated, raw, lambda p: p.name == day_file(2))
     again = run_pipeline(raw, lake)
@@ -116,7 +117,7 @@ def test_a_rejected_change_is_judged_again_after_main_moves_and_published_once_f
     bad.unlink()
     fixed = run_pipeline(raw, lake)
     assert fixed["status"] == "succeeded", fixed["steps"]
-    assert tables.read(spark, users).filter("last_name = 'Fixed'").count() == 1, "the person's fix is kept"
+    assert tables.read(spark, artists).filter("name = 'Fixed'").count() == 1, "the person's fix is kept"
     assert tables.read(spark, songs).count() == 20
 
 
@@ -132,16 +133,15 @@ def test_publish_refuses_when_audit_moved_after_judgement(spark, generated, tmp_
     published = heads(spark, lake)
     copy_raw(generated, raw, lambda p: p.name == day_file(2))
     assert run_pipeline(raw, lake, steps=["stage", "model"])["status"] == "succeeded"
-    songs = curated(spark, lake, "songs")
+    songplays = tables.on_branch(curated(spark, lake, "songplays"), tables.AUDIT)
     judge = quality.validate_and_publish
+    unjudged = tables.read(spark, curated(spark, lake, "songplays"), tables.AUDIT).count() + 1
 
     def judge_then_model_writes(*args, **kwargs):
         verdict = judge(*args, **kwargs)
-        # After the suites judged `audit`, another writer commits an unjudged row to it.
-        spark.sql(
-            f"INSERT INTO {tables.on_branch(songs, tables.AUDIT)} "
-            "SELECT 'SOUNJUDGED00000001', 'Unjudged', 'ARD7TVE1187B99BFB1', 0, -1.0"
-        )
+        # After the suites judged `audit`, another writer commits an unjudged row to it (a copy: any
+        # commit moves the branch).
+        spark.sql(f"INSERT INTO {songplays} SELECT * FROM {songplays} LIMIT 1")
         return verdict
 
     monkeypatch.setattr(quality, "validate_and_publish", judge_then_model_writes)
@@ -150,4 +150,7 @@ def test_publish_refuses_when_audit_moved_after_judgement(spark, generated, tmp_
     assert report["status"] == "failed"
     assert "moved from the judged snapshot" in report["steps"][-1]["error"]
     assert heads(spark, lake) == published, "nothing is published when one table's audit moved"
-    assert tables.read(spark, songs).filter("song_id = 'SOUNJUDGED00000001'").count() == 0
+    assert tables.read(spark, curated(spark, lake, "songplays"), tables.AUDIT).count() == unjudged
+    again = run_pipeline(raw, lake, steps=["validate"])
+    assert again["status"] == "failed", "the copied row is judged (a duplicate songplay_id) and not published"
+    assert heads(spark, lake) == published
