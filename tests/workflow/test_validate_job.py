@@ -140,23 +140,24 @@ def test_upkeep_runs_when_due_and_orphan_files_are_swept_once_per_their_age(spar
     args = write_lake(spark, tmp_path, next_song_events=3)
     first = validate_job.run(spark, args)["upkeep"]
     # One commit each and nothing old: no compaction, no expiry, and no sweep before the clock runs out.
-    assert first["songplays"] == {"files_compacted": 0, "data_files_expired": 0, "orphan_files_removed": 0}
+    assert first["curated.songplays"] == {"files_compacted": 0, "data_files_expired": 0, "orphan_files_removed": 0}
     state = tmp_path / "curated" / "_state" / "upkeep.json"
-    assert set(json.loads(state.read_text())) == {t.name for t in pipeline.CURATED_TABLES}
+    assert {f"curated.{t.name}" for t in pipeline.CURATED_TABLES} <= set(json.loads(state.read_text()))
     artists = curated_table(args, "artists")
     for n in range(5):  # five appends: the table now holds six small files
         new = spark.createDataFrame([(f"ARNEW{n:013d}", f"New {n}", None, None, None)], schemas.ARTISTS)
         new.writeTo(tables.on_branch(artists, tables.AUDIT)).append()
 
-    swept = state.read_text()
+    swept = {key: table["swept_at"] for key, table in json.loads(state.read_text()).items()}
 
     second = validate_job.run(spark, args)["upkeep"]
 
-    assert second["artists"]["files_compacted"] == 6
-    assert second["artists"]["orphan_files_removed"] == 0
+    assert set(second) == {"curated.artists"}, "upkeep runs only where main moved since the last upkeep"
+    assert second["curated.artists"]["files_compacted"] == 6
+    assert second["curated.artists"]["orphan_files_removed"] == 0
     assert tables.read(spark, artists).count() == 7
     # Swept less than `orphan_age_days` ago: not swept again, so the state keeps the first sweep's times.
-    assert state.read_text() == swept
+    assert {key: table["swept_at"] for key, table in json.loads(state.read_text()).items()} == swept
 
 
 def test_a_first_publish_starts_the_orphan_clock_and_the_sweep_due_after_it_takes_a_crash_leftover(
@@ -174,14 +175,17 @@ def test_a_first_publish_starts_the_orphan_clock_and_the_sweep_due_after_it_take
 
     # No sweep at a first publish: the only files it could take are older than `orphan_age_days`,
     # and the sweep due that long after takes them as well.
-    assert first["artists"]["orphan_files_removed"] == 0
+    assert first["curated.artists"]["orphan_files_removed"] == 0
     assert leftover.exists()
     state = tmp_path / "curated" / "_state" / "upkeep.json"
     started = json.loads(state.read_text())
-    assert set(started) == {t.name for t in pipeline.CURATED_TABLES}
+    assert {f"curated.{t.name}" for t in pipeline.CURATED_TABLES} <= set(started)
 
     # `orphan_age_days` (3) later, the sweep is due, and a new commit gives validate work to do.
-    earlier = {name: (dt.datetime.fromisoformat(at) - dt.timedelta(days=3, minutes=1)).isoformat() for name, at in started.items()}
+    earlier = {
+        key: {**table, "swept_at": (dt.datetime.fromisoformat(table["swept_at"]) - dt.timedelta(days=3, minutes=1)).isoformat()}
+        for key, table in started.items()
+    }
     write_text(spark, state.as_uri(), json.dumps(earlier))
     artists = curated_table(args, "artists")
     new = spark.createDataFrame([("ARNEW0000000000001", "New", None, None, None)], schemas.ARTISTS)
@@ -189,6 +193,6 @@ def test_a_first_publish_starts_the_orphan_clock_and_the_sweep_due_after_it_take
 
     second = validate_job.run(spark, args)["upkeep"]
 
-    assert second["artists"]["orphan_files_removed"] == 1
+    assert second["curated.artists"]["orphan_files_removed"] == 1
     assert not leftover.exists()
     assert tables.read(spark, artists).count() == 3  # the two of `curated_rows()` and the new one
