@@ -57,7 +57,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     if not pending:
         record_published(spark, args, curated)
         nothing: dict[str, Any] = {"status": "succeeded", "audited": [], "published": {}, "suites": {}, "data_docs_index": None}
-        nothing["upkeep"] = table_upkeep(spark, args)
+        nothing["upkeep"], nothing["lake"] = table_upkeep(spark, args)
         nothing["data_docs_site"] = publish_site(spark, args, suites, {**nothing, **timing(started_at, start)})
         return nothing
     # A suite is judged when its table, or a table its rules join to, differs from what is published.
@@ -106,7 +106,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     metrics["published"] = {name: metrics["published"][curated[name]] for name in pending}
     metrics["published_rows"] = tables.row_counts(spark, curated, tables.MAIN)
     record_published(spark, args, curated)
-    metrics["upkeep"] = table_upkeep(spark, args)
+    metrics["upkeep"], metrics["lake"] = table_upkeep(spark, args)
     metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
     return metrics
 
@@ -187,10 +187,12 @@ def owned_tables(args: Mapping[str, str]) -> dict[str, str]:
     return curated | staging
 
 
-def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
+def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Upkeep (`tables.maintain`) of every owned table whose `main` moved since its last upkeep; called
-    only when nothing waits on an `audit` branch. Kept per table in `<curated>/_state/upkeep.json`: the
-    head upkeep last saw, and when its orphan files were last swept.
+    only when nothing waits on an `audit` branch. Returns what upkeep did, and every owned table's
+    health after it (`tables.health`, measured when its upkeep ran: nothing else moves `main`). Kept per
+    table in `<curated>/_state/upkeep.json`: the head upkeep last saw, its health, and when its orphan
+    files were last swept.
 
     A table's first upkeep gives it every `tables.TABLE_PROPERTIES` (old metadata files are then
     deleted at each commit) and starts its orphan clock instead of sweeping: a sweep takes only files
@@ -215,9 +217,10 @@ def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]
         if done[key].pop("orphans_swept", False):
             mine["swept_at"] = now.isoformat(timespec="seconds")
         mine["head"] = tables.snapshot_id(spark, table)
+        mine["health"] = tables.health(spark, table)
         seen[key] = mine
     write_text(spark, state_uri, json.dumps(seen, indent=2, sort_keys=True))
-    return done
+    return done, {key: mine["health"] for key, mine in sorted(seen.items()) if "health" in mine}
 
 
 def run_quarantine(spark: SparkSession, args: Mapping[str, str]) -> run_page.Quarantine:

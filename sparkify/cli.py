@@ -405,9 +405,11 @@ def quarantine_command(
 # The verbs that operate a deployed stack, and the benchmark; each module registers its commands.
 from sparkify.bench.cli import register as register_bench  # noqa: E402
 from sparkify.ops_cli import register as register_ops  # noqa: E402
+from sparkify.soak.cli import register as register_soak  # noqa: E402
 
 register_ops(app)
 register_bench(app)
+register_soak(app)
 
 
 def main() -> None:  # pragma: no cover - console script shim

@@ -27,6 +27,7 @@ Document = Literal[
     "migrate-catalog",  # `sparkify migrate-catalog`
     "bench",  # `sparkify bench`
     "bench-incremental",  # `sparkify bench --incremental`
+    "soak",  # `sparkify soak`
     "error",  # any verb's error under --json
 ]
 
@@ -43,6 +44,7 @@ VERSIONS: dict[Document, int] = {
     "migrate-catalog": 1,
     "bench": 1,
     "bench-incremental": 1,
+    "soak": 1,
     "error": 1,
 }
 

@@ -68,6 +68,14 @@ def list_names(spark: SparkSession, uri: str) -> list[str]:
     return sorted(str(status.getPath().getName()) for status in fs.listStatus(path))
 
 
+def list_sizes(spark: SparkSession, uri: str) -> dict[str, int]:
+    """The files directly under a folder or prefix with their sizes in bytes (none when it does not exist)."""
+    fs, path = _fs_path(spark, uri)
+    if not fs.exists(path):
+        return {}
+    return {str(s.getPath().getName()): int(s.getLen()) for s in fs.listStatus(path) if s.isFile()}
+
+
 def read_small_text(spark: SparkSession, uri: str) -> str | None:
     """A small file's text read on the driver (no Spark job: for many small files), or None when absent."""
     fs, path = _fs_path(spark, uri)

@@ -82,6 +82,7 @@ def build_report(
         "tables": table_rows(merged, steps),
         "suites": suites,
         "model": merged.get("model"),
+        "lake": merged.get("lake"),
         "data_docs_index": merged.get("data_docs_index"),
         "selected_steps": list(selected) if selected is not None else None,
         "nothing_new": nothing_new,

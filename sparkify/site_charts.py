@@ -1,5 +1,6 @@
 """The charts page: what a person would rather see than read, over the last runs, from the run reports:
-each job step's duration, rows per curated table, and records quarantined per source.
+each job step's duration, rows per curated table, records quarantined per source, and what each table
+costs to plan and keep (its data files and metadata files, as its last upkeep left them).
 
 Vega-Lite specs, rendered in the browser by the vendored vega, vega-lite and vega-embed
 (`sparkify/docs_assets/vega/`, copied to the site's `static/vendor/vega/`): no network needed.
@@ -13,7 +14,7 @@ from typing import Any
 
 from sparkify.site_page import CHARTS, escape, page
 
-LAST_RUNS = 30  # runs on the charts, the newest last
+LAST_RUNS = 100  # runs on the charts, the newest last: three months of daily runs
 VEGA_SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 VEGA_DIR = "static/vendor/vega"
 
@@ -26,10 +27,10 @@ def _run(order: int, report: Report) -> dict[str, Any]:
 
 
 def chart_data(reports: Sequence[Report]) -> dict[str, list[dict[str, Any]]]:
-    """The three charts' rows from reports given newest first; the charts show the last `LAST_RUNS`,
+    """The charts' rows from reports given newest first; the charts show the last `LAST_RUNS`,
     oldest on the left."""
     shown = list(reversed(reports[:LAST_RUNS]))
-    data: dict[str, list[dict[str, Any]]] = {"duration": [], "rows": [], "quarantined": []}
+    data: dict[str, list[dict[str, Any]]] = {"duration": [], "rows": [], "quarantined": [], "lake": []}
     for order, report in enumerate(shown):
         run = _run(order, report)
         for step in report.get("steps") or []:
@@ -39,6 +40,8 @@ def chart_data(reports: Sequence[Report]) -> dict[str, list[dict[str, Any]]]:
             data["rows"].append({**run, "table": table, "rows": int(info["rows"])})
         for source, records in (report.get("quarantined") or {}).items():
             data["quarantined"].append({**run, "source": source, "records": int(records)})
+        for table, health in (report.get("lake") or {}).items():
+            data["lake"].append({**run, "table": table, **health})
     return data
 
 
@@ -95,6 +98,25 @@ def specs(data: Mapping[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]
                 "color": {"field": "source", "type": "nominal"},
                 "tooltip": tooltip("source", "records"),
             },
+        },
+        "data_files": _lake_line(base, data["lake"], "data_files", "Data files per table (main)"),
+        "metadata_files": _lake_line(
+            base, data["lake"], "metadata_files", "Metadata files per table (table metadata, manifest lists, manifests)"
+        ),
+    }
+
+
+def _lake_line(base: Mapping[str, Any], rows: list[dict[str, Any]], field: str, title: str) -> dict[str, Any]:
+    return {
+        **base,
+        "title": title,
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": _x(),
+            "y": {"field": field, "type": "quantitative", "title": field.replace("_", " ")},
+            "color": {"field": "table", "type": "nominal"},
+            "tooltip": [{"field": "run_id", "title": "run"}, {"field": "table"}, {"field": field}],
         },
     }
 

@@ -20,6 +20,8 @@ from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from sparkify.io import list_sizes
+
 AUDIT = "audit"  # the branch a run writes and the suites judge
 MAIN = "main"  # the published state, what readers see
 
@@ -354,6 +356,23 @@ def maintain(
         ).count()
         done["orphans_swept"] = True
     return done
+
+
+def health(spark: SparkSession, table: str) -> dict[str, int]:
+    """What a table's `main` costs to plan and keep, from its metadata: data files, the most in one
+    partition, snapshots kept, and the files and bytes of its metadata folder (table metadata,
+    manifest lists and manifests: what every query plan reads from)."""
+    files = spark.sql(f"SELECT sum(file_count) AS files, max(file_count) AS most FROM {table}.partitions").first()
+    snapshots = spark.sql(f"SELECT count(*) AS kept FROM {table}.snapshots").first()
+    latest = spark.sql(f"SELECT file FROM {table}.metadata_log_entries ORDER BY timestamp DESC LIMIT 1").first()
+    metadata = list_sizes(spark, latest["file"].rsplit("/", 1)[0]) if latest else {}
+    return {
+        "data_files": int(files["files"] or 0) if files else 0,
+        "most_files_in_a_partition": int(files["most"] or 0) if files else 0,
+        "snapshots": int(snapshots["kept"]) if snapshots else 0,
+        "metadata_files": len(metadata),
+        "metadata_bytes": sum(metadata.values()),
+    }
 
 
 def set_properties(spark: SparkSession, table: str) -> None:

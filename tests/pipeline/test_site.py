@@ -150,6 +150,17 @@ def test_the_site_loads_nothing_remote_and_has_its_chart_library(tmp_path: Path,
         assert f'<script src="static/vendor/vega/{name}"></script>' in charts
         assert (tmp_path / "static" / "vendor" / "vega" / name).stat().st_size > 50_000
     assert 'vegaEmbed("#chart-duration"' in charts and 'id="chart-quarantined"' in charts
+    assert 'id="chart-data_files"' in charts and 'id="chart-metadata_files"' in charts
+
+
+def test_chart_data_carry_each_tables_health_from_the_reports_that_have_it():
+    health = {"data_files": 3, "most_files_in_a_partition": 2, "snapshots": 6, "metadata_files": 19, "metadata_bytes": 91_000}
+    with_lake = report("run-lake", "2026-12-03T03:00:00+00:00", lake={"curated.songs": health})
+    data = site_charts.chart_data([with_lake, NEW])  # NEW is from before reports had `lake`
+    assert data["lake"] == [
+        {"order": 1, "run": "2026-12-03 03:00", "run_id": "run-lake", "table": "curated.songs", **health}
+    ]
+    assert site_charts.specs(data)["metadata_files"]["encoding"]["y"]["field"] == "metadata_files"
 
 
 def test_prune_removes_runs_and_quarantine_batches_beyond_the_history(tmp_path: Path):
