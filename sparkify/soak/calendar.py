@@ -30,7 +30,7 @@ from typing import Any
 
 CYCLE = 15
 BIG_FILE_DAY = 28
-FIRST_RUN = datetime(2026, 1, 1, 3, 0, tzinfo=timezone.utc)  # the scheduler's logical date of run 1
+FIRST_RUN = datetime(2026, 1, 1, 3, 0, tzinfo=timezone.utc)  # run 1's logical date unless one is given
 POOL_START = date(2018, 11, 1)  # the first day of the generated logs
 
 # How a run is started.
@@ -65,15 +65,16 @@ def replayed_name(name: str) -> str:
     return name.replace("-events.json", "-events-resent.json")
 
 
-def build(days: int, seed: int = 90) -> list[Day]:
-    """The calendar of `days` daily runs."""
+def build(days: int, seed: int = 90, first_run: datetime = FIRST_RUN) -> list[Day]:
+    """The calendar of `days` daily runs, the first on `first_run` (a soak starts it now: upkeep
+    compares the run date with when snapshots and files were written, which is the real clock)."""
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     rng = random.Random(seed)
     calendar: list[Day] = []
     for number in range(1, days + 1):
         c = (number - 1) % CYCLE + 1
-        run_date = FIRST_RUN + timedelta(days=number - 1)
+        run_date = first_run + timedelta(days=number - 1)
         files = [log_file(number)] if c not in (3, 13) else []
         if c == 6:
             files.append(log_file(number - 3))  # the late file of day 3 of the cycle
