@@ -28,7 +28,9 @@ WHEEL_DIR = pipeline.REPO_ROOT / ".wheels"
 VALIDATION_REQUIREMENTS = ("great-expectations",)
 
 # Python modules AWS Glue 5.1 already provides to Spark jobs (the docs' "Python modules already provided
-# in AWS Glue" table for 5.x), by distribution name. Installing them again would replace Glue's builds
+# in AWS Glue" table, https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-python-libraries.html),
+# by distribution name. scipy is not among them for 5.1 (4.0 had 1.9.3), and Great Expectations imports
+# scipy.stats at import: it ships with the wheels. Installing them again would replace Glue's builds
 # (and its boto3) for nothing; pip --no-index checks that Glue's versions satisfy what the wheels need.
 # Only the heavy, compiled or AWS-specific ones are left to Glue; small pure-Python packages Glue may
 # also have (attrs, packaging, tqdm, tzdata, ...) ship anyway, so a gap in this list cannot stop a run.
@@ -36,7 +38,7 @@ GLUE_PROVIDED: frozenset[str] = frozenset(
     {
         "pyspark", "py4j", "awsgluedataplanepython",
         "boto3", "botocore", "s3transfer", "jmespath",
-        "numpy", "pandas", "pyarrow", "scipy",
+        "numpy", "pandas", "pyarrow",
         "requests", "urllib3", "idna", "certifi", "charset-normalizer",
         "python-dateutil", "six", "pytz", "setuptools", "pip",
     }

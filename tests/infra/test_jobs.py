@@ -124,8 +124,9 @@ def test_validation_installs_the_uploaded_wheels_without_pypi(stack: Rendered) -
     assert all(m.startswith(prefix) and m.endswith(".whl") for m in modules), modules
     assert f"{prefix}great_expectations-1.24.1-py3-none-any.whl" in modules
     names = {m.removeprefix(prefix).split("-")[0] for m in modules}
-    # Glue 5.1 ships these: installing them again would replace its own builds.
-    assert names.isdisjoint({"boto3", "botocore", "numpy", "pandas", "scipy", "pyarrow", "pyspark", "requests"})
+    # Glue 5.1 ships these: installing them again would replace its own builds. It lists no scipy.
+    assert names.isdisjoint({"boto3", "botocore", "numpy", "pandas", "pyarrow", "pyspark", "requests"})
+    assert f"{prefix}scipy-1.17.1-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl" in modules
 
 
 def test_workers_come_from_the_stack_config(rendered_stack: Callable[[str], Rendered]) -> None:
