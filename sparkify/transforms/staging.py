@@ -203,6 +203,36 @@ def _json_kind(text: Column) -> Column:
     )
 
 
+# The JSON types a value of the wrong type can have, each with a Spark type that reads that JSON type
+# and no other (a string is what none of them reads). Non-numeric numbers off, so `"NaN"` is a string.
+_JSON_TYPES = (
+    ("number", T.DoubleType()),
+    ("boolean", T.BooleanType()),
+    ("array", T.ArrayType(T.StringType())),
+    ("object", T.MapType(T.StringType(), T.StringType())),
+)
+_STRICT_NUMBERS = {**JSON_OPTIONS, "allowNonNumericNumbers": "false"}
+
+
+def _wrong_type(raw_schema: T.StructType, as_text: Column) -> Column:
+    """`field <name>: expected <type>, got <JSON type> <value>` for the first field whose value does not
+    fit its type, else null. Unquoted, a string that holds a number reads like the number, so the JSON
+    type is named: the one whose parse of the record reads that field (a field that fails does not fail
+    the others). Built once for the record, not per field: the expression stays small."""
+    typed = [f for f in raw_schema.fields if not isinstance(f.dataType, T.StringType)]
+    name = F.coalesce(*[F.when(as_text[f.name].isNotNull() & F.col(f.name).isNull(), F.lit(f.name)) for f in typed])
+    expected = F.create_map(*[F.lit(x) for f in typed for x in (f.name, f.dataType.simpleString())])[name]
+    kinds = []
+    for json_type, data_type in _JSON_TYPES:
+        parsed = F.from_json(CORRUPT, T.StructType([T.StructField(f.name, data_type) for f in typed]), _STRICT_NUMBERS)
+        # to_json leaves out null fields: the names it keeps are the fields this type reads.
+        kinds.append(F.when(F.array_contains(F.json_object_keys(F.to_json(parsed)), name), F.lit(json_type)))
+    kind = F.coalesce(*kinds, F.lit("string"))
+    value = F.substring(as_text[name], 1, 80)
+    shown = F.when(kind == F.lit("string"), F.concat(F.lit('"'), value, F.lit('"'))).otherwise(value)
+    return F.concat(F.lit("field "), name, F.lit(": expected "), expected, F.lit(", got "), kind, F.lit(" "), shown)
+
+
 def _unparseable(raw_schema: T.StructType, holder: Column | None = None) -> Column:
     """Why a record is not one well-typed JSON object: unreadable bytes, a tail after the first value,
     broken JSON, a value that is no object, or which field has a value of the wrong type."""
@@ -210,17 +240,6 @@ def _unparseable(raw_schema: T.StructType, holder: Column | None = None) -> Colu
     # from_json takes a MapType (Spark 2.3+), which pyspark's own hint for `schema` leaves out.
     first_is_object = F.from_json(text, T.MapType(T.StringType(), T.StringType()), JSON_OPTIONS).isNotNull()  # type: ignore[arg-type]
     as_text = F.from_json(F.col(CORRUPT), T.MapType(T.StringType(), T.StringType()), JSON_OPTIONS)  # type: ignore[arg-type]
-    wrong_type = [
-        F.when(
-            as_text[f.name].isNotNull() & F.col(f.name).isNull(),
-            F.concat(
-                F.lit(f"field {f.name}: expected {f.dataType.simpleString()}, got "),
-                F.substring(as_text[f.name], 1, 80),
-            ),
-        )
-        for f in raw_schema.fields
-        if not isinstance(f.dataType, T.StringType)
-    ]
     return (
         F.when(text.contains("\ufffd"), F.lit("not valid UTF-8 text (unreadable encoding)"))
         .when(text.contains("\u0000"), F.lit("not UTF-8 text: NUL bytes (UTF-16 or binary data?)"))
@@ -237,7 +256,7 @@ def _unparseable(raw_schema: T.StructType, holder: Column | None = None) -> Colu
             F.col(CORRUPT).isNotNull(),
             F.coalesce(
                 F.when(as_text.isNull(), F.lit("malformed JSON: invalid syntax")),
-                *wrong_type,
+                _wrong_type(raw_schema, as_text),
                 F.lit("malformed JSON: invalid content"),
             ),
         )
@@ -353,7 +372,7 @@ REASON_DETAIL: tuple[tuple[str, str], ...] = (
 
 def reason_kind(reason: Column) -> Column:
     """A reason without its per-record detail, so reasons can be counted by kind:
-    `field sessionId: expected bigint, got abc` → `field sessionId: expected bigint`."""
+    `field sessionId: expected bigint, got string "abc"` → `field sessionId: expected bigint`."""
     for pattern, replacement in REASON_DETAIL:
         reason = F.regexp_replace(reason, pattern, replacement.replace("\\1", "$1"))
     return reason
