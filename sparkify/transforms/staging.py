@@ -33,7 +33,9 @@ REASON = "quarantine_reason"
 HASH = "content_hash"
 
 # Strict JSON: Spark would otherwise accept 'single-quoted' names and strings, which are not JSON.
-JSON_OPTIONS = {"allowSingleQuotes": "false"}
+# No limit of Jackson's on a string value's length (20 MB by default: a longer one read as invalid
+# syntax). A record is bounded by what a task holds, as every line is.
+JSON_OPTIONS = {"allowSingleQuotes": "false", "maxStringLen": str(2**31 - 1)}
 BOM = "\ufeff"
 # JSON whitespace (RFC 8259): space, tab, line feed, carriage return. Nothing else is blank.
 _WS = "[ \\t\\r\\n]"

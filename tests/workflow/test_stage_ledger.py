@@ -295,3 +295,18 @@ def test_a_log_file_too_large_to_read_whole_is_read_in_blocks_and_keeps_its_line
     hashes = {r["path"].rsplit("/", 1)[1]: r["content_hash"] for r in spark.table(table).collect()}
     assert hashes["2018-11-01-events.json"] == hashlib.sha256(log.read_bytes()).hexdigest()
     assert hashes["2018-11-02-events.json"] == hashlib.sha256(small.read_bytes()).hexdigest()
+
+
+def test_a_valid_json_line_of_50_mb_is_staged_not_called_malformed(spark, raw, lake):
+    # Jackson refuses a string value over 20 MB by default, which read as invalid syntax: a valid
+    # record of any size a task can hold is staged. The file is over 32 MB, so it is read in blocks.
+    agent = "Mozilla/5.0 " + "x" * (50 * 1024 * 1024)
+    log = write_log(raw, "2018-11-01", [event(itemInSession=1, userAgent=agent), event(itemInSession=2, ts=1541106106797)])
+    assert log.stat().st_size > 50 * 1024 * 1024
+
+    report = stage(spark, raw, lake)
+
+    assert (report["sources"]["events"]["staged"], report["sources"]["events"]["quarantined"]) == (2, 0)
+    table = tables.ident(lake_locations(Path("."), lake)[pipeline.Namespace.STAGING], "events")
+    lengths = spark.table(table).selectExpr("item_in_session", "length(user_agent) AS n").collect()
+    assert sorted((r["item_in_session"], r["n"]) for r in lengths) == [(1, len(agent)), (2, len("Mozilla/5.0"))]
