@@ -342,6 +342,10 @@ def _replace_rows_of_files(
     markers = spark.createDataFrame([(f,) for f in files], "source_file string").withColumn("_delete", F.lit(True))
     if rows is None:  # only deletions: no rows come in, but the source still has the table's columns
         rows = spark.table(table).limit(0)
+    elif not _deterministic(rows):
+        # A MERGE refuses a source Spark calls nondeterministic, as the lines of a file read in blocks
+        # are (numbered with `monotonically_increasing_id`): the rows are worked out once, kept, and read.
+        rows = rows.localCheckpoint()
     source = rows.withColumn("_delete", F.lit(False)).unionByName(markers, allowMissingColumns=True)
     columns = [f.name for f in spark.table(table).schema.fields]
     # Matching on the file alone lets Iceberg rewrite only the data files that hold those files' rows.
@@ -349,6 +353,10 @@ def _replace_rows_of_files(
         spark, source, table, "t.source_file = s.source_file AND s._delete",
         f"WHEN MATCHED THEN DELETE WHEN NOT MATCHED AND NOT s._delete THEN {tables.insert_values(columns)}",
     )
+
+
+def _deterministic(df: DataFrame) -> bool:
+    return bool(df._jdf.queryExecution().analyzed().deterministic())
 
 
 def _update_ledger(spark: SparkSession, table: str, updates: list[ledger.Entry]) -> None:

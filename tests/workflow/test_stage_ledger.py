@@ -310,3 +310,21 @@ def test_a_valid_json_line_of_50_mb_is_staged_not_called_malformed(spark, raw, l
     table = tables.ident(lake_locations(Path("."), lake)[pipeline.Namespace.STAGING], "events")
     lengths = spark.table(table).selectExpr("item_in_session", "length(user_agent) AS n").collect()
     assert sorted((r["item_in_session"], r["n"]) for r in lengths) == [(1, len(agent)), (2, len("Mozilla/5.0"))]
+
+
+@pytest.mark.slow
+def test_a_log_file_over_32_mb_is_staged_in_a_run_that_also_removes_rows(spark, raw, lake):
+    # Read in blocks, its lines are numbered with a nondeterministic expression, which Spark refuses in
+    # the MERGE that removes rows of a deleted file in the same commit.
+    gone = write_log(raw, "2018-11-01", [event(itemInSession=1)])
+    stage(spark, raw, lake)
+    gone.unlink()
+    pad = "x" * (1024 * 1024)
+    big = write_log(raw, "2018-11-02", [event(itemInSession=i, ts=1541190000000 + i, userAgent=pad) for i in range(33)])
+    assert big.stat().st_size > 32 * 1024 * 1024
+
+    report = stage(spark, raw, lake)
+
+    assert classes(report) == {"new": 1, "deleted": 1}
+    assert (report["sources"]["events"]["staged"], report["sources"]["events"]["rows_removed"]) == (33, 1)
+    assert [r[:2] for r in staged_rows(spark, lake)] == [("2018-11-02-events.json", i) for i in range(33)]
