@@ -280,7 +280,17 @@ def tag_songs(raw_df: DataFrame, repeats: bool = True) -> DataFrame:
 RAW_KEYS = {"songs": ["song_id"], "events": ["ts", "userId", "sessionId", "itemInSession"]}
 STAGED_KEYS = {"songs": ["song_id"], "events": ["ts", "user_id", "session_id", "item_in_session"]}
 _KEY_NAME = {"songs": "song_id", "events": "event"}
+FIRST_SEEN = "first seen in"
 ALREADY_STAGED = "already staged from"
+# The file a duplicate's reason names as holding the copy that was kept.
+_DUPLICATE_OF = rf"^duplicate \w+ \((?:{FIRST_SEEN} (.+) line \d+|{ALREADY_STAGED} (.+))\)$"
+
+
+def duplicate_of(reason: Column) -> Column:
+    """The file whose staged row a quarantined record repeats (see `_tag_repeats`, `tag_already_staged`);
+    null for any other reason."""
+    kept = F.concat(F.regexp_extract(reason, _DUPLICATE_OF, 1), F.regexp_extract(reason, _DUPLICATE_OF, 2))
+    return F.when(kept != F.lit(""), kept)
 
 
 def _tag_repeats(tagged_df: DataFrame, source: str) -> DataFrame:
@@ -290,7 +300,7 @@ def _tag_repeats(tagged_df: DataFrame, source: str) -> DataFrame:
     repeated = F.when(
         F.row_number().over(w) > 1,
         F.concat(
-            F.lit(f"duplicate {_KEY_NAME[source]} (first seen in "),
+            F.lit(f"duplicate {_KEY_NAME[source]} ({FIRST_SEEN} "),
             F.first(SOURCE_FILE).over(w),
             F.lit(" line "),
             F.first(LINE).over(w).cast("string"),

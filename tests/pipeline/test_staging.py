@@ -111,6 +111,17 @@ def test_quarantine_keeps_file_record_and_reason(spark, tmp_path):
     assert rows[0]["reason"] == "malformed JSON: incomplete or invalid syntax (cut short?)"
 
 
+def test_a_duplicate_names_the_file_its_kept_copy_was_staged_from(spark):
+    reasons_df = spark.createDataFrame(
+        [("duplicate event (first seen in s3://raw/log_data/a (copy) line 2.json line 7)",),
+         ("duplicate song_id (already staged from s3://raw/song_data/A/TR (1).json)",),
+         ("missing required field song",), (None,)],
+        "reason string",
+    )  # fmt: skip
+    got = [r["of"] for r in reasons_df.select(staging.duplicate_of(F.col("reason")).alias("of")).collect()]
+    assert got == ["s3://raw/log_data/a (copy) line 2.json", "s3://raw/song_data/A/TR (1).json", None, None]
+
+
 def test_only_quarantined_records_keep_their_text(spark):
     tagged_df = spark.createDataFrame(
         [("f.json", 1, '{"ts": 1}', None), ("f.json", 2, "not json", "malformed JSON: not a JSON object"),

@@ -328,3 +328,51 @@ def test_a_log_file_over_32_mb_is_staged_in_a_run_that_also_removes_rows(spark, 
     assert classes(report) == {"new": 1, "deleted": 1}
     assert (report["sources"]["events"]["staged"], report["sources"]["events"]["rows_removed"]) == (33, 1)
     assert [r[:2] for r in staged_rows(spark, lake)] == [("2018-11-02-events.json", i) for i in range(33)]
+
+
+@pytest.mark.slow
+def test_duplicates_of_rows_that_leave_staging_are_judged_again_and_staged(spark, tmp_path):
+    """An S3 "move" is a copy, then a delete: a run between the two quarantines the copy's records as
+    duplicates of the original's. When the original goes (or changes and no longer holds an event), the
+    records that were only duplicates of its rows are staged, as a full refresh over the same raw files
+    stages them; nothing is lost in silence."""
+    from sparkify.runner import lake_table, run_pipeline
+    from tests.helpers import assert_same_tables
+
+    raw, lake, fresh = tmp_path / "raw", tmp_path / "lake", tmp_path / "fresh"
+    write_song(raw, "TRAAAAW128F429D538", song())
+    one, two, three = event(itemInSession=1), event(itemInSession=2, ts=1541106106797), event(itemInSession=3, ts=1541106106798)
+    original = write_log(raw, "2018-11-01", [one, two])
+    later = write_log(raw, "2018-11-02", [two, three])  # same batch: its copy of `two` is "first seen in" the original
+    assert run_pipeline(raw, lake)["status"] == "succeeded"
+    moved = raw / "log_data" / "moved" / original.name  # copied: every record "already staged from" the original
+    moved.parent.mkdir()
+    moved.write_bytes(original.read_bytes())
+    second = run_pipeline(raw, lake)
+    assert (second["sources"]["events"]["staged"], second["sources"]["events"]["quarantined"]) == (0, 2)
+
+    original.unlink()  # the move's delete
+    third = run_pipeline(raw, lake)
+    assert third["status"] == "succeeded", third["steps"]
+    assert third["sources"]["events"]["file_classes"]["deleted"] == 1
+    uri = lambda path: path.as_uri().replace("file:///", "file:/")  # noqa: E731
+    assert third["sources"]["events"]["judged_again_files"] == [uri(later), uri(moved)]
+    # Both holders are read again: `two` is staged from the first of them by path, as a full refresh does.
+    assert [r[:2] for r in staged_rows(spark, lake)] == [
+        ("2018-11-01-events.json", 1), ("2018-11-02-events.json", 2), ("2018-11-02-events.json", 3),
+    ]  # fmt: skip
+    assert lake_table(spark, lake, "songplays").count() == 3
+    assert run_pipeline(raw, fresh, full_refresh=True)["status"] == "succeeded"
+    assert_same_tables(spark, lake, fresh)
+
+    # Changed in place: the later file loses `two`, which the moved file still holds.
+    later.write_text(json.dumps(three) + "\n")
+    fourth = run_pipeline(raw, lake)
+    assert fourth["status"] == "succeeded", fourth["steps"]
+    assert fourth["sources"]["events"]["file_classes"]["changed"] == 1
+    assert fourth["sources"]["events"]["judged_again_files"] == [uri(moved)]
+    assert [r[:2] for r in staged_rows(spark, lake)] == [
+        ("2018-11-01-events.json", 1), ("2018-11-01-events.json", 2), ("2018-11-02-events.json", 3),
+    ]  # fmt: skip
+    assert run_pipeline(raw, fresh, full_refresh=True)["status"] == "succeeded"
+    assert_same_tables(spark, lake, fresh)
