@@ -4,8 +4,11 @@ Incremental by our own raw-file ledger, `<staging_namespace>.raw_files` (one row
 size, modification time, content hash, status, the batch in which its state last changed, reason).
 Each run lists the raw prefixes and classes every file (`sparkify.ledger`): new files are staged
 whatever their age, unchanged ones are not read, a changed file's staged rows are replaced by its new
-ones, a deleted file's rows are removed, unsupported names are listed as skipped. Per source, in this
-order, so a crash at any point is redone by the next run with the same result:
+ones, a deleted file's rows are removed, unsupported names are listed as skipped. When rows leave
+staging (a changed or deleted file), the unchanged files whose records were quarantined as duplicates
+of those rows are read again in the batch, so their records are staged unless another copy stays
+(`ledger.to_judge_again`). Per source, in this order, so a crash at any point is redone by the next
+run with the same result:
 
 1. quarantine: the batch's rejected records, as Parquet in the batch's own `batch_id=` partition
    (dynamic overwrite: a replayed batch replaces it), registered on AWS as that batch's partition of
@@ -34,7 +37,7 @@ from pyspark.sql import types as T
 
 from sparkify import ledger, quarantine_catalog, schemas, tables
 from sparkify.io import (
-    RawInputError, clean_crash_leftovers, delete, join_uri, list_raw_files, read_raw_files, read_raw_lines, read_whole,
+    RawInputError, clean_crash_leftovers, delete, exists, join_uri, list_raw_files, read_raw_files, read_raw_lines, read_whole,
     stream_hashes,
 )  # fmt: skip
 from sparkify.pipeline import LEDGER_TABLE, QUARANTINE_DATABASE, SOURCES, Location, Namespace
@@ -148,7 +151,7 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
     leftovers = clean_crash_leftovers(spark, quarantine_uri)
     if batch_id is None:
         decided = ledger.resolve(plan, {}, -1)
-        return _report(plan, decided, {"read": 0, "staged": 0, "quarantined": 0}, {}, [], 0, leftovers)
+        return _report(plan, decided, {"read": 0, "staged": 0, "quarantined": 0}, {}, [], 0, leftovers, [])
 
     hashes: dict[str, str] = {}
     if plan.to_hash:
@@ -160,7 +163,10 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
             suspects = read_raw_files(spark, args[Location.RAW], source, rest).select("path", "content_hash")
             hashes.update({r["path"]: r["content_hash"] for r in suspects.collect()})
     decided = ledger.resolve(plan, hashes, batch_id)
-    read_now = decided.paths(ledger.FileClass.NEW, ledger.FileClass.CHANGED)
+    # Rows leaving staging may be the kept copies of records quarantined as their duplicates.
+    leaving = decided.paths(ledger.FileClass.CHANGED, ledger.FileClass.DELETED)
+    again = ledger.to_judge_again(_duplicates(spark, quarantine_uri), plan, decided) if leaving else []
+    read_now = sorted(decided.paths(ledger.FileClass.NEW, ledger.FileClass.CHANGED) + again)
     replace = read_now + decided.paths(ledger.FileClass.DELETED)
     readable_listed = [p for p, c in plan.classes.items() if c != ledger.FileClass.UNSUPPORTED and p in plan.listed]
 
@@ -203,7 +209,7 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
             bad = batch_files.filter(F.col("unreadable").isNotNull()).select("path", "unreadable", "content_hash").collect()
             unreadable = {r["path"]: r["unreadable"] for r in bad}
             hashes.update({r["path"]: r["content_hash"] for r in bad})
-        decided = ledger.resolve(plan, hashes, batch_id, unreadable)
+        decided = ledger.resolve(plan, hashes, batch_id, unreadable, reread=again)
         staged_rows = total["read"] - total["quarantined"]
         quarantine = staging.quarantined(tagged, source).unionByName(_unreadable_records(spark, unreadable, source))
         rejected = total["quarantined"] + len(unreadable)
@@ -236,23 +242,24 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
         rows_removed = _count_rows_of(spark, staged, replace)
         _replace_rows_of_files(spark, staged, None, replace, rows_removed)
     _update_ledger(spark, ledger_table(args), decided.updates)
-    return _report(plan, decided, counts, unknown, top, rows_removed, leftovers)
+    return _report(plan, decided, counts, unknown, top, rows_removed, leftovers, again)
 
 
 def _report(
     plan: ledger.Plan, decided: ledger.Outcome, counts: dict[str, int], unknown: dict[str, int],
-    top: list[dict[str, Any]], rows_removed: int, leftovers: list[str],
+    top: list[dict[str, Any]], rows_removed: int, leftovers: list[str], judged_again: list[str],
 ) -> dict[str, Any]:
     """What the run did for one source, once every file is accounted for."""
     seen = ledger.check_accounted(plan, decided)
     assert counts["read"] == counts["staged"] + counts["quarantined"]
     return {
         **counts,
-        "files": len(decided.paths(ledger.FileClass.NEW, ledger.FileClass.CHANGED)),
+        "files": len(decided.paths(ledger.FileClass.NEW, ledger.FileClass.CHANGED)) + len(judged_again),
         "files_seen": seen,
         "file_classes": decided.counts(),
         "deleted_files": decided.paths(ledger.FileClass.DELETED)[:LISTED],
         "rows_removed": rows_removed,
+        "judged_again_files": judged_again[:LISTED],
         "unsupported_files": [
             {"path": p, "reason": ledger.unsupported_reason(p)} for p in decided.paths(ledger.FileClass.UNSUPPORTED)[:LISTED]
         ],
@@ -260,6 +267,22 @@ def _report(
         "unknown_fields": unknown,
         "crash_leftovers_removed": len(leftovers),
     }
+
+
+def _duplicates(spark: SparkSession, quarantine_uri: str) -> list[ledger.Duplicate]:
+    """Every file's records the quarantine holds as duplicates, per batch and kept copy's file: a few
+    rows per file, read only in a run where staged rows leave."""
+    if not exists(spark, quarantine_uri):
+        return []
+    schema = T.StructType([*schemas.QUARANTINE.fields, T.StructField(BATCH, T.LongType())])
+    rows = (
+        spark.read.schema(schema).parquet(quarantine_uri)
+        .select("source_file", BATCH, staging.duplicate_of(F.col("reason")).alias("of"))
+        .filter(F.col("of").isNotNull())
+        .distinct()
+        .collect()
+    )  # fmt: skip
+    return [ledger.Duplicate(r["source_file"], int(r[BATCH]), r["of"]) for r in rows]
 
 
 def _staged_rows(spark: SparkSession, table: str, replaced: DataFrame) -> DataFrame | None:
@@ -342,6 +365,10 @@ def _replace_rows_of_files(
     markers = spark.createDataFrame([(f,) for f in files], "source_file string").withColumn("_delete", F.lit(True))
     if rows is None:  # only deletions: no rows come in, but the source still has the table's columns
         rows = spark.table(table).limit(0)
+    elif not _deterministic(rows):
+        # A MERGE refuses a source Spark calls nondeterministic, as the lines of a file read in blocks
+        # are (numbered with `monotonically_increasing_id`): the rows are worked out once, kept, and read.
+        rows = rows.localCheckpoint()
     source = rows.withColumn("_delete", F.lit(False)).unionByName(markers, allowMissingColumns=True)
     columns = [f.name for f in spark.table(table).schema.fields]
     # Matching on the file alone lets Iceberg rewrite only the data files that hold those files' rows.
@@ -349,6 +376,10 @@ def _replace_rows_of_files(
         spark, source, table, "t.source_file = s.source_file AND s._delete",
         f"WHEN MATCHED THEN DELETE WHEN NOT MATCHED AND NOT s._delete THEN {tables.insert_values(columns)}",
     )
+
+
+def _deterministic(df: DataFrame) -> bool:
+    return bool(df._jdf.queryExecution().analyzed().deterministic())
 
 
 def _update_ledger(spark: SparkSession, table: str, updates: list[ledger.Entry]) -> None:

@@ -346,6 +346,10 @@ def _print_raw(report: dict[str, Any]) -> None:
             console.print(f"[yellow]skipped {name} file[/] {f['path']}: {f['reason']}", soft_wrap=True)
         for path in counts.get("deleted_files", []):
             console.print(f"[yellow]deleted {name} file[/] {path}: its staged rows were removed", soft_wrap=True)
+        for path in counts.get("judged_again_files", []):
+            console.print(
+                f"[yellow]read again {name} file[/] {path}: it held copies of rows that left staging", soft_wrap=True
+            )
 
 
 @app.command("quarantine")

@@ -12,6 +12,7 @@ read the same facts, and the verbs work wherever the `sparkify` package is insta
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sparkify.pipeline import Location
 
@@ -25,6 +26,15 @@ LAKE_LAYOUT: dict[Location, str] = {
     Location.REPORTS: "reports",
     Location.DATA_DOCS: "data_docs",
 }
+
+
+
+def local_uri(folder: Path) -> str:
+    """A local folder as Iceberg takes it (Hadoop's file system, pyiceberg): `file:` and the path as it
+    is. Both read what follows `file:` as the path without unquoting it, so `Path.as_uri()`'s `%20` and
+    `%C3%BC` would name another folder (`lake%20sp%20%C3%BC` beside `lake sp ü`)."""
+    return "file:" + folder.resolve().as_posix()
+
 
 BUCKET_PURPOSES = ("raw", "curated", "artifacts", "temp", "docs")
 EXPECTATIONS_PREFIX = "expectations/"  # the suites, in the artifacts bucket

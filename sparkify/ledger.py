@@ -10,6 +10,9 @@ row per file ever seen). Every file falls in exactly one class:
 - `deleted`: in the ledger, gone from the listing: its staged rows are removed, and the run says so;
 - `unsupported`: a name the stage job cannot read (`.csv`, `.zip`, …): listed as skipped, with the reason.
 
+A file whose records were quarantined as duplicates of rows that leave staging now (their file changed
+or was deleted) is read again, though unchanged (`to_judge_again`): its copies are then staged.
+
 Size and modification time decide first; a content hash is needed only for a file whose modification
 time moved while its size did not, so a run with nothing new reads no file at all. The hash of every
 file that is read is kept, so that comparison is always possible later.
@@ -21,7 +24,7 @@ hands the results here. Nothing in it knows about Spark, S3 or folders.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -144,13 +147,15 @@ def resolve(
     hashes: Mapping[str, str],
     batch_id: int,
     unreadable: Mapping[str, str] | None = None,
+    reread: Collection[str] = (),
 ) -> Outcome:
     """Decide the files `plan` left open by their content hash, and build the ledger rows that change.
 
     `hashes` holds the hash of every file that was read (`Plan.to_read`); `unreadable` the reason for
     each read file whose bytes could not be decoded. `batch_id` is this run's batch, greater than any
     before: it goes on every row whose state changes here, so a reader of the ledger finds what a run
-    touched as `batch_id > <last batch it saw>`.
+    touched as `batch_id > <last batch it saw>`. `reread` are unchanged files read again in this batch
+    (`to_judge_again`): their rows take the batch, as their records were judged in it.
     """
     unreadable = unreadable or {}
     classes = dict(p.classes)
@@ -169,7 +174,10 @@ def resolve(
             )
         elif cls == FileClass.UNCHANGED:
             assert now is not None and before is not None
-            if now.modification_time != before.modification_time:
+            if path in reread:
+                digest = hashes.get(path, before.content_hash)
+                updates.append(replace(before, modification_time=now.modification_time, content_hash=digest, batch_id=batch_id))
+            elif now.modification_time != before.modification_time:
                 # Touched, not changed: remember the new time so the next run need not hash it again.
                 updates.append(replace(before, modification_time=now.modification_time))
         elif cls == FileClass.DELETED:
@@ -182,6 +190,31 @@ def resolve(
                     Entry(p.source, path, now.size, now.modification_time, None, Status.UNSUPPORTED, batch_id, unsupported_reason(path))
                 )
     return Outcome(classes, updates)
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A file's records quarantined in one batch as duplicates of rows staged from another file."""
+
+    path: str
+    batch_id: int
+    of: str  # the file the kept copy was staged from
+
+
+def to_judge_again(duplicates: Iterable[Duplicate], p: Plan, outcome: Outcome) -> list[str]:
+    """The unchanged files that hold a record quarantined only as a duplicate of a row that leaves
+    staging now (its file changed or deleted): read again, such a record is staged unless another copy
+    stays, as a full refresh over the same files would do. Without this, a file that went away took
+    its copies' events with it. Only a file's duplicates of the batch it was last read in count: an
+    older batch's verdicts on it were replaced then."""
+    leaving = set(outcome.paths(FileClass.CHANGED, FileClass.DELETED))
+    found = set()
+    for d in duplicates:
+        before = p.previous.get(d.path)
+        current = before is not None and before.status == Status.STAGED and before.batch_id == d.batch_id
+        if current and d.of in leaving and outcome.classes.get(d.path) == FileClass.UNCHANGED:
+            found.add(d.path)
+    return sorted(found)
 
 
 class LedgerMismatch(RuntimeError):

@@ -7,8 +7,10 @@ Shape (every key always present, so scripts can rely on it; JSON Schema: docs/sc
   "steps":   [{"name", "kind", "status", "seconds", "error"}],   # in pipeline order
   "sources": {source: {"read", "staged", "quarantined",          # rows in = staged + quarantined
               "files", "files_seen", "file_classes": {new, changed, unchanged, deleted, unsupported},
-              "deleted_files", "rows_removed", "unsupported_files", "top_reasons", "unknown_fields"}},
-                                                                  # files seen = sum of file_classes
+              "deleted_files", "rows_removed", "judged_again_files", "unsupported_files", "top_reasons",
+              "unknown_fields"}},                                 # files seen = sum of file_classes;
+                                  # judged_again_files: unchanged files read again, as they held copies of
+                                  #   rows that left staging
   "quarantined": {source: int},
   "tables":  {table: {"rows": int,                               # published: what readers of `main` see
                       "audit": {"rows": int, "state": "waiting" | "rejected"}}},

@@ -10,6 +10,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from sparkify import jvm_archive
+from sparkify.layout import local_uri
 
 LOG4J_CONF = Path(__file__).with_name("log4j2.properties")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +90,7 @@ def register_local_catalog(spark: SparkSession, lake: Path) -> str:
     name = local_catalog_name(lake)
     spark.conf.set(f"spark.sql.catalog.{name}", "org.apache.iceberg.spark.SparkCatalog")
     spark.conf.set(f"spark.sql.catalog.{name}.type", "hadoop")
-    spark.conf.set(f"spark.sql.catalog.{name}.warehouse", lake.resolve().as_uri())
+    spark.conf.set(f"spark.sql.catalog.{name}.warehouse", local_uri(lake))
     spark.conf.set(f"spark.sql.catalog.{name}.cache-enabled", "false")
     return name
 

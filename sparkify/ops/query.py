@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 
 from sparkify.ops.aws import Aws, OpsError, client_config, explain, translated
 from sparkify.ops.stack import StackNames
-from sparkify.layout import LAKE_LAYOUT
+from sparkify.layout import LAKE_LAYOUT, local_uri
 from sparkify.pipeline import CURATED_TABLES, Location
 from sparkify.queries import DESCRIPTIONS, QUERIES
 
@@ -104,7 +104,7 @@ def scan_branch(table_dir: Path, branch: str = "main") -> pa.Table:
     from pyiceberg.table import StaticTable
 
     try:
-        table = StaticTable.from_metadata(table_dir.resolve().as_uri())
+        table = StaticTable.from_metadata(local_uri(table_dir))
     except (OSError, ValueError) as exc:
         raise OpsError(f"cannot read the Iceberg table in {table_dir}: {exc}") from None
     snapshot = table.snapshot_by_name(branch)

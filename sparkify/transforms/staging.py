@@ -33,7 +33,9 @@ REASON = "quarantine_reason"
 HASH = "content_hash"
 
 # Strict JSON: Spark would otherwise accept 'single-quoted' names and strings, which are not JSON.
-JSON_OPTIONS = {"allowSingleQuotes": "false"}
+# No limit of Jackson's on a string value's length (20 MB by default: a longer one read as invalid
+# syntax). A record is bounded by what a task holds, as every line is.
+JSON_OPTIONS = {"allowSingleQuotes": "false", "maxStringLen": str(2**31 - 1)}
 BOM = "\ufeff"
 # JSON whitespace (RFC 8259): space, tab, line feed, carriage return. Nothing else is blank.
 _WS = "[ \\t\\r\\n]"
@@ -203,6 +205,36 @@ def _json_kind(text: Column) -> Column:
     )
 
 
+# The JSON types a value of the wrong type can have, each with a Spark type that reads that JSON type
+# and no other (a string is what none of them reads). Non-numeric numbers off, so `"NaN"` is a string.
+_JSON_TYPES = (
+    ("number", T.DoubleType()),
+    ("boolean", T.BooleanType()),
+    ("array", T.ArrayType(T.StringType())),
+    ("object", T.MapType(T.StringType(), T.StringType())),
+)
+_STRICT_NUMBERS = {**JSON_OPTIONS, "allowNonNumericNumbers": "false"}
+
+
+def _wrong_type(raw_schema: T.StructType, as_text: Column) -> Column:
+    """`field <name>: expected <type>, got <JSON type> <value>` for the first field whose value does not
+    fit its type, else null. Unquoted, a string that holds a number reads like the number, so the JSON
+    type is named: the one whose parse of the record reads that field (a field that fails does not fail
+    the others). Built once for the record, not per field: the expression stays small."""
+    typed = [f for f in raw_schema.fields if not isinstance(f.dataType, T.StringType)]
+    name = F.coalesce(*[F.when(as_text[f.name].isNotNull() & F.col(f.name).isNull(), F.lit(f.name)) for f in typed])
+    expected = F.create_map(*[F.lit(x) for f in typed for x in (f.name, f.dataType.simpleString())])[name]
+    kinds = []
+    for json_type, data_type in _JSON_TYPES:
+        parsed = F.from_json(CORRUPT, T.StructType([T.StructField(f.name, data_type) for f in typed]), _STRICT_NUMBERS)
+        # to_json leaves out null fields: the names it keeps are the fields this type reads.
+        kinds.append(F.when(F.array_contains(F.json_object_keys(F.to_json(parsed)), name), F.lit(json_type)))
+    kind = F.coalesce(*kinds, F.lit("string"))
+    value = F.substring(as_text[name], 1, 80)
+    shown = F.when(kind == F.lit("string"), F.concat(F.lit('"'), value, F.lit('"'))).otherwise(value)
+    return F.concat(F.lit("field "), name, F.lit(": expected "), expected, F.lit(", got "), kind, F.lit(" "), shown)
+
+
 def _unparseable(raw_schema: T.StructType, holder: Column | None = None) -> Column:
     """Why a record is not one well-typed JSON object: unreadable bytes, a tail after the first value,
     broken JSON, a value that is no object, or which field has a value of the wrong type."""
@@ -210,17 +242,6 @@ def _unparseable(raw_schema: T.StructType, holder: Column | None = None) -> Colu
     # from_json takes a MapType (Spark 2.3+), which pyspark's own hint for `schema` leaves out.
     first_is_object = F.from_json(text, T.MapType(T.StringType(), T.StringType()), JSON_OPTIONS).isNotNull()  # type: ignore[arg-type]
     as_text = F.from_json(F.col(CORRUPT), T.MapType(T.StringType(), T.StringType()), JSON_OPTIONS)  # type: ignore[arg-type]
-    wrong_type = [
-        F.when(
-            as_text[f.name].isNotNull() & F.col(f.name).isNull(),
-            F.concat(
-                F.lit(f"field {f.name}: expected {f.dataType.simpleString()}, got "),
-                F.substring(as_text[f.name], 1, 80),
-            ),
-        )
-        for f in raw_schema.fields
-        if not isinstance(f.dataType, T.StringType)
-    ]
     return (
         F.when(text.contains("\ufffd"), F.lit("not valid UTF-8 text (unreadable encoding)"))
         .when(text.contains("\u0000"), F.lit("not UTF-8 text: NUL bytes (UTF-16 or binary data?)"))
@@ -237,7 +258,7 @@ def _unparseable(raw_schema: T.StructType, holder: Column | None = None) -> Colu
             F.col(CORRUPT).isNotNull(),
             F.coalesce(
                 F.when(as_text.isNull(), F.lit("malformed JSON: invalid syntax")),
-                *wrong_type,
+                _wrong_type(raw_schema, as_text),
                 F.lit("malformed JSON: invalid content"),
             ),
         )
@@ -259,7 +280,17 @@ def tag_songs(raw_df: DataFrame, repeats: bool = True) -> DataFrame:
 RAW_KEYS = {"songs": ["song_id"], "events": ["ts", "userId", "sessionId", "itemInSession"]}
 STAGED_KEYS = {"songs": ["song_id"], "events": ["ts", "user_id", "session_id", "item_in_session"]}
 _KEY_NAME = {"songs": "song_id", "events": "event"}
+FIRST_SEEN = "first seen in"
 ALREADY_STAGED = "already staged from"
+# The file a duplicate's reason names as holding the copy that was kept.
+_DUPLICATE_OF = rf"^duplicate \w+ \((?:{FIRST_SEEN} (.+) line \d+|{ALREADY_STAGED} (.+))\)$"
+
+
+def duplicate_of(reason: Column) -> Column:
+    """The file whose staged row a quarantined record repeats (see `_tag_repeats`, `tag_already_staged`);
+    null for any other reason."""
+    kept = F.concat(F.regexp_extract(reason, _DUPLICATE_OF, 1), F.regexp_extract(reason, _DUPLICATE_OF, 2))
+    return F.when(kept != F.lit(""), kept)
 
 
 def _tag_repeats(tagged_df: DataFrame, source: str) -> DataFrame:
@@ -269,7 +300,7 @@ def _tag_repeats(tagged_df: DataFrame, source: str) -> DataFrame:
     repeated = F.when(
         F.row_number().over(w) > 1,
         F.concat(
-            F.lit(f"duplicate {_KEY_NAME[source]} (first seen in "),
+            F.lit(f"duplicate {_KEY_NAME[source]} ({FIRST_SEEN} "),
             F.first(SOURCE_FILE).over(w),
             F.lit(" line "),
             F.first(LINE).over(w).cast("string"),
@@ -353,7 +384,7 @@ REASON_DETAIL: tuple[tuple[str, str], ...] = (
 
 def reason_kind(reason: Column) -> Column:
     """A reason without its per-record detail, so reasons can be counted by kind:
-    `field sessionId: expected bigint, got abc` → `field sessionId: expected bigint`."""
+    `field sessionId: expected bigint, got string "abc"` → `field sessionId: expected bigint`."""
     for pattern, replacement in REASON_DETAIL:
         reason = F.regexp_replace(reason, pattern, replacement.replace("\\1", "$1"))
     return reason

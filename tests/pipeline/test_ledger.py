@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sparkify.ledger import (
+    Duplicate,
     Entry,
     FileClass,
     LedgerMismatch,
@@ -14,6 +15,7 @@ from sparkify.ledger import (
     check_accounted,
     plan,
     resolve,
+    to_judge_again,
     unsupported_reason,
 )
 
@@ -111,3 +113,29 @@ def test_a_file_that_falls_through_the_classification_fails_the_check():
     broken = Outcome({DAY: FileClass.NEW}, outcome.updates)
     with pytest.raises(LedgerMismatch, match=r"events: 2 files seen but 1 accounted for \(not classed: \['s3://raw/log_data/2018/11/2018-11-02-events.json'\]"):
         check_accounted(p, broken)
+
+
+def test_files_holding_duplicates_of_rows_that_leave_staging_are_read_again_in_the_batch():
+    moved, later, other = "s3://raw/log_data/moved/a.json", DAY2, DAY3
+    previous = [
+        staged(DAY, 100, 10, "h1", batch=0),
+        staged(moved, 100, 11, "h1", batch=1),  # a copy of DAY: every record "already staged from" it
+        staged(later, 40, 12, "h2", batch=0),  # one record "first seen in" DAY, in the same batch
+        staged(other, 30, 13, "h3", batch=2),  # read again in batch 2: its batch-0 verdicts are gone
+    ]
+    duplicates = [
+        Duplicate(moved, 1, DAY), Duplicate(later, 0, DAY), Duplicate(other, 0, DAY), Duplicate(other, 2, later),
+    ]  # fmt: skip
+    listed = [Listed(moved, 100, 11), Listed(later, 40, 12), Listed(other, 30, 13)]  # DAY deleted
+    p = plan("events", listed, previous)
+    outcome = resolve(p, {}, batch_id=3)
+    again = to_judge_again(duplicates, p, outcome)
+    assert again == [later, moved]
+    assert resolve(p, {moved: "h1"}, batch_id=3, reread=again).updates == [
+        Entry("events", DAY, 100, 10, "h1", Status.DELETED, 3, "gone from the raw prefix"),
+        staged(later, 40, 12, "h2", batch=3),
+        staged(moved, 100, 11, "h1", batch=3),
+    ]
+    # Nothing leaves staging: nothing is judged again, whatever the quarantine holds.
+    quiet = plan("events", [Listed(DAY, 100, 10), *listed], previous)
+    assert to_judge_again(duplicates, quiet, resolve(quiet, {}, batch_id=3)) == []

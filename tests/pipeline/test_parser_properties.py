@@ -76,6 +76,20 @@ def test_every_line_is_staged_as_written_or_quarantined_with_a_reason(spark, lin
             assert record.get("userId"), "a staged play has a user"
 
 
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.tuples(event, st.sampled_from(["itemInSession", "length", "sessionId", "ts", "status"]), WRONG))
+def test_a_value_of_the_wrong_type_is_named_with_its_field_type_and_json_type(spark, case):
+    record, field, value = case
+    text = json.dumps({**record, field: value})
+    files = spark.createDataFrame([("file:/raw/log_data/day.json", text.encode())], "path string, content binary")
+    (row,) = staging.tag_events(staging.records(files, "events")).collect()
+
+    expected = schemas.RAW_EVENT[field].dataType.simpleString()
+    # Unquoted, a string holding a number would read like the number: the JSON type is named too.
+    shown = f'string "{value[:80]}"' if isinstance(value, str) else "array " + json.dumps(value, separators=(",", ":"))
+    assert row[staging.REASON] == f"field {field}: expected {expected}, got {shown}", text
+
 # --- byte-level damage ------------------------------------------------------------------------------------
 # Files as they arrive broken: cut off, run together (`cat a b` without a final newline), re-encoded,
 # with byte-order marks and Windows line ends. Python's strict `json.loads` is the independent oracle.

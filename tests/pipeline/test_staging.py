@@ -69,10 +69,34 @@ def test_each_bad_event_is_tagged_with_the_rule_it_breaks(spark, tmp_path):
         ("1541106110000/8/8", f"duplicate event (first seen in {log_file} line 9)"),
         ("None/8/4", "missing required field ts"),
         ('{"artist": "X", "page": "NextSong", "ts": 1541106107000, "sessionId": "abc", "userId": "8"}',
-         "field sessionId: expected bigint, got abc"),
+         'field sessionId: expected bigint, got string "abc"'),
         ('{"ts": 1541106106900, "page": "NextSong", "userId": "8"',
          "malformed JSON: incomplete or invalid syntax (cut short?)"),
     ]
+
+
+def test_a_value_of_the_wrong_type_is_named_with_its_json_type(spark, tmp_path):
+    # A number sent as a string reads the same as the number once unquoted: the reason says which it was.
+    write_log(tmp_path, "2018-11-01", [
+        event(itemInSession=1, length="231.23546"),
+        event(itemInSession=2, sessionId=True),
+        event(itemInSession=3, status=[200]),
+        event(itemInSession=4, registration={"at": 1}),
+        event(itemInSession=5, sessionId=1.5),
+        event(itemInSession=6, sessionId=""),
+    ])  # fmt: skip
+    tagged = staging.tag_events(read_raw(spark, str(tmp_path), "events"))
+    got = sorted((r[staging.LINE], r[staging.REASON]) for r in tagged.collect())
+    assert got == [
+        (1, 'field length: expected double, got string "231.23546"'),
+        (2, "field sessionId: expected bigint, got boolean true"),
+        (3, "field status: expected bigint, got array [200]"),
+        (4, 'field registration: expected double, got object {"at":1}'),
+        (5, "field sessionId: expected bigint, got number 1.5"),
+        (6, 'field sessionId: expected bigint, got string ""'),
+    ]
+    kinds = tagged.select(staging.reason_kind(F.col(staging.REASON)).alias("kind")).collect()
+    assert sorted(r["kind"] for r in kinds)[:2] == ["field length: expected double", "field registration: expected double"]
 
 
 def test_quarantine_keeps_file_record_and_reason(spark, tmp_path):
@@ -85,6 +109,17 @@ def test_quarantine_keeps_file_record_and_reason(spark, tmp_path):
     assert rows[0]["line"] == 2
     assert rows[0]["record"] == "not json at all"
     assert rows[0]["reason"] == "malformed JSON: incomplete or invalid syntax (cut short?)"
+
+
+def test_a_duplicate_names_the_file_its_kept_copy_was_staged_from(spark):
+    reasons_df = spark.createDataFrame(
+        [("duplicate event (first seen in s3://raw/log_data/a (copy) line 2.json line 7)",),
+         ("duplicate song_id (already staged from s3://raw/song_data/A/TR (1).json)",),
+         ("missing required field song",), (None,)],
+        "reason string",
+    )  # fmt: skip
+    got = [r["of"] for r in reasons_df.select(staging.duplicate_of(F.col("reason")).alias("of")).collect()]
+    assert got == ["s3://raw/log_data/a (copy) line 2.json", "s3://raw/song_data/A/TR (1).json", None, None]
 
 
 def test_only_quarantined_records_keep_their_text(spark):
@@ -153,7 +188,7 @@ def test_songs_blank_location_and_zero_year_become_null_and_duplicates_are_quara
             + " line 1)"
         ),
         ("SOAAAAAAAAAAAAAAA3", "TRAAACN128F9355673.json"): "missing required field title",
-        ("SOX", "TRAAADJ128F4287B47.json"): "field duration: expected double, got long",
+        ("SOX", "TRAAADJ128F4287B47.json"): 'field duration: expected double, got string "long"',
     }
     staged = staging.staged_songs(tagged).drop("source_file")
     expected = spark.createDataFrame(

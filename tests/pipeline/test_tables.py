@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sparkify import pipeline, tables
+from sparkify.layout import local_uri
 from sparkify.runner import load_job
 
 
@@ -14,7 +15,7 @@ def test_counting_the_staged_rows_of_many_raw_files_takes_a_few_jvm_calls_not_on
     table = "local.t.staged"
     spark.conf.set("spark.sql.catalog.local", "org.apache.iceberg.spark.SparkCatalog")
     spark.conf.set("spark.sql.catalog.local.type", "hadoop")
-    spark.conf.set("spark.sql.catalog.local.warehouse", (tmp_path / "wh").as_uri())
+    spark.conf.set("spark.sql.catalog.local.warehouse", local_uri(tmp_path / "wh"))
     spark.createDataFrame([("a.json",), ("b.json",), ("b.json",)], "source_file string").writeTo(table).create()
     count_rows_of = load_job(pipeline.step("stage"))._count_rows_of
     # The session's first count may load what the session had not used yet: count once before measuring.

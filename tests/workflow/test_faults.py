@@ -18,7 +18,7 @@ from tests.helpers import assert_same_tables, copy_raw
 MALFORMED = '{"artist": "Gob", "auth": "Logged In", "page": "NextSong", "ts": 1541107000000'
 EXPECTED_EVENT_REASONS = {
     "malformed JSON: incomplete or invalid syntax (cut short?)": 2,  # a cut line, and the truncated last line of a file
-    "field sessionId: expected bigint, got abc": 1,
+    'field sessionId: expected bigint, got string "abc"': 1,
     "missing required field song": 1,
     "ts out of range (epoch ms, 2000–2100): 1541107000": 1,
     "not valid UTF-8 text (unreadable encoding)": 1,

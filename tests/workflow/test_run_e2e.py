@@ -83,3 +83,19 @@ def test_run_refuses_a_raw_folder_without_the_sources(tmp_path):
     result = runner.invoke(app, ["run", "--raw", str(tmp_path), "--lake", str(tmp_path / "lake")])
     assert result.exit_code == 2
     assert "log_data does not exist" in result.output
+
+
+def test_a_lake_whose_path_holds_a_space_and_non_ascii_keeps_its_tables_inside_it(spark, generated_raw, tmp_path):
+    # Iceberg's Hadoop catalog takes its warehouse as a URI and quotes it again: given `…/lake%20sp%20%C3%BC`
+    # it wrote every table to a sibling folder of that name.
+    raw, summary = generated_raw
+    lake = tmp_path / "lake sp ü"
+    for _ in range(2):  # a first run, then one with nothing new
+        result = runner.invoke(app, ["run", "--raw", str(raw), "--lake", str(lake)])
+        assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake sp ü"]
+    assert (lake / "curated" / "songplays" / "metadata").is_dir() and (lake / "staging" / "events" / "metadata").is_dir()
+    assert lake_table(spark, lake, "songplays").count() == summary.next_song_events
+    answer = runner.invoke(app, ["query", "plays_by_level", "--lake", str(lake), "--json"])
+    assert answer.exit_code == 0, answer.output
+    assert sum(row[1] for row in json.loads(answer.stdout)["rows"]) == summary.next_song_events

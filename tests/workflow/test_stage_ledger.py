@@ -295,3 +295,84 @@ def test_a_log_file_too_large_to_read_whole_is_read_in_blocks_and_keeps_its_line
     hashes = {r["path"].rsplit("/", 1)[1]: r["content_hash"] for r in spark.table(table).collect()}
     assert hashes["2018-11-01-events.json"] == hashlib.sha256(log.read_bytes()).hexdigest()
     assert hashes["2018-11-02-events.json"] == hashlib.sha256(small.read_bytes()).hexdigest()
+
+
+def test_a_valid_json_line_of_50_mb_is_staged_not_called_malformed(spark, raw, lake):
+    # Jackson refuses a string value over 20 MB by default, which read as invalid syntax: a valid
+    # record of any size a task can hold is staged. The file is over 32 MB, so it is read in blocks.
+    agent = "Mozilla/5.0 " + "x" * (50 * 1024 * 1024)
+    log = write_log(raw, "2018-11-01", [event(itemInSession=1, userAgent=agent), event(itemInSession=2, ts=1541106106797)])
+    assert log.stat().st_size > 50 * 1024 * 1024
+
+    report = stage(spark, raw, lake)
+
+    assert (report["sources"]["events"]["staged"], report["sources"]["events"]["quarantined"]) == (2, 0)
+    table = tables.ident(lake_locations(Path("."), lake)[pipeline.Namespace.STAGING], "events")
+    lengths = spark.table(table).selectExpr("item_in_session", "length(user_agent) AS n").collect()
+    assert sorted((r["item_in_session"], r["n"]) for r in lengths) == [(1, len(agent)), (2, len("Mozilla/5.0"))]
+
+
+@pytest.mark.slow
+def test_a_log_file_over_32_mb_is_staged_in_a_run_that_also_removes_rows(spark, raw, lake):
+    # Read in blocks, its lines are numbered with a nondeterministic expression, which Spark refuses in
+    # the MERGE that removes rows of a deleted file in the same commit.
+    gone = write_log(raw, "2018-11-01", [event(itemInSession=1)])
+    stage(spark, raw, lake)
+    gone.unlink()
+    pad = "x" * (1024 * 1024)
+    big = write_log(raw, "2018-11-02", [event(itemInSession=i, ts=1541190000000 + i, userAgent=pad) for i in range(33)])
+    assert big.stat().st_size > 32 * 1024 * 1024
+
+    report = stage(spark, raw, lake)
+
+    assert classes(report) == {"new": 1, "deleted": 1}
+    assert (report["sources"]["events"]["staged"], report["sources"]["events"]["rows_removed"]) == (33, 1)
+    assert [r[:2] for r in staged_rows(spark, lake)] == [("2018-11-02-events.json", i) for i in range(33)]
+
+
+@pytest.mark.slow
+def test_duplicates_of_rows_that_leave_staging_are_judged_again_and_staged(spark, tmp_path):
+    """An S3 "move" is a copy, then a delete: a run between the two quarantines the copy's records as
+    duplicates of the original's. When the original goes (or changes and no longer holds an event), the
+    records that were only duplicates of its rows are staged, as a full refresh over the same raw files
+    stages them; nothing is lost in silence."""
+    from sparkify.runner import lake_table, run_pipeline
+    from tests.helpers import assert_same_tables
+
+    raw, lake, fresh = tmp_path / "raw", tmp_path / "lake", tmp_path / "fresh"
+    write_song(raw, "TRAAAAW128F429D538", song())
+    one, two, three = event(itemInSession=1), event(itemInSession=2, ts=1541106106797), event(itemInSession=3, ts=1541106106798)
+    original = write_log(raw, "2018-11-01", [one, two])
+    later = write_log(raw, "2018-11-02", [two, three])  # same batch: its copy of `two` is "first seen in" the original
+    assert run_pipeline(raw, lake)["status"] == "succeeded"
+    moved = raw / "log_data" / "moved" / original.name  # copied: every record "already staged from" the original
+    moved.parent.mkdir()
+    moved.write_bytes(original.read_bytes())
+    second = run_pipeline(raw, lake)
+    assert (second["sources"]["events"]["staged"], second["sources"]["events"]["quarantined"]) == (0, 2)
+
+    original.unlink()  # the move's delete
+    third = run_pipeline(raw, lake)
+    assert third["status"] == "succeeded", third["steps"]
+    assert third["sources"]["events"]["file_classes"]["deleted"] == 1
+    uri = lambda path: path.as_uri().replace("file:///", "file:/")  # noqa: E731
+    assert third["sources"]["events"]["judged_again_files"] == [uri(later), uri(moved)]
+    # Both holders are read again: `two` is staged from the first of them by path, as a full refresh does.
+    assert [r[:2] for r in staged_rows(spark, lake)] == [
+        ("2018-11-01-events.json", 1), ("2018-11-02-events.json", 2), ("2018-11-02-events.json", 3),
+    ]  # fmt: skip
+    assert lake_table(spark, lake, "songplays").count() == 3
+    assert run_pipeline(raw, fresh, full_refresh=True)["status"] == "succeeded"
+    assert_same_tables(spark, lake, fresh)
+
+    # Changed in place: the later file loses `two`, which the moved file still holds.
+    later.write_text(json.dumps(three) + "\n")
+    fourth = run_pipeline(raw, lake)
+    assert fourth["status"] == "succeeded", fourth["steps"]
+    assert fourth["sources"]["events"]["file_classes"]["changed"] == 1
+    assert fourth["sources"]["events"]["judged_again_files"] == [uri(moved)]
+    assert [r[:2] for r in staged_rows(spark, lake)] == [
+        ("2018-11-01-events.json", 1), ("2018-11-01-events.json", 2), ("2018-11-02-events.json", 3),
+    ]  # fmt: skip
+    assert run_pipeline(raw, fresh, full_refresh=True)["status"] == "succeeded"
+    assert_same_tables(spark, lake, fresh)
