@@ -15,15 +15,17 @@ from infra.athena import AthenaWorkgroup
 from infra.catalog import Catalog, namespaces
 from infra.cost import SIZES, estimate_run_cost, throughput_from_bench
 from infra.docs_site import DocsSite
-from infra.iam import GlueRole, PolicyInputs, crawler_policy, glue_policy
+from infra.iam import GlueRole, PolicyInputs, crawler_policy, glue_policy, optimizer_policy, optimizer_trust_policy
 from infra.jobs import GlueJobs
 from infra.logs import LogGroups, alert_router_log_group, crawler_log_group, crawler_log_prefix, job_log_groups
 from infra.naming import AwsContext
+from infra.optimizers import TableOptimizers
 from infra.security import StackEncryption
 from infra.storage import build_buckets
 from infra.wheels import RUNTIMES, validation_wheels
 from infra.workflow import PipelineWorkflow
 from sparkify import pipeline
+from sparkify.job_args import UPKEEP_BY_CATALOG
 from sparkify.layout import Names
 
 # Validation first: a bad key fails here, before any resource is registered.
@@ -93,6 +95,26 @@ catalog = Catalog(
     opts=on_provider,
 )
 workflow = PipelineWorkflow("workflow", cfg, names, glue_jobs.jobs, opts=on_provider)
+if cfg.table_upkeep == UPKEEP_BY_CATALOG:
+    # The catalog keeps the tables between runs; the validate job is told (--table_upkeep) and keeps none.
+    optimizer_role = GlueRole(
+        "optimizer-role",
+        names.optimizer_role,
+        "Glue Data Catalog table optimizers of the Sparkify tables",
+        policy_inputs,
+        optimizer_policy,
+        trust=optimizer_trust_policy,
+        opts=on_provider,
+    )
+    TableOptimizers(
+        "optimizers",
+        names,
+        cfg.snapshot_retention_days,
+        account_id=ctx.account_id,
+        role_arn=optimizer_role.role.arn,
+        depends_on=[optimizer_role.policy, catalog.database, catalog.staging_database],
+        opts=on_provider,
+    )
 
 docs = DocsSite("docs", cfg, names, buckets.docs, opts=on_provider)
 docs_location = pulumi.Output.concat("s3://", buckets.docs.bucket.bucket, "/")

@@ -9,8 +9,9 @@ Only when every suite passes are the tables published, one after another, by fas
 to `audit`; their new snapshot ids go into the metrics. The Data Docs get a run page
 (`sparkify.run_page`): the records the run's stage batch quarantined, the failing rows by key. A
 failed suite publishes nothing and leaves the branches for a person to query
-(`sparkify query --branch audit`). After a publish, each published table is
-compacted and its old snapshots and orphan files (from crashed runs) removed.
+(`sparkify query --branch audit`). After a publish, each owned table is compacted and its old
+snapshots and orphan files (from crashed runs) removed, unless the stack leaves that to the Glue Data
+Catalog's table optimizers (`--table_upkeep catalog-optimizers`): then only each table's health is measured.
 
 Runs unchanged on AWS Glue 5.1 (`glue_main`) and locally (`sparkify run` calls `run`). Data Docs go to
 `data_docs_uri`: built there when it is a folder, uploaded to its `latest/` and `runs/<run_id>/` on S3.
@@ -32,9 +33,9 @@ from pyspark.sql import functions as F
 from sparkify import docs_publish, lake_state, quality, run_page, schemas, site, site_history, tables
 from sparkify.io import exists, join_uri, list_names, read_small_text, read_text, write_text
 from sparkify.pipeline import (
-    CURATED_TABLES, HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, SOURCES, STAGING_TABLES, Location, Namespace, job_steps,
+    CURATED_TABLES, HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace, job_steps, owned_tables,
 )
-from sparkify.job_args import run_moment
+from sparkify.job_args import UPKEEP_BY_JOBS, run_moment, upkeep_by
 from sparkify.runtime import StepFailed, glue_main, step_metrics_uri, timing
 from sparkify.suites import load_suites, referenced_tables, suite_parameters
 from sparkify.transforms import staging
@@ -47,6 +48,7 @@ STAGING_NEXT_SONG_EVENTS = "staging_next_song_events"
 
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     started_at, start = datetime.now(timezone.utc), time.perf_counter()
+    upkeep_by(args)  # a bad --table_upkeep fails before anything is judged or published
     suites = load_suites(args[Location.EXPECTATIONS])
     missing = sorted({t.name for t in CURATED_TABLES} - set(suites))
     if missing:
@@ -179,25 +181,25 @@ def publish_site(
         return docs_publish.upload_pages(folder, docs)
 
 
-def owned_tables(args: Mapping[str, str]) -> dict[str, str]:
-    """Every Iceberg table the workflow owns, by `<layer>.<name>`: the curated star schema, the staging
-    tables and the raw-file ledger."""
-    curated = {f"curated.{t.name}": tables.ident(args[Namespace.CURATED], t.name) for t in CURATED_TABLES}
-    staging = {f"staging.{name}": tables.ident(args[Namespace.STAGING], name) for name in STAGING_TABLES}
-    return curated | staging
+def owned_table_idents(args: Mapping[str, str]) -> dict[str, str]:
+    """Every Iceberg table the workflow owns (`pipeline.owned_tables`), by `<layer>.<name>`."""
+    return {key: tables.ident(args[namespace], name) for key, (namespace, name) in owned_tables().items()}
 
 
 def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Upkeep (`tables.maintain`) of every owned table whose `main` moved since its last upkeep; called
     only when nothing waits on an `audit` branch. Returns what upkeep did, and every owned table's
-    health after it (`tables.health`, measured when its upkeep ran: nothing else moves `main`). Kept per
-    table in `<curated>/_state/upkeep.json`: the head upkeep last saw, its health, and when its orphan
-    files were last swept.
+    health after it (`tables.health`, measured when its upkeep ran). Kept per table in
+    `<curated>/_state/upkeep.json`: the head upkeep last saw, its health, and when its orphan files were
+    last swept. When the catalog's optimizers keep the tables (`--table_upkeep catalog-optimizers`), the
+    run maintains nothing and only measures the health of the tables whose `main` moved.
 
     A table's first upkeep gives it every `tables.TABLE_PROPERTIES` (old metadata files are then
     deleted at each commit) and starts its orphan clock instead of sweeping: a sweep takes only files
     older than `orphan_age_days`, and the sweep due that long after takes those too."""
     upkeep = tables.Upkeep(snapshot_retention_days=int(args.get(SNAPSHOT_RETENTION_DAYS, "7")))
+    # The optimizers commit to `main` on their own schedule; a second keeper would only redo their work.
+    by_jobs = upkeep_by(args) == UPKEEP_BY_JOBS
     now = run_moment(args)
     state_uri = lake_state.state_uri(args[Location.CURATED], lake_state.UPKEEP)
     seen: dict[str, dict[str, Any]] = {}
@@ -205,7 +207,7 @@ def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> tuple[dict[str
         # The first format: curated table name → when its orphans were last swept.
         seen[key if "." in key else f"curated.{key}"] = value if isinstance(value, dict) else {"swept_at": value}
     done = {}
-    for key, table in owned_tables(args).items():
+    for key, table in owned_table_idents(args).items():
         head = tables.snapshot_id(spark, table)
         mine = seen.get(key)
         if head is None or (mine is not None and mine.get("head") == head):
@@ -213,9 +215,10 @@ def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> tuple[dict[str
         if mine is None or "head" not in mine:
             tables.set_properties(spark, table)
             mine = {"swept_at": (mine or {}).get("swept_at", now.isoformat(timespec="seconds"))}
-        done[key] = tables.maintain(spark, table, upkeep, now, datetime.fromisoformat(mine["swept_at"]))
-        if done[key].pop("orphans_swept", False):
-            mine["swept_at"] = now.isoformat(timespec="seconds")
+        if by_jobs:
+            done[key] = tables.maintain(spark, table, upkeep, now, datetime.fromisoformat(mine["swept_at"]))
+            if done[key].pop("orphans_swept", False):
+                mine["swept_at"] = now.isoformat(timespec="seconds")
         mine["head"] = tables.snapshot_id(spark, table)
         mine["health"] = tables.health(spark, table)
         seen[key] = mine

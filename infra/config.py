@@ -40,6 +40,7 @@ from infra.config_values import (
     Region,
     Retries,
     Schedule,
+    TableUpkeep,
     TagValue,
     TimeoutMinutes,
     Workers,
@@ -49,6 +50,7 @@ from infra.config_values import (
 )
 from sparkify import pipeline
 from sparkify.glue_pricing import WORKER_DPU
+from sparkify.job_args import UPKEEP_BY_JOBS
 from sparkify.layout import stack_prefix
 
 NAMESPACE = "sparkify"
@@ -151,6 +153,9 @@ class StackConfig(BaseModel):
     log_retention_days: LogRetention = Field(default=30, alias="sparkify:logRetentionDays")
     # Published Iceberg snapshots older than this are expired by table upkeep after each publish.
     snapshot_retention_days: Days = Field(default=7, alias="sparkify:snapshotRetentionDays")
+    # Who keeps the owned Iceberg tables: the validate job, or the Glue Data Catalog's table optimizers. The
+    # default is the one that costs less a month at 1M events a day (README, "Who keeps the tables").
+    table_upkeep: TableUpkeep = Field(default=UPKEEP_BY_JOBS, alias="sparkify:tableUpkeep")
     # `pulumi destroy` refuses to delete the raw bucket, the stack key and the catalog databases.
     protect_data: Flag = Field(default=False, alias="sparkify:protectData")
     owner: TagValue = Field(default="data-platform", alias="sparkify:owner")

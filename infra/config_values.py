@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BeforeValidator
 
 from sparkify import pipeline
 from sparkify.glue_pricing import WORKER_DPU
+from sparkify.job_args import TABLE_UPKEEP_CHOICES
 
 # Flex runs only on these worker types (Glue 3.0+): https://docs.aws.amazon.com/glue/latest/dg/add-job.html
 FLEX_WORKER_TYPES = ("G.1X", "G.2X")
@@ -231,3 +232,4 @@ LogRetention = Annotated[
 # AWS tag values: up to 256 Unicode letters, digits, spaces and _ . : / = + - @
 TagValue = Annotated[str, BeforeValidator(_matching(r"[\w .:/=+\-@]{1,256}", "is not a valid AWS tag value"))]
 GlueVersion = Annotated[str, BeforeValidator(_one_of(GLUE_VERSIONS))]
+TableUpkeep = Annotated[str, BeforeValidator(_one_of(TABLE_UPKEEP_CHOICES))]

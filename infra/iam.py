@@ -1,5 +1,5 @@
-"""The stack's two Glue service roles, each with a least-privilege inline policy: one for the jobs, one for
-the raw crawler.
+"""The stack's Glue service roles, each with a least-privilege inline policy: one for the jobs, one for the
+raw crawler, and, when the stack leaves table upkeep to them, one for the Data Catalog's table optimizers.
 
 Every grant names its resource. S3 object grants cover each prefix's bare key as well as what lies under
 it (`staging` and `staging/*`): Hadoop's S3A connector (Spark's default on Glue 5.1) probes a folder as
@@ -27,8 +27,10 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.artifacts import SHARED_CODE_KEY, WHEELS_PREFIX
+from infra.catalog import NAMESPACE_LOCATIONS
 from sparkify import pipeline, quarantine_catalog
 from sparkify.layout import EXPECTATIONS_PREFIX, LOCATION_BUCKETS
+from sparkify.pipeline import Namespace
 
 LAKE_RW_ACTIONS = [
     "s3:GetObject",
@@ -65,6 +67,18 @@ CRAWLER_CATALOG_ACTIONS = [
 # Glue's scratch space in the temp bucket (Athena's results, also there, are not the jobs' business).
 TEMP_PREFIXES = ("glue-temp", "spark-ui")
 KMS_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+# What AWS's "Table optimization prerequisites" gives the table optimizers' role, statement by statement:
+# https://docs.aws.amazon.com/glue/latest/dg/optimization-prerequisites.html
+OPTIMIZER_S3_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+OPTIMIZER_CATALOG_ACTIONS = ["glue:UpdateTable", "glue:GetTable"]
+OPTIMIZER_LOG_ACTIONS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+OPTIMIZER_KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
+# Account-wide groups the optimizers log to (Glue creates them; every stack of the account shares them).
+OPTIMIZER_LOG_GROUPS = (
+    "/aws-glue/iceberg-compaction/logs",
+    "/aws-glue/iceberg-retention/logs",
+    "/aws-glue/iceberg-orphan-file-deletion/logs",
+)
 
 
 @dataclass(frozen=True)
@@ -317,6 +331,73 @@ def crawler_policy(p: PolicyInputs) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def owned_table_arns(p: PolicyInputs) -> list[str]:
+    """The catalog ARN of every table the workflow owns (`pipeline.owned_tables`)."""
+    glue = f"arn:{p.partition}:glue:{p.region}:{p.account_id}"
+    databases = {Namespace.CURATED: p.database, Namespace.STAGING: p.staging_database}
+    return [f"{glue}:table/{databases[ns]}/{name}" for ns, name in pipeline.owned_tables().values()]
+
+
+def owned_table_prefixes() -> list[str]:
+    """Where each owned table's data and metadata files lie in the curated bucket: `<layer prefix><table>`."""
+    return [f"{LOCATION_BUCKETS[NAMESPACE_LOCATIONS[ns]][1]}{name}" for ns, name in pipeline.owned_tables().values()]
+
+
+def optimizer_policy(p: PolicyInputs) -> dict[str, Any]:
+    """The table optimizers' role, as AWS's prerequisites page writes it, with its placeholders filled by the
+    owned tables: read, write and delete their files, list the bucket they lie in, read and update them in
+    the catalog, log to the optimizers' groups, and use the data key when there is one."""
+    s3 = f"arn:{p.partition}:s3:::"
+    curated = p.buckets["curated"]
+    glue = f"arn:{p.partition}:glue:{p.region}:{p.account_id}"
+    logs = f"arn:{p.partition}:logs:{p.region}:{p.account_id}:log-group:"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "OwnedTableFiles",
+            "Effect": "Allow",
+            "Action": OPTIMIZER_S3_ACTIONS,
+            "Resource": [f"{s3}{curated}/{prefix}/*" for prefix in owned_table_prefixes()],
+        },
+        {"Sid": "ListLake", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"{s3}{curated}"},
+        {
+            "Sid": "OwnedTablesInCatalog",
+            "Effect": "Allow",
+            "Action": OPTIMIZER_CATALOG_ACTIONS,
+            "Resource": [
+                *owned_table_arns(p),
+                f"{glue}:database/{p.database}",
+                f"{glue}:database/{p.staging_database}",
+                f"{glue}:catalog",
+            ],
+        },
+        {
+            "Sid": "OptimizerLogs",
+            "Effect": "Allow",
+            "Action": OPTIMIZER_LOG_ACTIONS,
+            "Resource": [f"{logs}{group}:*" for group in OPTIMIZER_LOG_GROUPS],
+        },
+    ]
+    if p.data_key_arn:
+        # Buckets encrypted with a key of one's own (SSE-S3 needs nothing); the key's policy must let IAM grant it.
+        statements.append({"Sid": "UseDataKey", "Effect": "Allow", "Action": OPTIMIZER_KMS_ACTIONS, "Resource": p.data_key_arn})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def optimizer_trust_policy(_: PolicyInputs) -> dict[str, Any]:
+    """Exactly the trust policy of AWS's prerequisites page: the Glue service assumes the role. AWS documents
+    no source keys the optimizers send, so none is required here (the jobs' roles hold them as `IfExists`)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
+def _service_trust(i: PolicyInputs) -> dict[str, Any]:
+    return assume_role_policy(i.partition, i.region, i.account_id)
+
+
 def assume_role_policy(partition: str, region: str, account_id: str) -> dict[str, Any]:
     """Glue may assume the role only on behalf of this account's Glue resources in the stack's region
     (confused-deputy protection: https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
@@ -341,7 +422,7 @@ def assume_role_policy(partition: str, region: str, account_id: str) -> dict[str
 
 
 class GlueRole(pulumi.ComponentResource):
-    """A Glue service role with one inline policy (the jobs', or the crawler's)."""
+    """A Glue service role with one inline policy (the jobs', the crawler's or the table optimizers')."""
 
     role: aws.iam.Role
 
@@ -352,6 +433,7 @@ class GlueRole(pulumi.ComponentResource):
         description: str,
         inputs: pulumi.Output[PolicyInputs],
         policy: Callable[[PolicyInputs], dict[str, Any]] = glue_policy,
+        trust: Callable[[PolicyInputs], dict[str, Any]] = _service_trust,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("sparkify:iam:GlueRole", name, None, opts)
@@ -360,7 +442,7 @@ class GlueRole(pulumi.ComponentResource):
             name,
             name=role_name,
             description=description,
-            assume_role_policy=inputs.apply(lambda i: json.dumps(assume_role_policy(i.partition, i.region, i.account_id))),
+            assume_role_policy=inputs.apply(lambda i: json.dumps(trust(i))),
             opts=pulumi.ResourceOptions(parent=self),
         )
         # Inline, so the grants live and die with the role.

@@ -79,6 +79,7 @@ def stack_options(cfg: StackConfig, names: Names) -> dict[str, str]:
         pipeline.SNAPSHOT_RETENTION_DAYS: str(cfg.snapshot_retention_days),
         pipeline.HISTORY_DAYS: str(cfg.history_expiration_days),
         pipeline.QUARANTINE_DATABASE: names.staging_database,
+        pipeline.TABLE_UPKEEP: cfg.table_upkeep,
     }
 
 

@@ -7,7 +7,8 @@ A job's `run(spark, args)` reads `args`, a `Mapping[str, str]` (`JobArgs.as_mapp
 - `full_refresh`: `"true"` to forget what earlier runs staged and rebuild from every raw file, else `"false"`;
 - `run_date` (when given): the run's logical date and time, ISO 8601, as a scheduler's logical date: the
   clock of table upkeep (snapshot expiry, orphan sweeps) and of date rules; else the wall clock;
-- each stack setting its step accepts (`JobStep.options`) when the stack gives one (the job has a default).
+- each stack setting its step accepts (`JobStep.options`) when the stack gives one (the job has a default),
+  such as validate's `table_upkeep` (`upkeep_by`).
 
 On Glue they arrive as `--name value` arguments: places and settings are the job's default arguments
 (`glue_defaults`, which infra/jobs.py deploys), the run id is Glue's own, and a manual job run may add
@@ -21,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sparkify.pipeline import JobStep, Place, job_arguments
+from sparkify.pipeline import TABLE_UPKEEP, JobStep, Place, job_arguments
 
 RUN_ID = "run_id"
 FULL_REFRESH = "full_refresh"
@@ -30,6 +31,11 @@ RUN_DATE = "run_date"
 # the WORKFLOW_RUN_ID all jobs of that workflow run share.
 JOB_RUN_ID = "JOB_RUN_ID"
 WORKFLOW_RUN_ID = "WORKFLOW_RUN_ID"
+# Who keeps the owned Iceberg tables (`--table_upkeep`, stack config `sparkify:tableUpkeep`): the validate job
+# after each publish, or the Glue Data Catalog's table optimizers between runs (AWS only).
+UPKEEP_BY_JOBS = "jobs"
+UPKEEP_BY_CATALOG = "catalog-optimizers"
+TABLE_UPKEEP_CHOICES = (UPKEEP_BY_JOBS, UPKEEP_BY_CATALOG)
 
 
 @dataclass(frozen=True)
@@ -126,3 +132,12 @@ def parse_run_date(text: str | None) -> datetime | None:
 def run_moment(args: Mapping[str, str]) -> datetime:
     """The run's clock: its `run_date` when given, else now (UTC)."""
     return parse_run_date(args.get(RUN_DATE)) or datetime.now(timezone.utc)
+
+
+def upkeep_by(args: Mapping[str, str]) -> str:
+    """Who keeps the tables this run: `--table_upkeep` as given (default: the jobs, as locally). Raises
+    `ValueError` naming the value for anything else."""
+    keeper = args.get(TABLE_UPKEEP) or UPKEEP_BY_JOBS
+    if keeper not in TABLE_UPKEEP_CHOICES:
+        raise ValueError(f"--{TABLE_UPKEEP} {keeper!r}: use one of {', '.join(TABLE_UPKEEP_CHOICES)}")
+    return keeper

@@ -107,6 +107,11 @@ class Names:
         return f"{self.prefix}-crawler"
 
     @property
+    def optimizer_role(self) -> str:
+        """The role the Glue Data Catalog's table optimizers assume (`sparkify:tableUpkeep: catalog-optimizers`)."""
+        return f"{self.prefix}-table-optimizer"
+
+    @property
     def log_group_prefix(self) -> str:
         """Glue 5.x writes a job's driver and executor logs to `<prefix>/output` and `<prefix>/error`
         (`--custom-logGroup-prefix`); the stack owns both groups."""

@@ -111,6 +111,8 @@ SNAPSHOT_RETENTION_DAYS = "snapshot_retention_days"
 HISTORY_DAYS = "history_days"
 # The Glue database of the quarantine's Athena tables (`sparkify.quarantine_catalog`); none locally.
 QUARANTINE_DATABASE = "quarantine_database"
+# Who keeps the owned tables (stack config `sparkify:tableUpkeep`; values in `sparkify.job_args`).
+TABLE_UPKEEP = "table_upkeep"
 
 # Write-audit-publish: `model` commits its changes to each curated Iceberg table's `audit` branch;
 # `validate` runs the suites on the branches and publishes (fast-forwards `main`) only when all pass.
@@ -146,7 +148,7 @@ STEPS: tuple[Step, ...] = (
             Namespace.STAGING,
             Namespace.CURATED,
         ),
-        options=(SNAPSHOT_RETENTION_DAYS, HISTORY_DAYS),
+        options=(SNAPSHOT_RETENTION_DAYS, HISTORY_DAYS, TABLE_UPKEEP),
     ),
 )
 
@@ -158,6 +160,13 @@ RAW_CRAWLER = CrawlerStep(
     target=Location.RAW,
     tables=tuple(SOURCES.values()),
 )
+
+
+def owned_tables() -> dict[str, tuple[Namespace, str]]:
+    """Every Iceberg table the workflow owns and keeps, by `<layer>.<name>`: the curated star schema, the
+    staging tables and the raw-file ledger, each with its namespace and table name."""
+    curated = {f"curated.{t.name}": (Namespace.CURATED, t.name) for t in CURATED_TABLES}
+    return curated | {f"staging.{name}": (Namespace.STAGING, name) for name in STAGING_TABLES}
 
 
 def job_steps() -> tuple[JobStep, ...]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sparkify import pipeline
-from sparkify.job_args import JobArgs, glue_defaults
+from sparkify.job_args import JobArgs, glue_defaults, upkeep_by
 from sparkify.runner import lake_locations
 from sparkify.runtime import resolve_glue_arguments
 
@@ -81,3 +81,17 @@ def test_full_refresh_is_read_whatever_its_case() -> None:
     argv = glue_argv(JobArgs(STAGE, PLACES, "unused"), "--full_refresh", "TRUE")
 
     assert resolve_glue_arguments(STAGE, argv)[1].as_mapping()["full_refresh"] == "true"
+
+
+def test_who_keeps_the_tables_reaches_validate_from_a_glue_run_and_defaults_to_the_jobs() -> None:
+    sent = JobArgs(VALIDATE, PLACES, "unused", options={"table_upkeep": "catalog-optimizers"})
+
+    _, received = resolve_glue_arguments(VALIDATE, glue_argv(sent))
+
+    assert upkeep_by(received.as_mapping()) == "catalog-optimizers"
+    assert upkeep_by(JobArgs(VALIDATE, PLACES, "local-1").as_mapping()) == "jobs"  # a local run keeps its own tables
+
+
+def test_an_unknown_table_keeper_is_named_with_the_choices() -> None:
+    with pytest.raises(ValueError, match=r"--table_upkeep 'glue': use one of jobs, catalog-optimizers"):
+        upkeep_by({"table_upkeep": "glue"})

@@ -76,6 +76,14 @@ def test_defaults_fill_every_optional_key() -> None:
     assert cfg.prefix == "sparkify-qa"
     assert (cfg.history_expiration_days, cfg.log_retention_days, cfg.protect_data) == (90, 30, False)
     assert cfg.tags == {"project": "sparkify", "stack": "qa", "owner": "data-platform"}
+    assert cfg.table_upkeep == "jobs"
+
+
+def test_an_unknown_table_keeper_is_refused_naming_the_key_and_the_choices() -> None:
+    assert _problems({**VALID, "sparkify:tableUpkeep": "optimizers"}) == [
+        "sparkify:tableUpkeep: 'optimizers' must be one of jobs, catalog-optimizers"
+    ]
+    assert from_mapping({**VALID, "sparkify:tableUpkeep": "catalog-optimizers"}, "qa").table_upkeep == "catalog-optimizers"
 
 
 def _problems(values: dict[str, str], stack: str = "qa") -> list[str]:

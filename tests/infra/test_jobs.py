@@ -119,6 +119,8 @@ def test_validation_installs_the_uploaded_wheels_without_pypi(stack: Rendered) -
     assert others.pop("--snapshot_retention_days") == {"dev": "7", "prod": "30"}[stack.stack], "snapshot retention"
     # The Data Docs' run index keeps the runs the buckets' lifecycle keeps (sparkify:historyExpirationDays).
     assert others.pop("--history_days") == {"dev": "30", "prod": "90"}[stack.stack], "history of runs"
+    # Both stacks keep the default: the validate job keeps the tables (tests/infra/test_optimizers.py).
+    assert others.pop("--table_upkeep") == "jobs", "who keeps the tables"
     assert others == {**glue_switches(stack.stack, "validate"), "--python-modules-installer-option": "--no-index"}
     prefix = f"s3://{bucket(stack.stack, 'artifacts')}/lib/wheels/"
     assert all(m.startswith(prefix) and m.endswith(".whl") for m in modules), modules

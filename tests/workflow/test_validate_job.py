@@ -160,6 +160,21 @@ def test_upkeep_runs_when_due_and_orphan_files_are_swept_once_per_their_age(spar
     assert {key: table["swept_at"] for key, table in json.loads(state.read_text()).items()} == swept
 
 
+def test_when_the_catalog_keeps_the_tables_validate_maintains_nothing_and_measures_health(spark, validate_job, tmp_path):
+    args = {**write_lake(spark, tmp_path, next_song_events=3), "table_upkeep": "catalog-optimizers"}
+    validate_job.run(spark, args)
+    artists = curated_table(args, "artists")
+    for n in range(5):  # five appends: six small files, which our upkeep would compact
+        new = spark.createDataFrame([(f"ARNEW{n:013d}", f"New {n}", None, None, None)], schemas.ARTISTS)
+        new.writeTo(tables.on_branch(artists, tables.AUDIT)).append()
+
+    second = validate_job.run(spark, args)
+
+    assert second["upkeep"] == {}, "the catalog's optimizers keep the tables, not the validate job"
+    assert second["lake"]["curated.artists"]["data_files"] == 6
+    assert tables.read(spark, artists).count() == 7
+
+
 def test_a_first_publish_starts_the_orphan_clock_and_the_sweep_due_after_it_takes_a_crash_leftover(
     spark, validate_job, tmp_path
 ):
