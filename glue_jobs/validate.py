@@ -44,6 +44,8 @@ STEP = "validate"
 
 # The songplays suite reconciles its row count with this many staging events (its `$PARAMETER`).
 STAGING_NEXT_SONG_EVENTS = "staging_next_song_events"
+# The songplays and time suites reject a start later than this (the run's date and a day).
+LATEST_START_TIME = "latest_start_time"
 
 
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
@@ -72,6 +74,8 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     if any(STAGING_NEXT_SONG_EVENTS in suite_parameters(suite) for suite in judged.values()):
         events = spark.table(tables.ident(args[Namespace.STAGING], "events"))
         parameters[STAGING_NEXT_SONG_EVENTS] = events.filter(F.col("page") == schemas.NEXT_SONG).count()
+    if any(LATEST_START_TIME in suite_parameters(suite) for suite in judged.values()):
+        parameters[LATEST_START_TIME] = quality.latest_start_time(run_moment(args))
 
     # Once a table is published, its row-local rules judge only the rows that differ from `main`.
     changed = {

@@ -10,8 +10,9 @@ span more than one table, and GX has no built-in cross-table expectation that ru
   (`... WHERE NOT EXISTS (SELECT 1 FROM users ...)`). It is an anti-join, so it scales with the tables,
   unlike a `value_set` of every key. Such expectations name the table they need in `meta.references`;
   `validate` refuses to run when that table is not given.
-- Reconciliation with staging: `{"$PARAMETER": name}` values (the staging NextSong event count) are
-  passed in by the caller and substituted by GX at validation time.
+- Reconciliation with staging, and rules tied to the run's date: `{"$PARAMETER": name}` values (the
+  staging NextSong event count, the latest start time a play may have) are passed in by the caller and
+  substituted by GX at validation time.
 
 GX is imported lazily (it takes seconds), so reading suites and the job's wiring stay cheap.
 """
@@ -24,6 +25,7 @@ import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +41,17 @@ if TYPE_CHECKING:
 SITE_NAME = "sparkify"
 
 Summary = dict[str, Any]  # {"success", "evaluated", "failed", "failed_expectations": [...]}
+
+# How far past the run's date a play may start: a day covers a run scheduled before the day's last
+# events came in and clocks a little ahead. Much later is a wrong clock or unit, whatever its year.
+FUTURE_SLACK = timedelta(days=1)
+
+
+def latest_start_time(run_moment: datetime) -> str:
+    """The suites' `latest_start_time`: the latest start a play of a run at `run_moment` may have, as
+    ISO 8601 in UTC (Spark compares it with a timestamp as a timestamp; it stays JSON in the metrics)."""
+    return (run_moment + FUTURE_SLACK).astimezone(timezone.utc).isoformat(timespec="seconds")
+
 
 def unchanged(published_snapshot: int | None) -> Summary:
     """The summary of a suite not judged again: its table and the tables its rules join to are as
@@ -351,7 +364,7 @@ def explain_failures(
     summary = {**summarize(result), "failed_expectations": summarize(detailed)["failed_expectations"]}
     rows_by_rule = {
         (r.expectation_config.type, expectation_column(r.expectation_config.to_json_dict())): [
-            dict(row) for row in (r.result or {}).get("partial_unexpected_index_list") or []
+            {k: _plain(v) for k, v in row.items()} for row in (r.result or {}).get("partial_unexpected_index_list") or []
         ][:FAILING_ROWS]
         for r in detailed.results
     }
@@ -407,6 +420,12 @@ def _exception_message(info: Mapping[str, Any]) -> str | None:
         if candidate.get("raised_exception") or candidate.get("exception_message"):
             return str(candidate.get("exception_message") or "exception").strip().splitlines()[0][:300]
     return None
+
+
+def _plain(value: Any) -> Any:
+    """A failing row's value as JSON holds it: a timestamp key (`time.start_time`) as its text, as the
+    details show it, so the summary goes into the run report as it is."""
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
 def _short(value: Any) -> str:

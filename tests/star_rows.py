@@ -13,7 +13,9 @@ from sparkify.spark import register_local_catalog
 SONG_A, SONG_B = "SOMZWCG12A8C13C480", "SOGVQGJ12AB017F169"
 ARTIST_A, ARTIST_B = "ARD7TVE1187B99BFB1", "AR62SOJ1187FB47BB5"
 PLAY_1, PLAY_2, PLAY_3 = "0" * 31 + "1", "9e107d9d372bb6826bd81d3542a419d6", "a" * 32
-NEXT_SONG_EVENTS = {"staging_next_song_events": 3}
+# What the validate job would pass for these rows: 3 NextSong events staged, a run on 2018-11-06 (the
+# latest play is on the 5th at 23:59).
+SUITE_PARAMETERS = {"staging_next_song_events": 3, "latest_start_time": "2018-11-07T00:00:00+00:00"}
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:

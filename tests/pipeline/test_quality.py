@@ -4,6 +4,7 @@ broken variant of it fails on exactly the expectation written for that defect.""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -17,9 +18,11 @@ from sparkify import suites as suites_module
 from sparkify.docs_assets import external_resources
 from tests.star_rows import (
     ARTIST_B,
-    NEXT_SONG_EVENTS,
     PLAY_1,
+    PLAY_2,
+    PLAY_3,
     SONG_A,
+    SUITE_PARAMETERS,
     SUNDAY,
     at,
     curated_frames,
@@ -78,7 +81,8 @@ def test_every_expectation_says_why_and_cross_table_queries_name_their_tables(su
                     ref_table, ref_column = e["meta"]["references"].split(".")
                     assert re.search(rf"\b{ref_table}\b", query) and ref_column in query, (name, query)
     assert suites_module.referenced_tables(suites["songplays"]) == {"users", "songs", "artists", "time"}
-    assert suites_module.suite_parameters(suites["songplays"]) == {"staging_next_song_events"}
+    assert suites_module.suite_parameters(suites["songplays"]) == {"staging_next_song_events", "latest_start_time"}
+    assert suites_module.suite_parameters(suites["time"]) == {"latest_start_time"}
 
 
 def test_id_patterns_match_every_id_of_the_real_song_data(suites, shared_sample):
@@ -117,7 +121,7 @@ def test_validate_refuses_missing_referenced_tables_and_parameters(spark, suites
 def good_run(spark, suites, tmp_path_factory):
     docs = tmp_path_factory.mktemp("data_docs")
     summary = quality.validate(
-        curated_frames(spark, curated_rows()), suites, NEXT_SONG_EVENTS, docs_dir=docs, run_name="test-run"
+        curated_frames(spark, curated_rows()), suites, SUITE_PARAMETERS, docs_dir=docs, run_name="test-run"
     )
     return summary, docs
 
@@ -215,7 +219,7 @@ def test_each_defect_fails_exactly_its_expectation(spark, suites, suite_name, ch
     rows = copy.deepcopy(curated_rows())
     change(rows)
     summary = quality.validate(
-        curated_frames(spark, rows), {suite_name: suites[suite_name]}, {"staging_next_song_events": next_song_events}
+        curated_frames(spark, rows), {suite_name: suites[suite_name]}, {**SUITE_PARAMETERS, "staging_next_song_events": next_song_events}
     )[suite_name]
     assert summary["success"] is False
     failures = {(f["type"], f["column"]): f["details"] for f in summary["failed_expectations"]}
@@ -223,6 +227,30 @@ def test_each_defect_fails_exactly_its_expectation(spark, suites, suite_name, ch
     assert summary["failed"] == len(expected)
     for key, details in expected.items():
         assert failures[key] == details if details else not failures[key].startswith("error"), (key, failures[key])
+
+
+def test_the_latest_start_time_is_the_run_date_and_a_day_in_utc():
+    moment = dt.datetime(2026, 12, 24, 3, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert quality.latest_start_time(moment) == "2026-12-25T01:30:00+00:00"
+
+
+def test_a_play_later_than_the_run_date_and_a_day_fails_songplays_and_time(spark, suites):
+    # The plays are on Sunday the 4th and Monday the 5th at 23:59. A run dated the 4th at 23:59 accepts
+    # Monday's plays to the minute; one a minute earlier rejects them, in both tables.
+    frames = curated_frames(spark, curated_rows())
+    judged = {"songplays": suites["songplays"], "time": suites["time"]}
+    on_time = quality.validate(frames, judged, {**SUITE_PARAMETERS, "latest_start_time": quality.latest_start_time(
+        dt.datetime(2018, 11, 4, 23, 59, tzinfo=dt.timezone.utc))})  # fmt: skip
+    assert all(summary["success"] for summary in on_time.values()), on_time
+    early = quality.validate(frames, judged, {**SUITE_PARAMETERS, "latest_start_time": "2018-11-05T23:58:59+00:00"})
+    failures = {name: [(f["type"], f["column"], f["details"]) for f in s["failed_expectations"]] for name, s in early.items()}
+    assert failures == {
+        "songplays": [(BETWEEN, "start_time", "2 of 3 rows unexpected (e.g. 2018-11-05 23:59:00); "
+                       f"rows: songplay_id={PLAY_2}; songplay_id={PLAY_3}")],
+        "time": [(BETWEEN, "start_time", "1 of 2 rows unexpected (e.g. 2018-11-05 23:59:00); rows: start_time=2018-11-05 23:59:00")],
+    }  # fmt: skip
+    # A timestamp key as text: the summary goes into the JSON run report as it is.
+    assert early["time"]["failed_expectations"][0]["rows"] == [{"start_time": "2018-11-05 23:59:00"}]
 
 
 def test_failed_row_level_expectations_name_the_failing_rows_by_key(spark, suites, tmp_path):

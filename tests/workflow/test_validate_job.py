@@ -53,7 +53,11 @@ def test_good_lake_returns_metrics_and_uploads_data_docs_to_s3(spark, validate_j
 
     assert metrics["status"] == "succeeded"
     assert metrics["data_docs_index"] == "s3://docs-bucket/data_docs/latest/index.html"
-    assert metrics["parameters"] == {"staging_next_song_events": 3}
+    assert sorted(metrics["parameters"]) == ["latest_start_time", "staging_next_song_events"]
+    assert metrics["parameters"]["staging_next_song_events"] == 3
+    # No run date given: the run's clock is now, and a play may start up to a day later.
+    ahead = dt.datetime.fromisoformat(metrics["parameters"]["latest_start_time"]) - dt.datetime.now(dt.timezone.utc)
+    assert dt.timedelta(hours=23) < ahead <= dt.timedelta(days=1)
     assert sorted(metrics["suites"]) == sorted(t.name for t in pipeline.CURATED_TABLES)
     for name, suite in metrics["suites"].items():
         assert suite["success"] is True and suite["failed"] == 0 and suite["failed_expectations"] == [], name

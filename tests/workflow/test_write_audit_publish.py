@@ -85,3 +85,27 @@ def test_a_raw_file_changed_in_place_replaces_its_plays(spark, generated, tmp_pa
     assert changed["status"] == "succeeded", changed["steps"]
     assert lake_table(spark, lake, "songplays").count() == plays_before + 1
     assert lake_table(spark, lake, "users").filter("user_id = 91").count() == 1
+
+
+@pytest.mark.slow
+def test_a_play_dated_after_the_run_date_fails_the_audit_and_is_not_published(spark, tmp_path):
+    # 2099 is inside the range staging accepts (2000-2100), and a far-future play passed every suite.
+    import datetime as dt
+
+    from tests.helpers import event, write_log
+
+    raw, lake = tmp_path / "raw", tmp_path / "lake"
+    write_song(raw, "TRAAAAW128F429D538", song())
+    write_log(raw, "2018-11-01", [event(itemInSession=1), event(itemInSession=2, ts=4_070_908_800_000)])  # 2099-01-01
+    report = run_pipeline(raw, lake, run_date=dt.datetime(2018, 11, 2, tzinfo=dt.timezone.utc))
+
+    assert report["status"] == "failed"
+    failed = {name: [(f["type"], f["column"], f["details"]) for f in s["failed_expectations"]]
+              for name, s in report["suites"].items() if not s["success"]}  # fmt: skip
+    assert sorted(failed) == ["songplays", "time"]
+    ((rule, column, details),) = failed["songplays"]
+    assert (rule, column) == ("expect_column_values_to_be_between", "start_time")
+    assert details.startswith("1 of 2 rows unexpected (e.g. 2099-01-01 00:00:00); rows: songplay_id=")
+    assert failed["time"] == [("expect_column_values_to_be_between", "start_time",
+                               "1 of 2 rows unexpected (e.g. 2099-01-01 00:00:00); rows: start_time=2099-01-01 00:00:00")]
+    assert lake_table(spark, lake, "songplays").count() == 0, "nothing is published"
