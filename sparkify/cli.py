@@ -16,7 +16,7 @@ from typer._click import ClickException, Context  # Typer's own vendored Click
 from typer.core import TyperGroup, TyperOption
 
 from sparkify import jit_choice, layout, pipeline
-from sparkify.console import JsonOption, console, emit, error_document, fail, json_mode, progress
+from sparkify.console import JsonOption, console, emit, err, error_document, fail, json_mode, progress
 from sparkify.report import failed_expectation_lines
 from sparkify.job_args import parse_run_date
 
@@ -201,7 +201,7 @@ def run(
     except ValueError as exc:
         raise fail(str(exc)) from None
     _check_lake(lake)
-    from sparkify.runner import LakeLocked, run_pipeline
+    from sparkify.runner import LakeLocked, RunNotStarted, exit_code, run_pipeline
 
     out = progress()
     out.print(escape(f"Sparkify local run  raw={raw}  lake={lake}") + (f"  steps={','.join(selected)}" if selected else ""))
@@ -225,17 +225,40 @@ def run(
         )
     except LakeLocked as locked:
         raise fail(str(locked), code=3) from None
+    except RunNotStarted as exc:
+        raise fail(str(exc), code=1) from None
+    except KeyboardInterrupt:  # before the run took the lake: nothing was written
+        raise fail("interrupted by SIGINT before the run started: nothing was written", code=130) from None
     finally:
         status_line.stop()
-    if report is not None:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(json.dumps(report_data, indent=2))
+    copy_problem = _write_copy(report, report_data)
+    interrupted = report_data["status"] == "interrupted"
     if json_output:
         emit("run-report", report_data)
-    else:
+    elif not interrupted:  # stopped on purpose: the one line below is all a person needs
         _print_summary(report_data, lake, report)
-    if report_data["status"] != "succeeded":
-        raise typer.Exit(1)
+    latest = Path(lake) / layout.LAKE_LAYOUT[pipeline.Location.REPORTS] / "latest.json"
+    if interrupted:
+        err.print(escape(f"{report_data['error']}: what it committed stays, and the next run carries on from there (run report: {latest})"), soft_wrap=True)
+    elif report_data["error"]:  # the run broke off (not a failed suite, which the summary shows)
+        err.print(f"[bold red]error:[/] {escape(report_data['error'])}", soft_wrap=True)
+    if copy_problem:
+        err.print(f"[bold red]error:[/] {escape(copy_problem)}", soft_wrap=True)
+    code = exit_code(report_data)
+    if code or copy_problem:
+        raise typer.Exit(code or 1)
+
+
+def _write_copy(target: Path | None, report: dict[str, Any]) -> str | None:
+    """`--report FILE`: a copy of the run report; what went wrong when it could not be written."""
+    if target is None:
+        return None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(report, indent=2))
+    except OSError as exc:
+        return f"the run report's copy could not be written to {target} ({exc.strerror}); the lake's reports/latest.json has it"
+    return None
 
 
 def step_line(label: str, status: str, seconds: float, error: str | None) -> str:
@@ -298,7 +321,8 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
         tables.add_row(name, f"{info['rows']:,}", verdict, *shown)
     if report["tables"]:  # none when the model step did not run (`--step stage`)
         console.print(tables)
-    _print_raw(report)
+    if report["sources"]:  # none when the stage step did not run
+        _print_raw(report)
     if report.get("nothing_new"):
         console.print("Nothing new to stage: every raw file was staged by an earlier run.")
     for line in failed_expectation_lines(report):

@@ -3,7 +3,10 @@
 Shape (every key always present, so scripts can rely on it; JSON Schema: docs/schemas/run-report.schema.json):
 {
   "schema_version": "sparkify.run-report/1",
-  "run_id": str, "status": "succeeded" | "failed", "started_at": ISO time, "seconds": float,
+  "run_id": str, "status": "succeeded" | "failed" | "interrupted" | "running", "started_at": ISO time,
+  "seconds": float,
+  "error": str | null,              # why the run broke off, the one line it ended with (`sparkify.run_errors`);
+                                    #   null when it ran to its end (a failed suite is its step's to say)
   "steps":   [{"name", "kind", "status", "seconds", "error"}],   # in pipeline order
   "sources": {source: {"read", "staged", "quarantined",          # rows in = staged + quarantined
               "files", "files_seen", "file_classes": {new, changed, unchanged, deleted, unsupported},
@@ -34,8 +37,11 @@ from typing import Any, Literal
 
 from sparkify.documents import schema_version
 
-# A deployed run's report also shows steps still waiting or running, and steps a person stopped.
-StepStatus = Literal["succeeded", "failed", "skipped", "not run", "waiting", "running", "stopped"]
+# A deployed run's report also shows steps still waiting or running, and steps a person stopped; a local
+# run's step is `interrupted` when SIGINT or SIGTERM stopped it.
+StepStatus = Literal["succeeded", "failed", "skipped", "not run", "waiting", "running", "stopped", "interrupted"]
+# `running` is what a local run's report says until it ends (written at its start, see `sparkify.run_record`).
+RunStatus = Literal["succeeded", "failed", "interrupted", "running"]
 
 
 @dataclass
@@ -53,8 +59,16 @@ CHANGED_FILE_CLASSES = ("new", "changed", "deleted")
 
 
 def build_report(
-    run_id: str, started_at: str, seconds: float, steps: list[StepResult], selected: Sequence[str] | None = None
+    run_id: str,
+    started_at: str,
+    seconds: float,
+    steps: list[StepResult],
+    selected: Sequence[str] | None = None,
+    error: str | None = None,
+    status: RunStatus | None = None,
 ) -> dict[str, Any]:
+    """The report of a run's `steps`; its status is `status` when given, else `succeeded` when every step
+    and suite passed and no `error` stopped the run."""
     merged: dict[str, Any] = {}
     for result in steps:
         merged.update(result.metrics)
@@ -72,7 +86,7 @@ def build_report(
     return {
         "schema_version": schema_version("run-report"),
         "run_id": run_id,
-        "status": "succeeded" if ok else "failed",
+        "status": status or ("succeeded" if ok and error is None else "failed"),
         "started_at": started_at,
         "seconds": round(seconds, 2),
         "steps": [
@@ -88,6 +102,7 @@ def build_report(
         "data_docs_index": merged.get("data_docs_index"),
         "selected_steps": list(selected) if selected is not None else None,
         "nothing_new": nothing_new,
+        "error": error,
     }
 
 

@@ -4,13 +4,16 @@ with the same arguments Glue would pass. Crawlers exist only in the cloud and ar
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
+import re
+import signal
+import subprocess
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from types import ModuleType
@@ -19,12 +22,15 @@ from typing import Any
 from filelock import FileLock, Timeout
 from pyspark.sql import SparkSession
 
-from sparkify import jit_choice, pipeline, quality, site, site_history, suites
+from sparkify import jit_choice, pipeline, quality, run_errors, site, site_history, suites
 from sparkify.job_args import JobArgs
 from sparkify.layout import LAKE_LAYOUT
 from sparkify.pipeline import Location, Namespace, Place
-from sparkify.report import StepResult, StepStatus, build_report
+from sparkify.report import RunStatus, StepResult, StepStatus, build_report
+from sparkify.run_record import RunRecord
+from sparkify.run_stop import StopSignals
 from sparkify.runtime import StepFailed, write_metrics
+from sparkify.spark import CRASH_LOG_GLOB, JVM_LOG
 
 # Called before and after each step, so a front end can show progress.
 StepHook = Callable[[pipeline.Step, StepResult | None], None]
@@ -91,10 +97,22 @@ def lake_lock(lake: Path) -> Iterator[None]:
             "wait for it to finish, or use another --lake"
         ) from None
     try:
-        holder.write_text(f"pid {os.getpid()}, started {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+        try:
+            holder.write_text(f"pid {os.getpid()}, started {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+        except OSError:
+            pass  # only a second run's message reads it; a full disk is the run report's to say
         yield
     finally:
         lock.release()
+
+
+def exit_code(report: dict[str, Any]) -> int:
+    """`sparkify run`'s exit code for a run report: 0 succeeded, 1 failed, 128 + the signal for a run a
+    signal interrupted (130 SIGINT, 143 SIGTERM), as a shell reports a process a signal ended."""
+    if report["status"] == "succeeded":
+        return 0
+    found = re.match(r"interrupted by (SIG[A-Z]+)", report.get("error") or "")
+    return 128 + int(signal.Signals[found.group(1)]) if report["status"] == "interrupted" and found else 1
 
 
 def new_run_id() -> str:
@@ -125,6 +143,33 @@ def run_pipeline(
         return _run_locked(raw, lake, on_step, full_refresh, steps, run_date)
 
 
+class RunNotStarted(RuntimeError):
+    """The run could not record its start (its report files): nothing was run."""
+
+
+@dataclass
+class _Run:
+    """One local run: what it was asked, where its report goes, what its steps did so far."""
+
+    lake: Path
+    locations: dict[Place, str]
+    full_refresh: bool
+    selected: Sequence[str] | None
+    run_date: datetime | None
+    run_id: str = field(default_factory=new_run_id)
+    started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    start: float = field(default_factory=time.perf_counter)
+    results: list[StepResult] = field(default_factory=list)
+
+    @property
+    def record(self) -> RunRecord:
+        return RunRecord(Path(self.locations[Location.REPORTS]), self.run_id)
+
+    def report(self, status: RunStatus | None = None, error: str | None = None, running: StepResult | None = None) -> dict[str, Any]:
+        steps = [*self.results, running] if running else self.results
+        return build_report(self.run_id, self.started_at, time.perf_counter() - self.start, steps, self.selected, error, status)
+
+
 def _run_locked(
     raw: Path,
     lake: Path,
@@ -133,37 +178,91 @@ def _run_locked(
     selected: Sequence[str] | None,
     run_date: datetime | None,
 ) -> dict[str, Any]:
-    from sparkify.spark import local_session, register_local_catalog
-
-    hook = on_step or (lambda step, result: None)
-    run_id = new_run_id()
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    start = time.perf_counter()
-    locations = lake_locations(raw.resolve(), lake.resolve())
+    run = _Run(lake, lake_locations(raw.resolve(), lake.resolve()), full_refresh, selected, run_date)
+    # C1 alone when the run reads little (a new day, the sample): a short run ends before C2 pays. Chosen
+    # before this run's report takes the place of the last one.
+    quick = jit_choice.choose(raw, lake, full_refresh) == "quick"
+    try:
+        run.record.start(run.report("running"))
+    except OSError as exc:
+        raise RunNotStarted(
+            f"cannot start a run on {lake}: {exc.strerror} writing {exc.filename}: free space there and run again "
+            "(reports/latest.json still describes the previous run)"
+        ) from None
     # Python imports GX while the JVM works on the first steps (import locks make a concurrent import safe).
     threading.Thread(target=quality.preload, name="preload-great-expectations", daemon=True).start()
-    # C1 alone when the run reads little (a new day, the sample): a short run ends before C2 pays.
-    spark = local_session("sparkify-local-run", quick_jit=jit_choice.choose(raw, lake, full_refresh) == "quick")
-    register_local_catalog(spark, lake.resolve())
-    results: list[StepResult] = []
-    failed = False
+    with StopSignals() as stop:
+        spark, broke = _start_spark(run, quick, stop)
+        broke = _run_steps(run, spark, broke, stop, on_step or (lambda step, result: None))
+    if stop.received:
+        ran = next((r.name for r in run.results if r.status == "interrupted"), None)
+        broke = f"interrupted by {stop.received.name} " + (f"during step {ran}" if ran else "before any step ran")
+    return _finish(run, "interrupted" if stop.received else None, broke)
+
+
+def _start_spark(run: _Run, quick: bool, stop: StopSignals) -> tuple[SparkSession | None, str | None]:
+    """The run's Spark session, and why the run cannot go on when it cannot (no JVM)."""
+    from sparkify.spark import local_session, register_local_catalog
+
+    spark: SparkSession | None = None
+    try:
+        spark = local_session("sparkify-local-run", quick_jit=quick, log_dir=run.record.folder)
+        stop.attach(spark)
+        _quiet_accumulator_server(spark)
+        register_local_catalog(spark, run.lake.resolve())
+    except Exception as exc:
+        return spark, f"before the first step: {_broken(spark, exc, None, run.record.folder, 'start')}"
+    return spark, None
+
+
+def _run_steps(run: _Run, spark: SparkSession | None, broke: str | None, stop: StopSignals, hook: StepHook) -> str | None:
+    """Run the steps in order into `run.results`; returns why the run broke off (`broke` already, an
+    error, a signal), or None when it ran to its end (a failed suite included)."""
+    upstream = "the run stopped before this step" if broke else "an upstream step failed"
     for step in pipeline.STEPS:
         hook(step, None)
-        if selected is not None and step.name not in selected:
+        if run.selected is not None and step.name not in run.selected:
             result = StepResult(step.name, step.kind, "skipped", error="not selected (--step)")
-        elif failed:
-            result = StepResult(step.name, step.kind, "not run", error="an upstream step failed")
+        elif stop.received:
+            result = StepResult(step.name, step.kind, "not run", error="the run was interrupted")
+        elif broke or any(r.status == "failed" for r in run.results):
+            result = StepResult(step.name, step.kind, "not run", error=upstream)
         elif isinstance(step, pipeline.CrawlerStep):
             result = StepResult(step.name, step.kind, "skipped", error="Glue crawlers run only on AWS")
         else:
-            result = _run_job(spark, step, JobArgs(step, locations, run_id, full_refresh=full_refresh, run_date=run_date))
-            failed = result.status == "failed"
-        results.append(result)
+            assert spark is not None
+            run.record.progress(run.report("running", running=StepResult(step.name, step.kind, "running")))
+            job_args = JobArgs(step, run.locations, run.run_id, full_refresh=run.full_refresh, run_date=run.run_date)
+            result, line = _run_job(spark, step, job_args, stop, run.record.folder)
+            broke = f"step {step.name}: {line}" if line else None
+        run.results.append(result)
         hook(step, result)
-    report = build_report(run_id, started_at, time.perf_counter() - start, results, selected)
-    _save_report(Path(locations[Location.REPORTS]), run_id, report)
-    build_site(locations)
-    return report
+    return broke
+
+
+def _finish(run: _Run, status: RunStatus | None, error: str | None) -> dict[str, Any]:
+    """Write the run's report, then the site (which lists it); returns the report, its `error` also
+    saying what could not be written."""
+    final = run.report(status, error)
+    problem = run.record.write(final)
+    try:
+        build_site(run.locations)
+    except Exception as exc:  # the run's outcome stands; the site's failure is said beside it
+        error = (f"{error}; " if error else "") + f"the Data Docs site: {run_errors.explain(exc)}"
+        final = run.report(status or "failed", error)
+        problem = run.record.write(final) or problem
+    run.record.release()
+    if problem:
+        final["error"] = f"{final['error']}; {problem}" if final["error"] else problem
+    return final
+
+
+def _quiet_accumulator_server(spark: SparkSession) -> None:
+    """PySpark's accumulator server prints a traceback when the JVM's connection to it ends without a
+    word (the JVM died, or a signal to the process group ended it): the run says so in one line."""
+    server = getattr(spark.sparkContext, "_accumulatorServer", None)
+    if server is not None:
+        server.handle_error = lambda request, client_address: None
 
 
 def build_site(locations: dict[Place, str], history_days: int = site_history.DEFAULT_HISTORY_DAYS) -> Path:
@@ -179,35 +278,70 @@ def build_site(locations: dict[Place, str], history_days: int = site_history.DEF
     )
 
 
-def _run_job(spark: SparkSession, job: pipeline.JobStep, job_args: JobArgs) -> StepResult:
+def _run_job(
+    spark: SparkSession, job: pipeline.JobStep, job_args: JobArgs, stop: StopSignals, run_folder: Path
+) -> tuple[StepResult, str | None]:
+    """Run one job; returns its result and, when it broke off (an error, a signal), why in one line."""
     args = job_args.as_mapping()
     status: StepStatus
     start = time.perf_counter()
     try:
         metrics = load_job(job).run(spark, args)
         status, error = "succeeded", None
-    except StepFailed as failure:
+    except StepFailed as failure:  # it judged the data bad: its metrics count
         metrics, status, error = failure.metrics, "failed", str(failure)
-    except Exception as exc:  # any other failure ends the run with the error, like a failed Glue job
-        metrics, status, error = {}, "failed", _one_line(exc)
-        trace = Path(args[Location.REPORTS]) / "runs" / job_args.run_id / f"{job.name}.error.txt"
-        trace.parent.mkdir(parents=True, exist_ok=True)
-        trace.write_text(traceback.format_exc())
-        error += f" (traceback: {trace})"
+    except (Exception, KeyboardInterrupt) as exc:  # any other failure ends the run, like a failed Glue job
+        line = _broken(spark, exc, stop, run_folder, job.name)
+        return StepResult(job.name, job.kind, "interrupted" if stop.received else "failed", time.perf_counter() - start, line), line
     seconds = time.perf_counter() - start
-    if metrics:
-        write_metrics(spark, args, job.name, metrics)
-    return StepResult(job.name, job.kind, status, seconds, error, metrics)
+    if stop.received:  # what it committed stays; its metrics would need the stopped session
+        line = f"interrupted by {stop.received.name}"
+        return StepResult(job.name, job.kind, "interrupted", seconds, line), line
+    try:
+        if metrics:
+            write_metrics(spark, args, job.name, metrics)
+    except Exception as exc:
+        line = _broken(spark, exc, stop, run_folder, job.name)
+        return StepResult(job.name, job.kind, "failed", seconds, line, metrics), line
+    return StepResult(job.name, job.kind, status, seconds, error, metrics), None
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"
+def _broken(spark: SparkSession | None, exc: BaseException, stop: StopSignals | None, run_folder: Path, name: str) -> str:
+    """Why a step (or the run's start) broke off, in one line: a signal, the JVM gone, or the error's
+    cause, its traceback kept beside the run's report (`<name>.error.txt`) when the disk takes it."""
+    if stop is not None and (stop.received or isinstance(exc, KeyboardInterrupt)):
+        stop.received = stop.received or signal.SIGINT
+        return f"interrupted by {stop.received.name}"
+    code = jvm_exit_code(spark, wait=_lost_the_jvm(exc))
+    if code is not None:
+        crash_logs = sorted(run_folder.glob(CRASH_LOG_GLOB))
+        return run_errors.jvm_exited(code, crash_logs[-1] if crash_logs else None, run_folder / JVM_LOG)
+    line = run_errors.explain(exc)
+    if not run_errors.disk_full(exc):
+        trace = run_folder / f"{name}.error.txt"
+        try:
+            trace.write_text(traceback.format_exc())
+            line += f" (traceback: {trace})"
+        except OSError:
+            pass
+    return line
 
 
-def _save_report(reports: Path, run_id: str, report: dict[str, Any]) -> None:
-    text = json.dumps(report, indent=2, sort_keys=False)
-    run_dir = reports / "runs" / run_id
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "report.json").write_text(text)
-    (reports / "latest.json").write_text(text)
+def jvm_exit_code(spark: SparkSession | None, wait: bool = False) -> int | None:
+    """The exit code of the session's JVM when it has exited (negative: the signal that ended it);
+    `wait` gives a dying JVM a moment to be gone."""
+    proc = getattr(getattr(spark.sparkContext, "_gateway", None), "proc", None) if spark is not None else None
+    if proc is None:
+        return None
+    try:
+        code = proc.wait(timeout=3) if wait else proc.poll()
+    except subprocess.TimeoutExpired:
+        return None
+    return None if code is None else int(code)
+
+
+def _lost_the_jvm(exc: BaseException) -> bool:
+    """Whether the error is Py4J's connection to the JVM failing, rather than an error the JVM raised."""
+    from py4j.protocol import Py4JError, Py4JJavaError  # type: ignore[import-untyped]
+
+    return isinstance(exc, (ConnectionError, EOFError)) or (isinstance(exc, Py4JError) and not isinstance(exc, Py4JJavaError))

@@ -65,6 +65,13 @@ def _suites(report: Report) -> str:
     return f"{len(judged) - len(failed)} of {len(judged)} passed" + (f" (failed: {', '.join(failed)})" if failed else "")
 
 
+def _no_pages(report: Report) -> str:
+    """What a run that built no pages shows instead: why it broke off (a signal, a damaged table, the JVM
+    gone, a full disk), when it did."""
+    error = report.get("error")
+    return f"no new pages: {error}" if error else "no new pages"
+
+
 def _duration(seconds: float) -> str:
     minutes, rest = divmod(round(float(seconds)), 60)
     return f"{minutes} min {rest:02d} s" if minutes else f"{float(seconds):.1f} s"
@@ -85,7 +92,7 @@ def render_index(reports: Iterable[Report], with_pages: Iterable[str], history_d
             f"{sum(int(t['rows']) for t in (report.get('tables') or {}).values()):,}",
             f"{sum(int(n) for n in (report.get('quarantined') or {}).values()):,}",
             _suites(report),
-            link(f"{RUNS_DIR}/{run_id}/run.html", "failing rows, quarantine") if run_id in pages else "no new pages",
+            link(f"{RUNS_DIR}/{run_id}/run.html", "failing rows, quarantine") if run_id in pages else _no_pages(report),
         ])  # fmt: skip
     body = (
         f"<p>Every run of the last {history_days} days, newest first ({len(rows)} runs). Reports, "

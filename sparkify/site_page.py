@@ -27,12 +27,12 @@ table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
 th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.succeeded, .ok { color: #1a7f37; } .failed, .bad { color: #b42318; }
+.succeeded, .ok { color: #1a7f37; } .failed, .bad { color: #b42318; } .interrupted, .running { color: #b54708; }
 code { background: #f3f3f3; padding: 0 0.2rem; }
 @media (prefers-color-scheme: dark) {
   body { background: #111827; color: #e5e7eb; }
   th { background: #1f2937; } th, td { border-color: #374151; } code { background: #1f2937; }
-  .succeeded, .ok { color: #4ade80; } .failed, .bad { color: #f87171; }
+  .succeeded, .ok { color: #4ade80; } .failed, .bad { color: #f87171; } .interrupted, .running { color: #fbbf24; }
 }
 """
 

@@ -187,3 +187,11 @@ def test_prune_removes_runs_and_quarantine_batches_beyond_the_history(tmp_path: 
     assert (reports / "runs" / "run-new" / "report.json").is_file()
     assert (docs / "runs" / "run-new" / "index.html").is_file()
     assert (quarantine / "events" / "batch_id=2").is_dir()
+
+
+def test_an_interrupted_run_is_listed_as_interrupted_with_why_it_stopped():
+    stopped = report("run-stopped", "2026-12-02T10:00:00+00:00", status="interrupted", error="interrupted by SIGINT during step model")
+    stopped["steps"][1]["status"], stopped["steps"][2]["status"] = "interrupted", "not run"
+    page = site_history.render_index([stopped], with_pages=set(), history_days=90)
+    assert '<span class="interrupted">interrupted</span>' in page and '<span class="failed">' not in page
+    assert "no new pages: interrupted by SIGINT during step model" in page
