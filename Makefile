@@ -50,7 +50,7 @@ run: setup
 
 test: setup
 	$(UV) run --frozen mypy
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest -n 2 --dist loadfile
 
 # The quick loop: every test that starts no JVM, on two processes (pytest-xdist).
 test-quick: setup

@@ -208,7 +208,7 @@ def _model_between_judgement_and_publish(day: cal.Day, pool: Path, raw: Path, la
     lake's lock, so the soak calls the two jobs itself)."""
     from sparkify import pipeline, quality
     from sparkify.job_args import JobArgs
-    from sparkify.runner import _run_job, lake_locations, new_run_id
+    from sparkify.runner import lake_locations, load_job, new_run_id
     from sparkify.spark import local_session
 
     judge = quality.validate_and_publish
@@ -220,7 +220,7 @@ def _model_between_judgement_and_publish(day: cal.Day, pool: Path, raw: Path, la
         spark, locations, run_id = local_session(), lake_locations(raw.resolve(), lake.resolve()), new_run_id()
         for step in (pipeline.step("stage"), pipeline.step("model")):
             assert isinstance(step, pipeline.JobStep)
-            _run_job(spark, step, JobArgs(step, locations, run_id, run_date=day.run_date))
+            load_job(step).run(spark, JobArgs(step, locations, run_id, run_date=day.run_date).as_mapping())
         return verdict
 
     quality.validate_and_publish = judge_then_model
