@@ -9,6 +9,7 @@ reproducibly, so `pulumi up` re-uploads exactly the objects whose content change
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,8 @@ def package_files(package_dir: Path) -> list[Path]:
 def build_shared_zip(package_dir: Path, out: Path) -> Path:
     """Zip `package_dir` as `<name>/...` with sorted entries, fixed timestamps and permissions."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
+    # A name of this process's own: two processes building at once (parallel tests) never share one.
+    tmp = out.with_suffix(f".{os.getpid()}.tmp")
     with zipfile.ZipFile(tmp, "w") as archive:
         for path in package_files(package_dir):
             info = zipfile.ZipInfo(f"{package_dir.name}/{path.relative_to(package_dir).as_posix()}", _ZIP_EPOCH)
