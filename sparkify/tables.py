@@ -332,7 +332,10 @@ def maintain(
     for the upkeep it needs, not for all of it."""
     catalog, path = _catalog_and_path(table)
     expire_before = now - timedelta(days=upkeep.snapshot_retention_days)
+    # The sweep is due on the run's clock, but a file's age is its age on the wall clock it was
+    # written by: a run dated ahead of now must not take a file a running job may still commit.
     orphan_before = now - timedelta(days=upkeep.orphan_age_days)
+    orphan_older_than = min(now, datetime.now(timezone.utc)) - timedelta(days=upkeep.orphan_age_days)
     done: dict[str, int | bool] = {"files_compacted": 0, "data_files_expired": 0, "orphan_files_removed": 0}
     files = spark.sql(f"SELECT max(file_count) AS most FROM {table}.partitions").first()
     if files is not None and (files["most"] or 0) >= COMPACT_MIN_FILES:
@@ -352,7 +355,7 @@ def maintain(
         done["data_files_expired"] = int(expired["deleted_data_files_count"]) if expired else 0
     if orphans_swept_at is None or orphans_swept_at < orphan_before:
         done["orphan_files_removed"] = spark.sql(
-            f"CALL {catalog}.system.remove_orphan_files(table => '{path}', older_than => TIMESTAMP '{_sql_time(orphan_before)}')"
+            f"CALL {catalog}.system.remove_orphan_files(table => '{path}', older_than => TIMESTAMP '{_sql_time(orphan_older_than)}')"
         ).count()
         done["orphans_swept"] = True
     return done

@@ -165,11 +165,20 @@ def _run_day(day: cal.Day, raw: Path, lake: Path, pool: Path, fresh_seconds: flo
         result.steps = {s["name"]: s["seconds"] for s in report["steps"] if s["status"] in ("succeeded", "failed")}
     ended_early = day.expect in ("killed", "interrupted") and status == "succeeded"  # the run beat its signal
     if status != day.expect and not ended_early:
-        result.problems.append(f"expected {day.expect}, got {status} (exit {code})")
+        why = _why(report) if status == "failed" else ""
+        result.problems.append(f"expected {day.expect}, got {status} (exit {code}){why}")
     if status in ("failed", "interrupted") and _published_heads(lake) != before:
         result.problems.append(f"a {status} run moved a published table")
     result.ok = not result.problems
     return result
+
+
+def _why(report: dict[str, Any] | None) -> str:
+    """The failed step and its error, from the run's report."""
+    if report is None:
+        return ": no run report"
+    failed = [f"{s['name']}: {s.get('error') or 'failed'}" for s in report["steps"] if s["status"] == "failed"]
+    return ": " + ("; ".join(failed) or report.get("error") or "no step failed")
 
 
 def _status(code: int, report: dict[str, Any] | None) -> str:

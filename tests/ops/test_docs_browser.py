@@ -171,7 +171,7 @@ def test_the_site_lists_every_run_and_has_table_lineage_and_chart_pages(
     songplays = visible_text(chromium(f"{site_url}/tables/songplays.html", profile, "--dump-dom"))
     rows = report["tables"]["songplays"]["rows"]
     assert rows == 401  # the generated sample's NextSong events
-    assert f"401 rows in the latest run ({second})" in songplays
+    assert f"401 rows published in the latest run ({second})" in songplays
     assert "songplay_id string no md5 of the play's natural key" in songplays
     assert "expect_column_values_to_be_unique songplay_id" in songplays
     screenshot(f"{site_url}/tables/songplays.html", profile, "site_table_songplays.png")

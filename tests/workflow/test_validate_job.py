@@ -215,3 +215,30 @@ def test_a_first_publish_starts_the_orphan_clock_and_the_sweep_due_after_it_take
     assert second["curated.artists"]["orphan_files_removed"] == 1
     assert not leftover.exists()
     assert tables.read(spark, artists).count() == 3  # the two of `curated_rows()` and the new one
+
+
+def test_a_run_dated_ahead_of_the_clock_sweeps_only_files_old_on_the_clock(spark, validate_job, tmp_path):
+    """Files are written on the wall clock, so orphan age is measured on it: a run date days ahead of
+    now (a clock set wrong, a test of months of runs) must neither fail nor take a file a running job
+    may still commit."""
+    args = write_lake(spark, tmp_path, next_song_events=3)
+    first_day = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+    validate_job.run(spark, args | {"run_date": first_day.isoformat()})
+    # Written an hour ago by a job that has not committed yet, and one a crash left four days ago.
+    in_flight = tmp_path / "curated" / "artists" / "data" / "00000-in-flight.parquet"
+    crashed = tmp_path / "curated" / "artists" / "data" / "00000-crashed.parquet"
+    for path, age in ((in_flight, dt.timedelta(hours=1)), (crashed, dt.timedelta(days=4))):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"PAR1 not committed")
+        moment = (dt.datetime.now(dt.timezone.utc) - age).timestamp()
+        os.utime(path, (moment, moment))
+    artists = curated_table(args, "artists")
+    new = spark.createDataFrame([("ARNEW0000000000001", "New", None, None, None)], schemas.ARTISTS)
+    new.writeTo(tables.on_branch(artists, tables.AUDIT)).append()
+
+    # Six days later on the run's clock the sweep is due; on the wall clock the in-flight file is an hour old.
+    later = validate_job.run(spark, args | {"run_date": (first_day + dt.timedelta(days=6)).isoformat()})
+
+    assert later["status"] == "succeeded"
+    assert later["upkeep"]["curated.artists"]["orphan_files_removed"] == 1
+    assert in_flight.exists() and not crashed.exists()
