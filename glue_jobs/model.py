@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import lake_state, schemas, tables
+from sparkify import integrity, lake_state, schemas, tables
 from sparkify.io import delete, join_uri
 from sparkify.pipeline import CURATED_TABLES, Location, Namespace
 from sparkify.runtime import glue_main
@@ -53,10 +53,12 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     staged = {s: tables.ident(args[Namespace.STAGING], s) for s in SOURCES}
     curated_uri = args[Location.CURATED]
     if args.get("full_refresh") == "true":
-        for table in curated.values():
-            tables.drop(spark, table)
+        for t in CURATED_TABLES:
+            integrity.forget(spark, curated[t.name], join_uri(curated_uri, t.name))
         for name in (lake_state.MODEL, lake_state.PUBLISHED):
             delete(spark, lake_state.state_uri(curated_uri, name))
+    else:
+        integrity.check(spark, args, (Namespace.CURATED,))
     for t in CURATED_TABLES:
         tables.ensure_table(
             spark, curated[t.name], schemas.CURATED[t.name], t.partition_by, join_uri(curated_uri, t.name)

@@ -35,7 +35,7 @@ from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from sparkify import ledger, quarantine_catalog, schemas, tables
+from sparkify import integrity, ledger, quarantine_catalog, schemas, tables
 from sparkify.io import (
     RawInputError, clean_crash_leftovers, delete, exists, join_uri, list_raw_files, read_raw_files, read_raw_lines, read_whole,
     stream_hashes,
@@ -72,10 +72,13 @@ _STAGE = {"songs": staging.staged_songs, "events": staging.staged_events}
 
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     if args.get("full_refresh") == "true":
-        for name in (*SOURCES, LEDGER):
-            tables.drop(spark, tables.ident(args[Namespace.STAGING], name))
+        for table, location in integrity.owned(args, (Namespace.STAGING,)).values():
+            integrity.forget(spark, table, location)
         for location in (Location.STAGING, Location.QUARANTINE):
             delete(spark, args[location])
+    else:
+        # A table broken or out of place is named before anything reads or writes it.
+        integrity.check(spark, args, (Namespace.STAGING,))
     ensure_tables(spark, args)
     previous = previous_entries(spark, args)
     plans = {source: plan_source(spark, args, source, previous.get(source, [])) for source in SOURCES}

@@ -30,7 +30,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import docs_publish, lake_state, quality, run_page, schemas, site, site_history, tables
+from sparkify import docs_publish, integrity, lake_state, quality, run_page, schemas, site, site_history, tables
 from sparkify.io import exists, join_uri, list_names, read_small_text, read_text, write_text
 from sparkify.pipeline import (
     CURATED_TABLES, HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace, job_steps, owned_tables,
@@ -103,6 +103,8 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         metrics["published_rows"] = tables.row_counts(spark, curated, tables.MAIN)
         metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
         raise StepFailed(_failure_message(failed), metrics)
+    # Nothing is published over a curated table that cannot be read whole.
+    integrity.check(spark, args, (Namespace.CURATED,))
     try:
         metrics["published"] = tables.publish_all(spark, {curated[name]: refs[name][1] for name in pending})
     except tables.PublishRefused as refused:

@@ -76,6 +76,17 @@ def list_sizes(spark: SparkSession, uri: str) -> dict[str, int]:
     return {str(s.getPath().getName()): int(s.getLen()) for s in fs.listStatus(path) if s.isFile()}
 
 
+def list_files(spark: SparkSession, uri: str) -> list[str]:
+    """Every file under a folder or prefix, at any depth, by its full path (none when it does not exist)."""
+    fs, path = _fs_path(spark, uri)
+    if not fs.exists(path):
+        return []
+    files, found = fs.listFiles(path, True), []
+    while files.hasNext():
+        found.append(str(files.next().getPath().toString()))
+    return found
+
+
 def read_small_text(spark: SparkSession, uri: str) -> str | None:
     """A small file's text read on the driver (no Spark job: for many small files), or None when absent."""
     fs, path = _fs_path(spark, uri)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 FULL_REFRESH = "`sparkify run --full-refresh`"
+RESTORE_OR_REBUILD = f"restore it from a backup, or rebuild every table from the raw files with {FULL_REFRESH}"
 CARRIES_ON = "what the run committed stays, and the next run carries on from there"
 
 
@@ -72,7 +73,7 @@ def _unreadable_file(exc: BaseException, text: str) -> str | None:
         return None
     return (
         f"{table_of(found.group(1))}: its metadata file {found.group(1)} cannot be read ({root_cause(text)}): "
-        f"restore it from a backup, or rebuild every table from the raw files with {FULL_REFRESH}"
+        f"{RESTORE_OR_REBUILD}"
     )
 
 
@@ -81,8 +82,7 @@ def _missing_file(exc: BaseException, text: str) -> str | None:
     if found is None or "does not exist" not in found.group(0):
         return None
     return (
-        f"{table_of(found.group(1))}: {found.group(1)} is missing: restore it from a backup, or rebuild every "
-        f"table from the raw files with {FULL_REFRESH}"
+        f"{table_of(found.group(1))}: {found.group(1)} is missing: {RESTORE_OR_REBUILD}"
     )
 
 

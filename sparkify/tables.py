@@ -86,6 +86,12 @@ def ensure_table(
     spark.sql(f"CREATE TABLE IF NOT EXISTS {table} ({columns}) USING iceberg{partitioned}{placed} TBLPROPERTIES ({properties})")
 
 
+def location(spark: SparkSession, table: str) -> str:
+    """Where a table's files are, as its metadata says (an absolute URI)."""
+    rows = spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect()
+    return next(str(r.data_type) for r in rows if r.col_name == "Location")
+
+
 def drop(spark: SparkSession, table: str) -> None:
     """Drop a table and its files (a full refresh rebuilds it)."""
     spark.sql(f"DROP TABLE IF EXISTS {table} PURGE")
