@@ -37,11 +37,11 @@ jars: .jars/.fetched
 
 wheels: .wheels/.fetched
 
-# A class-data-sharing archive of the local Spark driver, from a short training run (sparkify/jvm_archive.py):
+# A class-data-sharing archive of the local Spark driver, from a short training run (sparkify/local/jvm_archive.py):
 # local runs and tests start with Spark's and Iceberg's classes already loaded. Rebuilt only when the
 # Java binary or the class path it was made for changes.
 jvm: .venv/.synced .jars/.fetched
-	$(UV) run --frozen python -m sparkify.jvm_archive_build --if-missing
+	$(UV) run --frozen python -m sparkify.local.jvm_archive_build --if-missing
 
 setup: .venv/.synced .jars/.fetched .wheels/.fetched jvm
 

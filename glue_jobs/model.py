@@ -28,10 +28,11 @@ from typing import Any, NamedTuple
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import integrity, lake_state, schemas, tables
-from sparkify.io import delete, join_uri
+from sparkify import schemas
+from sparkify.lake import integrity, lake_state, tables
+from sparkify.lake.io import delete, join_uri
 from sparkify.pipeline import CURATED_TABLES, Location, Namespace
-from sparkify.runtime import glue_main
+from sparkify.lake.glue_entry import glue_main
 from sparkify.transforms import star
 
 STEP = "model"

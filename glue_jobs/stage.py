@@ -2,7 +2,7 @@
 
 Incremental by our own raw-file ledger, `<staging_namespace>.raw_files` (one row per raw file: path,
 size, modification time, content hash, status, the batch in which its state last changed, reason).
-Each run lists the raw prefixes and classes every file (`sparkify.ledger`): new files are staged
+Each run lists the raw prefixes and classes every file (`sparkify.lake.ledger`): new files are staged
 whatever their age, unchanged ones are not read, a changed file's staged rows are replaced by its new
 ones, a deleted file's rows are removed, unsupported names are listed as skipped. When rows leave
 staging (a changed or deleted file), the unchanged files whose records were quarantined as duplicates
@@ -12,7 +12,7 @@ run with the same result:
 
 1. quarantine: the batch's rejected records, as Parquet in the batch's own `batch_id=` partition
    (dynamic overwrite: a replayed batch replaces it), registered on AWS as that batch's partition of
-   the Glue table `quarantine_<source>` for Athena (`sparkify.quarantine_catalog`);
+   the Glue table `quarantine_<source>` for Athena (`sparkify.lake.quarantine_catalog`);
 2. staging: ONE Iceberg commit (MERGE) removes every earlier row of the files this batch read or lost
    and inserts the batch's good rows;
 3. the ledger: one MERGE of the rows whose state changed. Until it commits the files count as not yet
@@ -35,13 +35,14 @@ from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from sparkify import integrity, ledger, quarantine_catalog, schemas, tables
-from sparkify.io import (
+from sparkify import schemas
+from sparkify.lake import integrity, ledger, quarantine_catalog, tables
+from sparkify.lake.io import (
     RawInputError, clean_crash_leftovers, delete, exists, join_uri, list_raw_files, read_raw_files, read_raw_lines, read_whole,
     stream_hashes,
 )  # fmt: skip
 from sparkify.pipeline import LEDGER_TABLE, QUARANTINE_DATABASE, SOURCES, Location, Namespace
-from sparkify.runtime import glue_main
+from sparkify.lake.glue_entry import glue_main
 from sparkify.transforms import staging
 
 STEP = "stage"

@@ -7,7 +7,7 @@ branches. A table never published is judged whole. Otherwise the rules that judg
 the branch too), and the table-wide rules (keys unique, row counts, columns) the whole branch table.
 Only when every suite passes are the tables published, one after another, by fast-forwarding `main`
 to `audit`; their new snapshot ids go into the metrics. The Data Docs get a run page
-(`sparkify.run_page`): the records the run's stage batch quarantined, the failing rows by key. A
+(`sparkify.docs_site.run_page`): the records the run's stage batch quarantined, the failing rows by key. A
 failed suite publishes nothing and leaves the branches for a person to query
 (`sparkify query --branch audit`). After a publish, each owned table is compacted and its old
 snapshots and orphan files (from crashed runs) removed, unless the stack leaves that to the Glue Data
@@ -30,14 +30,17 @@ from typing import Any
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import docs_publish, integrity, lake_state, quality, run_page, schemas, site, site_history, tables
-from sparkify.io import exists, join_uri, list_names, read_small_text, read_text, write_text
+from sparkify import schemas
+from sparkify.docs_site import publish as docs_publish, run_page, site, history as site_history
+from sparkify.lake import integrity, lake_state, tables
+from sparkify.quality import validation as quality
+from sparkify.lake.io import exists, join_uri, list_names, read_small_text, read_text, write_text
 from sparkify.pipeline import (
     CURATED_TABLES, HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace, job_steps, owned_tables,
 )
 from sparkify.job_args import UPKEEP_BY_JOBS, run_moment, upkeep_by
-from sparkify.runtime import StepFailed, glue_main, step_metrics_uri, timing
-from sparkify.suites import load_suites, referenced_tables, suite_parameters
+from sparkify.lake.glue_entry import StepFailed, glue_main, step_metrics_uri, timing
+from sparkify.quality.suites import load_suites, referenced_tables, suite_parameters
 from sparkify.transforms import staging
 
 STEP = "validate"
@@ -147,7 +150,7 @@ def waiting(spark: SparkSession, curated: Mapping[str, str], refs: Mapping[str, 
 
 def record_published(spark: SparkSession, args: Mapping[str, str], curated: Mapping[str, str]) -> None:
     """After a publish (or when nothing waits), what `main` was built from is what the model step last
-    built, provided `audit` still holds the heads it left (`sparkify.lake_state`)."""
+    built, provided `audit` still holds the heads it left (`sparkify.lake.lake_state`)."""
     built = lake_state.read_built_from(spark, args[Location.CURATED], lake_state.MODEL)
     if built is None:
         return
@@ -160,7 +163,7 @@ def record_published(spark: SparkSession, args: Mapping[str, str], curated: Mapp
 def publish_site(
     spark: SparkSession, args: Mapping[str, str], suites: Mapping[str, Any], metrics: Mapping[str, Any]
 ) -> str | None:
-    """On S3, the site's own pages (`sparkify.site`: every kept run, tables, lineage, charts) at the
+    """On S3, the site's own pages (`sparkify.docs_site.site`: every kept run, tables, lineage, charts) at the
     docs location's root, from every run's step metrics (no run report is written on AWS) and this
     step's `metrics`. A local run's site is written by the runner, from the whole run report."""
     docs = args[Location.DATA_DOCS]

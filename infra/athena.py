@@ -1,6 +1,6 @@
 """Athena, so the catalog is useful on day one: a workgroup with encrypted, expiring results and a scan
 limit, the classic Sparkify questions of `sparkify.queries` and the quarantine's questions
-(`sparkify.quarantine_catalog`) as saved (named) queries.
+(`sparkify.lake.quarantine_catalog`) as saved (named) queries.
 
 The curated tables are Iceberg v2 tables in the Glue Data Catalog, which Athena engine version 3 reads as
 they are (their `main` branch: what validation published): no crawler, no `MSCK REPAIR TABLE`, no
@@ -13,7 +13,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from sparkify import quarantine_catalog
+from sparkify.lake import quarantine_catalog
 from sparkify.queries import DESCRIPTIONS, QUERIES
 
 ATHENA_ENGINE = "Athena engine version 3"

@@ -1,5 +1,5 @@
 """The stack's Glue Data Catalog: the curated and the staging database (the Iceberg namespaces the jobs
-commit their tables to), the quarantine's Parquet tables (`sparkify.quarantine_catalog`), and the raw
+commit their tables to), the quarantine's Parquet tables (`sparkify.lake.quarantine_catalog`), and the raw
 crawler (`RAW_CRAWLER`, outside the workflow, run on demand).
 
 Iceberg tables register themselves: every commit of a job updates its table's metadata pointer in the
@@ -19,10 +19,10 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from sparkify import quarantine_catalog
+from sparkify.lake import quarantine_catalog
 from sparkify.layout import Names
 from sparkify.pipeline import SOURCES, CrawlerStep, Location, Namespace
-from sparkify.spark import GLUE_CATALOG
+from sparkify.lake.spark_conf import GLUE_CATALOG
 
 # Spark's commit markers and scratch files are not data.
 CRAWLER_EXCLUSIONS = ["**/_SUCCESS", "**/_temporary/**", "**/.spark-staging*/**", "**.crc"]

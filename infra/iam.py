@@ -28,7 +28,8 @@ import pulumi_aws as aws
 
 from infra.artifacts import SHARED_CODE_KEY, WHEELS_PREFIX
 from infra.catalog import NAMESPACE_LOCATIONS
-from sparkify import pipeline, quarantine_catalog
+from sparkify import pipeline
+from sparkify.lake import quarantine_catalog
 from sparkify.layout import EXPECTATIONS_PREFIX, LOCATION_BUCKETS
 from sparkify.pipeline import Namespace
 

@@ -2,7 +2,7 @@
 
 The job's own arguments (its places, locations and Iceberg namespaces, and its stack settings) come from
 `sparkify.job_args.glue_defaults`, the contract the local runner and `runtime.glue_main` share, so a job
-gets exactly the `--<place>` arguments its step lists; Glue's own switches ride alongside. The Iceberg settings come from `sparkify.spark.glue_catalog_conf`, the one
+gets exactly the `--<place>` arguments its step lists; Glue's own switches ride alongside. The Iceberg settings come from `sparkify.lake.spark_conf.glue_catalog_conf`, the one
 definition of them. Job parameters:
 https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
 """
@@ -23,7 +23,7 @@ from sparkify import pipeline
 from sparkify.job_args import glue_defaults
 from sparkify.layout import Names
 from sparkify.pipeline import JobStep, Location, Place
-from sparkify.spark import glue_catalog_conf, glue_conf_argument
+from sparkify.lake.spark_conf import glue_catalog_conf, glue_conf_argument
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The Glue Data Catalog's table optimizers on every owned Iceberg table, for stacks that leave table upkeep to
 them (`sparkify:tableUpkeep: catalog-optimizers`): compaction, snapshot retention and orphan-file deletion,
-with the thresholds and retention of the validate job's own upkeep (`sparkify.tables.Upkeep`), so the choice
+with the thresholds and retention of the validate job's own upkeep (`sparkify.lake.tables.Upkeep`), so the choice
 changes who does the work, not what is kept.
 
 An optimizer needs its table in the catalog (CreateTableOptimizer answers EntityNotFoundException otherwise:
@@ -17,7 +17,8 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.catalog import database_names
-from sparkify import pipeline, tables
+from sparkify import pipeline
+from sparkify.lake import tables
 from sparkify.layout import Names
 
 G = aws.glue  # the optimizer's nested argument types have long names

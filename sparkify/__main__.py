@@ -1,3 +1,3 @@
-from sparkify.cli import app
+from sparkify.cli.main import app
 
 app(prog_name="sparkify")

@@ -109,7 +109,7 @@ SNAPSHOT_RETENTION_DAYS = "snapshot_retention_days"
 # How many days run reports, quarantined records and each run's Data Docs are kept (stack config
 # `sparkify:historyExpirationDays`, which also sets the buckets' lifecycle rules).
 HISTORY_DAYS = "history_days"
-# The Glue database of the quarantine's Athena tables (`sparkify.quarantine_catalog`); none locally.
+# The Glue database of the quarantine's Athena tables (`sparkify.lake.quarantine_catalog`); none locally.
 QUARANTINE_DATABASE = "quarantine_database"
 # Who keeps the owned tables (stack config `sparkify:tableUpkeep`; values in `sparkify.job_args`).
 TABLE_UPKEEP = "table_upkeep"

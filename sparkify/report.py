@@ -5,7 +5,7 @@ Shape (every key always present, so scripts can rely on it; JSON Schema: docs/sc
   "schema_version": "sparkify.run-report/1",
   "run_id": str, "status": "succeeded" | "failed" | "interrupted" | "running", "started_at": ISO time,
   "seconds": float,
-  "error": str | null,              # why the run broke off, the one line it ended with (`sparkify.run_errors`);
+  "error": str | null,              # why the run broke off, the one line it ended with (`sparkify.lake.run_errors`);
                                     #   null when it ran to its end (a failed suite is its step's to say)
   "steps":   [{"name", "kind", "status", "seconds", "error"}],   # in pipeline order
   "sources": {source: {"read", "staged", "quarantined",          # rows in = staged + quarantined
@@ -40,7 +40,7 @@ from sparkify.documents import schema_version
 # A deployed run's report also shows steps still waiting or running, and steps a person stopped; a local
 # run's step is `interrupted` when SIGINT or SIGTERM stopped it.
 StepStatus = Literal["succeeded", "failed", "skipped", "not run", "waiting", "running", "stopped", "interrupted"]
-# `running` is what a local run's report says until it ends (written at its start, see `sparkify.run_record`).
+# `running` is what a local run's report says until it ends (written at its start, see `sparkify.local.run_record`).
 RunStatus = Literal["succeeded", "failed", "interrupted", "running"]
 
 

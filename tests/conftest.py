@@ -22,7 +22,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 @pytest.fixture(scope="session")
 def spark():
-    from sparkify.spark import local_session
+    from sparkify.local.session import local_session
 
     session = local_session(
         "sparkify-tests",

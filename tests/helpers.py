@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sparkify.runner import lake_table
+from sparkify.local.runner import lake_table
 
 # The public Sparkify sample beside the repo (../shared); tests that need it skip when it is absent.
 SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "sparkify-sample"

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sparkify import pipeline, schemas, tables
-from sparkify.runner import lake_locations
-from sparkify.spark import register_local_catalog
+from sparkify import pipeline, schemas
+from sparkify.lake import tables
+from sparkify.local.runner import lake_locations
+from sparkify.local.session import register_local_catalog
 
 SONG_A, SONG_B = "SOMZWCG12A8C13C480", "SOGVQGJ12AB017F169"
 ARTIST_A, ARTIST_B = "ARD7TVE1187B99BFB1", "AR62SOJ1187FB47BB5"

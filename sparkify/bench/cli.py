@@ -11,7 +11,7 @@ from rich.table import Table
 
 from sparkify import pipeline
 from sparkify.bench import harness
-from sparkify.console import JsonOption, console, emit, fail, progress
+from sparkify.cli.console import JsonOption, console, emit, fail, progress
 
 
 def bench(

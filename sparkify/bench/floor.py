@@ -96,12 +96,12 @@ def new_day(spark: SparkSession, catalog: str, log_file: Path) -> dict[str, floa
 def main(argv: list[str]) -> None:
     """Times one floor run in a fresh process, start-up included, as `sparkify bench` times ours."""
     began = time.perf_counter()
-    from sparkify.spark import local_session, register_local_catalog
+    from sparkify.local.session import local_session, register_local_catalog
 
     if len(argv) != 3 or argv[0] not in ("full", "new-day"):
         sys.exit("usage: python -m sparkify.bench.floor full RAW OUT | new-day LAKE LOG_FILE")
     kind, first, second = argv[0], Path(argv[1]), Path(argv[2])
-    # The JIT a run of ours would choose for the same input (`sparkify.jit_choice`).
+    # The JIT a run of ours would choose for the same input (`sparkify.local.jit_choice`).
     spark = local_session(quick_jit=kind == "new-day")
     started = time.perf_counter() - began
     if kind == "full":

@@ -84,7 +84,7 @@ def parse_size(text: str) -> Size:
 
 def dataset(data_dir: Path, size: Size, seed: int = SEED) -> tuple[Path, dict[str, Any]]:
     """The raw folder of a size, generated on first use. `generated.json` marks a complete generation."""
-    from sparkify.generate import generate
+    from sparkify.synthetic.generate import generate
 
     folder = Path(data_dir) / f"songs{size.songs}-events{size.events}-seed{seed}"
     raw, marker = folder / "raw", folder / "generated.json"

@@ -2,7 +2,7 @@
 
 The harness starts this module once per repeat, so interpreter start, imports and (for ours) Spark
 start-up are part of every measurement, and the process's peak memory is its own. It writes a JSON
-result to RESULT: ours = the run report of `sparkify.runner.run_pipeline`; reference = the dict of
+result to RESULT: ours = the run report of `sparkify.local.runner.run_pipeline`; reference = the dict of
 `reference.run_reference`; floor = the steps of `floor.full_run`. The harness measures wall time and peak memory from outside (`wait4`).
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 
 def run_ours(raw: Path, lake: Path) -> dict[str, Any]:
-    from sparkify.runner import run_pipeline
+    from sparkify.local.runner import run_pipeline
 
     report = run_pipeline(raw, lake)
     _stop_spark()
@@ -51,9 +51,9 @@ def run_reference(raw: Path, out: Path) -> dict[str, Any]:
 
 def run_floor(raw: Path, out: Path) -> dict[str, Any]:
     """Spark's floor (`sparkify.bench.floor`), with the JIT our run would choose for the same input."""
-    from sparkify import jit_choice
+    from sparkify.local import jit_choice
     from sparkify.bench.floor import full_run
-    from sparkify.spark import local_session
+    from sparkify.local.session import local_session
 
     quick = jit_choice.choose(raw, out) == "quick"  # `out` holds no lake: every raw file counts as new
     steps = full_run(local_session(quick_jit=quick), raw, out)

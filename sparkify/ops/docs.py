@@ -1,7 +1,7 @@
 """The Great Expectations Data Docs of a run, as a folder with `index.html` a browser can open.
 
 On AWS the validate job publishes each site twice in the docs bucket, `latest/` and `runs/<run_id>/`
-(`sparkify.docs_publish.upload_site`); `fetch_site` copies one of them down. A local lake holds the site of
+(`sparkify.docs_site.publish.upload_site`); `fetch_site` copies one of them down. A local lake holds the site of
 its latest run in `<lake>/data_docs/`. With CloudFront on the stack, `cloudfront_url` gives its address.
 """
 

@@ -376,7 +376,7 @@ def recent_runs(aws: Aws, names: StackNames, limit: int = 5) -> list[RunView]:
 
 def load_metrics(aws: Aws, names: StackNames, view: RunView) -> None:
     """Read the step metrics the run's jobs wrote (absent for steps that did not get that far)."""
-    from sparkify.runtime import step_metrics_uri
+    from sparkify.lake.glue_entry import step_metrics_uri
 
     bucket, prefix = names.location(Location.REPORTS)
     s3 = aws.client("s3")

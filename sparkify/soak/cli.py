@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from sparkify.console import JsonOption, console, emit
+from sparkify.cli.console import JsonOption, console, emit
 
 
 def soak(

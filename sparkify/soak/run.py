@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sparkify.documents import schema_version
-from sparkify.generate import generate
+from sparkify.synthetic.generate import generate
 from sparkify.pipeline import CURATED_TABLES
 from sparkify.soak import calendar as cal
 
@@ -70,7 +70,7 @@ def soak(
     _copy(pool, raw, "song_data")
     # The shared JVM starts here, with both JIT compilers: the C1-only setting a short run chooses
     # (`jit_choice`) keeps a code cache that months of runs in one JVM would fill.
-    from sparkify.spark import local_session
+    from sparkify.local.session import local_session
 
     local_session("sparkify-soak", quick_jit=False)
     results: list[DayResult] = []
@@ -150,7 +150,7 @@ def _run_day(day: cal.Day, raw: Path, lake: Path, pool: Path, fresh_seconds: flo
     start = time.perf_counter()
     report: dict[str, Any] | None
     if day.how in (cal.IN_PROCESS, cal.MODEL_BETWEEN):
-        from sparkify.runner import run_pipeline
+        from sparkify.local.runner import run_pipeline
 
         with _model_between_judgement_and_publish(day, pool, raw, lake) if day.how == cal.MODEL_BETWEEN else _nothing():
             report = run_pipeline(raw, lake, run_date=day.run_date)
@@ -215,10 +215,11 @@ def _model_between_judgement_and_publish(day: cal.Day, pool: Path, raw: Path, la
     """A second writer between the suites' verdict and the publish: the next day's file arrives and
     its stage and model jobs run, as an overlapping workflow run would on AWS (a local run holds the
     lake's lock, so the soak calls the two jobs itself)."""
-    from sparkify import pipeline, quality
+    from sparkify import pipeline
+    from sparkify.quality import validation as quality
     from sparkify.job_args import JobArgs
-    from sparkify.runner import lake_locations, load_job, new_run_id
-    from sparkify.spark import local_session
+    from sparkify.local.runner import lake_locations, load_job, new_run_id
+    from sparkify.local.session import local_session
 
     judge = quality.validate_and_publish
 
@@ -259,9 +260,9 @@ def _published_heads(lake: Path) -> dict[str, Any]:
 def _equal_to_recompute(raw: Path, lake: Path, reference: Path, problems: list[str]) -> bool:
     """Every published curated table holds exactly the rows the DuckDB reference computes from the raw
     folder as it is now (order aside)."""
-    from sparkify import tables
+    from sparkify.lake import tables
     from sparkify.bench.reference import run_reference
-    from sparkify.spark import local_session, register_local_catalog
+    from sparkify.local.session import local_session, register_local_catalog
 
     run_reference(raw, reference)
     found = len(problems)

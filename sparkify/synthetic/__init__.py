@@ -1,1 +1,1 @@
-"""The parts of the synthetic data generator (`sparkify generate`, entry point `sparkify.generate`)."""
+"""The parts of the synthetic data generator (`sparkify generate`, entry point `sparkify.synthetic.generate`)."""

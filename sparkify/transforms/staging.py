@@ -99,13 +99,13 @@ def split_records(files_df: DataFrame, one_record_per_file: bool | Column) -> Da
 
 def line_records(lines_df: DataFrame) -> DataFrame:
     """Lines of JSON-lines files read in blocks (`path`, `line`, `content`: the line's bytes, as
-    `sparkify.io.read_raw_lines` gives them) → records as `split_records` makes them from whole files,
+    `sparkify.lake.io.read_raw_lines` gives them) → records as `split_records` makes them from whole files,
     with no `content_hash`."""
     require_columns(lines_df, ["path", LINE, "content"], "line_records")
     records = lines_df.select(
         F.col("path").alias(SOURCE_FILE), F.col(LINE).cast("int").alias(LINE),
         _clean_line(F.decode(F.col("content"), "UTF-8")).alias(TEXT),
-        F.lit(None).cast("string").alias(HASH),  # hashed apart (`sparkify.io.stream_hashes`)
+        F.lit(None).cast("string").alias(HASH),  # hashed apart (`sparkify.lake.io.stream_hashes`)
     )  # fmt: skip
     return _without_blank(records)
 

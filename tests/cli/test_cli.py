@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sparkify.cli import app
+from sparkify.cli.main import app
 
 runner = CliRunner()
 

@@ -13,13 +13,13 @@ import pytest
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
-from sparkify import cli
-from sparkify.cli import app
-from sparkify.console import console
+from sparkify.cli import main as cli
+from sparkify.cli.main import app
+from sparkify.cli.console import console
 from sparkify.documents import VERSIONS, schema_file, schema_version
-from sparkify.generate import GenerateSummary
+from sparkify.synthetic.generate import GenerateSummary
 from sparkify.report import StepResult, build_report, failed_expectation_lines
-from sparkify.runner import lake_lock
+from sparkify.local.runner import lake_lock
 from tests.documents import assert_document
 
 runner = CliRunner()
@@ -193,7 +193,7 @@ def test_a_local_spark_session_prints_no_jvm_chatter() -> None:
     import subprocess
     import sys
 
-    code = "from sparkify.spark import local_session; local_session('quiet', master='local[1]').stop(); print('ok')"
+    code = "from sparkify.local.session import local_session; local_session('quiet', master='local[1]').stop(); print('ok')"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")
 

@@ -13,8 +13,8 @@ import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
-from sparkify import quarantine
-from sparkify.cli import _print_raw, app
+from sparkify.cli import quarantine
+from sparkify.cli.main import _print_raw, app
 from sparkify.pipeline import Location
 from tests.documents import assert_document
 
@@ -100,7 +100,7 @@ def test_the_same_listing_from_a_stack_bucket(lake, tmp_path):
 def test_the_run_summary_shows_files_per_class_and_top_reasons(monkeypatch):
     from rich.console import Console
 
-    from sparkify import cli
+    from sparkify.cli import main as cli
 
     wide = Console(width=250, highlight=False)
     monkeypatch.setattr(cli, "console", wide)

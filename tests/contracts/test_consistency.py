@@ -8,7 +8,7 @@ import json
 import pytest
 
 from sparkify import pipeline, schemas
-from sparkify.runner import lake_locations, load_job
+from sparkify.local.runner import lake_locations, load_job
 
 
 def test_steps_are_in_dependency_order_with_one_start():

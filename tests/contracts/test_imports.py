@@ -103,7 +103,7 @@ def test_the_sparkify_package_imports_neither_the_pulumi_program_nor_its_sdk() -
 def test_naming_a_stacks_resources_loads_no_pulumi() -> None:
     # What `sparkify status --stack dev` does first when there is no Pulumi CLI to ask.
     code = (
-        "import sys, sparkify.cli; from sparkify.ops.stack import derived_names; "
+        "import sys, sparkify.cli.main; from sparkify.ops.stack import derived_names; "
         "assert derived_names('dev', 'us-east-1', '123456789012')['workflow_name'] == 'sparkify-dev'; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws', 'infra')))"
     )

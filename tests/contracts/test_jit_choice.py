@@ -1,5 +1,5 @@
 """A local run's JVM compiles with C1 alone when the run has little raw data to read, with the full
-tiered JIT otherwise (`sparkify.jit_choice`)."""
+tiered JIT otherwise (`sparkify.local.jit_choice`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sparkify import jit_choice
+from sparkify.local import jit_choice
 
 LIMIT = 1000  # bytes, for these tests
 
@@ -73,7 +73,7 @@ def test_the_setting_overrides_the_choice_and_a_wrong_value_is_named(tmp_path, m
 
 
 def test_the_quick_jit_is_a_driver_option_of_the_local_session():
-    from sparkify.spark import driver_java_options
+    from sparkify.local.session import driver_java_options
 
     assert "-XX:TieredStopAtLevel=1" in driver_java_options(quick_jit=True).split()
     assert "-XX:TieredStopAtLevel=1" not in driver_java_options(quick_jit=False).split()

@@ -10,8 +10,8 @@ import pytest
 
 from sparkify import pipeline
 from sparkify.job_args import JobArgs, glue_defaults, upkeep_by
-from sparkify.runner import lake_locations
-from sparkify.runtime import resolve_glue_arguments
+from sparkify.local.runner import lake_locations
+from sparkify.lake.glue_entry import resolve_glue_arguments
 
 STAGE, MODEL, VALIDATE = (pipeline.step(name) for name in ("stage", "model", "validate"))
 PLACES = lake_locations(Path("/data/raw"), Path("/data/lake"))

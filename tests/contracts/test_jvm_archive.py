@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sparkify import jvm_archive
+from sparkify.local import jvm_archive
 
 
 @pytest.fixture()

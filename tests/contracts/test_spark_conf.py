@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sparkify.spark import SPARK_CONF, apply_sql_conf
+from sparkify.lake.spark_conf import SPARK_CONF, apply_sql_conf
 
 
 def test_apply_sql_conf_sets_the_settings_glue_jobs_rely_on(spark):

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from sparkify import quarantine_catalog, schemas
+from sparkify import schemas
+from sparkify.lake import quarantine_catalog
 from sparkify.queries import DESCRIPTIONS, QUERIES
 from tests.infra.conftest import ACCOUNT, Rendered
 

@@ -79,7 +79,7 @@ def glue(dev: Deployed, monkeypatch: pytest.MonkeyPatch) -> Iterator[GlueSim]:
 def cli(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """A runner for `sparkify`; stdout gets a wide page so table rows stay on one line (stderr keeps rich's
     80 columns of a non-terminal, which error lines must not wrap at)."""
-    from sparkify import cli as sparkify_cli
+    from sparkify.cli import main as sparkify_cli
 
     monkeypatch.setattr(sparkify_cli.console, "width", 200)
     return CliRunner()

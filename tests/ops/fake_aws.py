@@ -318,8 +318,8 @@ class GlueSim:
     # -- what the jobs write -----------------------------------------------------------------------------
 
     def _write_outputs(self, run: RunState, step: pipeline.JobStep, failed: bool) -> None:
-        from sparkify.docs_publish import split_s3_uri, upload_site
-        from sparkify.runtime import step_metrics_uri
+        from sparkify.docs_site.publish import split_s3_uri, upload_site
+        from sparkify.lake.glue_entry import step_metrics_uri
 
         run_id = run.workflow_run.run_id
         docs_uri = self.deployed.locations[Location.DATA_DOCS]

@@ -18,7 +18,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError
 from botocore.stub import Stubber
 
-from sparkify.cli import app
+from sparkify.cli.main import app
 from sparkify.ops import OpsError
 from sparkify.ops import aws as ops_aws
 from sparkify.ops import glue_runs

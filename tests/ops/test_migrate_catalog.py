@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from sparkify.cli import app
+from sparkify.cli.main import app
 from tests.documents import assert_document
 from tests.ops.fake_aws import REGION, Deployed
 

@@ -8,7 +8,7 @@ import json
 import boto3
 import duckdb
 
-from sparkify.cli import app
+from sparkify.cli.main import app
 from sparkify.pipeline import Location
 from tests.documents import assert_document
 from tests.ops.fake_aws import REGION, Deployed

@@ -4,7 +4,7 @@ rows: the plumbing is tested, not Athena's SQL)."""
 
 from __future__ import annotations
 
-from sparkify.spark import register_local_catalog
+from sparkify.local.session import register_local_catalog
 
 import json
 import subprocess
@@ -16,9 +16,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from sparkify.cli import app
+from sparkify.cli.main import app
 from sparkify.queries import QUERIES
-from sparkify.runner import run_pipeline
+from sparkify.local.runner import run_pipeline
 from tests.helpers import event, song, write_log, write_song
 from tests.documents import assert_document
 from tests.ops.fake_aws import Deployed

@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from sparkify.cli import app
+from sparkify.cli.main import app
 from sparkify.ops import OpsError
 from sparkify.ops import aws as ops_aws
 from sparkify.ops import stack as ops_stack

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sparkify.cli import app
+from sparkify.cli.main import app
 from sparkify.ops.glue_runs import crawl_cost, job_run_cost
 from tests.documents import assert_document
 from tests.ops.fake_aws import Deployed, GlueSim

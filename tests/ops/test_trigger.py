@@ -8,7 +8,7 @@ import re
 
 import boto3
 
-from sparkify.cli import app
+from sparkify.cli.main import app
 from tests.documents import assert_document
 from tests.ops.fake_aws import ACCOUNT, Deployed, GlueSim
 
@@ -140,7 +140,7 @@ def test_follow_on_a_terminal_redraws_one_table(glue: GlueSim, cli, monkeypatch)
 
     from rich.console import Console
 
-    from sparkify import ops_cli
+    from sparkify.cli import stack as ops_cli
 
     screen = io.StringIO()
     monkeypatch.setattr(ops_cli, "console", Console(file=screen, force_terminal=True, width=120, color_system=None))

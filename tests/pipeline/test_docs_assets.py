@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sparkify import docs_assets
-from sparkify.docs_assets import SITE_VENDOR, localize_site
+from sparkify.docs_site import assets as docs_assets
+from sparkify.docs_site.assets import SITE_VENDOR, localize_site
 
 BOOTSTRAP_CSS = "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css"
 VEGA = "https://cdn.jsdelivr.net/npm/vega@5"
@@ -15,7 +15,7 @@ NEWSLETTER = "https://greatexpectations.io/newsletter"
 
 def test_every_vendored_file_is_in_the_package():
     missing = [a.target for a in docs_assets.ASSETS if not (docs_assets.VENDOR_DIR / a.target).is_file()]
-    assert not missing, f"run `python -m sparkify.docs_assets` to fetch: {missing}"
+    assert not missing, f"run `python -m sparkify.docs_site.assets` to fetch: {missing}"
 
 
 def _page(head: str) -> str:
@@ -55,12 +55,12 @@ def test_the_assets_are_found_when_the_package_is_imported_from_a_zip(tmp_path: 
 
     from infra.artifacts import build_shared_zip
 
-    archive = build_shared_zip(docs_assets.VENDOR_DIR.parent, tmp_path / "sparkify.zip")
+    archive = build_shared_zip(docs_assets.VENDOR_DIR.parents[1], tmp_path / "sparkify.zip")
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text(_page(f'<script src="{VEGA}"></script>'))
     script = (
-        "import sys, sparkify; from sparkify.docs_assets import localize_site; "
+        "import sys, sparkify; from sparkify.docs_site.assets import localize_site; "
         "assert sparkify.__file__.startswith(sys.argv[1]), sparkify.__file__; localize_site(sys.argv[2])"
     )
     subprocess.run(

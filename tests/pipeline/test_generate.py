@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from sparkify.generate import EVENT_KEYS, SONG_KEYS, GenerateSummary, generate
+from sparkify.synthetic.generate import EVENT_KEYS, SONG_KEYS, GenerateSummary, generate
 from tests.helpers import SHARED_SAMPLE
 
 Record = dict[str, Any]

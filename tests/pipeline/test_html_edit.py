@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sparkify import html_edit
+from sparkify.docs_site import html_edit
 
 PAGE = (
     "<!DOCTYPE html>\n<html><head>\n"

@@ -1,4 +1,4 @@
-"""Listing raw files (`sparkify.io.list_raw_files`): every file with its size, in a few JVM calls; reading
+"""Listing raw files (`sparkify.lake.io.list_raw_files`): every file with its size, in a few JVM calls; reading
 large JSON-lines files in blocks (`read_raw_lines`) and hashing them as streams (`stream_hashes`)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 
-from sparkify.io import list_raw_files, read_raw_lines, stream_hashes
+from sparkify.lake.io import list_raw_files, read_raw_lines, stream_hashes
 
 
 def _songs(raw, names, text='{"song_id": "S"}'):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sparkify.ledger import (
+from sparkify.lake.ledger import (
     Duplicate,
     Entry,
     FileClass,

@@ -1,4 +1,4 @@
-"""The Great Expectations suites and `sparkify.quality`: a hand-made star schema passes every suite, and each
+"""The Great Expectations suites and `sparkify.quality.validation`: a hand-made star schema passes every suite, and each
 broken variant of it fails on exactly the expectation written for that defect."""
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from sparkify import docs_publish, pipeline, quality, schemas
-from sparkify import suites as suites_module
-from sparkify.docs_assets import external_resources
+from sparkify import pipeline, schemas
+from sparkify.docs_site import publish as docs_publish
+from sparkify.quality import validation as quality
+from sparkify.quality import suites as suites_module
+from sparkify.docs_site.assets import external_resources
 from tests.star_rows import (
     ARTIST_B,
     PLAY_1,
@@ -150,7 +152,7 @@ def test_data_docs_have_an_index_and_one_validation_page_per_suite(good_run, sui
         assert f"Data asset: {name}<br>" in header and "Data asset: None" not in header, name
     # The reason for each rule shows up in the docs (meta.notes is rendered as the expectation's notes).
     assert "Reconciliation with staging" in (docs / "expectations" / "songplays.html").read_text()
-    # A site GX 1.24 builds loads nothing from the network once it is localized (sparkify/docs_assets.py).
+    # A site GX 1.24 builds loads nothing from the network once it is localized (sparkify/docs_site/assets.py).
     assert external_resources(docs) == {}
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from sparkify import pipeline, quarantine_catalog
+from sparkify import pipeline
+from sparkify.lake import quarantine_catalog
 from sparkify.pipeline import QUARANTINE_DATABASE
-from sparkify.runner import lake_locations, load_job
-from sparkify.spark import register_local_catalog
+from sparkify.local.runner import lake_locations, load_job
+from sparkify.local.session import register_local_catalog
 from tests.helpers import event, song, write_log, write_song
 
 DATABASE = "sparkify_test_staging"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sparkify import run_errors
-from sparkify.runner import exit_code
+from sparkify.lake import run_errors
+from sparkify.local.runner import exit_code
 
 
 class JavaError(Exception):

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sparkify import pipeline, run_page, schemas
-from sparkify.runner import load_job
-from sparkify.runtime import step_metrics_uri
+from sparkify import pipeline, schemas
+from sparkify.docs_site import run_page
+from sparkify.local.runner import load_job
+from sparkify.lake.glue_entry import step_metrics_uri
 from tests.star_rows import write_lake
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sparkify.run_record import RESERVE, RunRecord
+from sparkify.local.run_record import RESERVE, RunRecord
 
 
 def _report(status: str, error: str | None = None, **extra: object) -> dict[str, object]:

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from sparkify import docs_assets, site, site_charts, site_history, site_lineage
+from sparkify.docs_site import assets as docs_assets, site, charts as site_charts, history as site_history, lineage as site_lineage
 from sparkify.pipeline import EXPECTATIONS_DIR
-from sparkify.suites import load_suites
+from sparkify.quality.suites import load_suites
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
 

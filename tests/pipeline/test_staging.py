@@ -11,7 +11,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from sparkify import schemas
-from sparkify.io import RawInputError, read_raw_files
+from sparkify.lake.io import RawInputError, read_raw_files
 from sparkify.transforms import staging
 from tests.helpers import event, song, write_log, write_song
 
@@ -209,8 +209,8 @@ def test_missing_source_folder_names_the_path_and_what_to_do(spark, tmp_path):
 
 def test_a_source_without_any_file_stops_the_stage_job_with_the_folder_named(spark, tmp_path):
     from sparkify import pipeline
-    from sparkify.runner import lake_locations, load_job
-    from sparkify.spark import register_local_catalog
+    from sparkify.local.runner import lake_locations, load_job
+    from sparkify.local.session import register_local_catalog
 
     raw = tmp_path / "raw"
     (raw / "song_data").mkdir(parents=True)

@@ -1,12 +1,13 @@
-"""Helpers of `sparkify.tables` that the jobs build their Spark plans with."""
+"""Helpers of `sparkify.lake.tables` that the jobs build their Spark plans with."""
 
 from __future__ import annotations
 
 import pytest
 
-from sparkify import pipeline, tables
+from sparkify import pipeline
+from sparkify.lake import tables
 from sparkify.layout import local_uri
-from sparkify.runner import load_job
+from sparkify.local.runner import load_job
 
 
 def test_counting_the_staged_rows_of_many_raw_files_takes_a_few_jvm_calls_not_one_per_file(spark, tmp_path, jvm_calls):

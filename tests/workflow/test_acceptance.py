@@ -6,11 +6,11 @@ this code. Skips when the sample is not beside the repo.
 
 from __future__ import annotations
 
-from sparkify.runner import lake_table
+from sparkify.local.runner import lake_table
 
 import pytest
 
-from sparkify.runner import run_pipeline
+from sparkify.local.runner import run_pipeline
 
 pytestmark = pytest.mark.acceptance
 

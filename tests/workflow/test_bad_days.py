@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sparkify.cli import app
-from sparkify.generate import generate
-from sparkify.runner import run_pipeline
+from sparkify.cli.main import app
+from sparkify.synthetic.generate import generate
+from sparkify.local.runner import run_pipeline
 from tests.documents import assert_document
 from tests.helpers import assert_same_tables, copy_raw
 
@@ -164,7 +164,7 @@ class DiskFull:
 @pytest.fixture()
 def disk(monkeypatch) -> DiskFull:
     """A disk that fills as the model step writes its metrics: mid-run, after its tables committed."""
-    from sparkify import runner
+    from sparkify.local import runner
 
     full = DiskFull()
     metrics = runner.write_metrics
@@ -198,7 +198,7 @@ def test_a_disk_that_fills_mid_run_ends_in_one_line_and_a_report_saying_why(spar
 
 
 def test_when_not_even_the_report_fits_the_line_says_so(spark, raw, day_one, disk, monkeypatch):
-    from sparkify.run_record import RunRecord
+    from sparkify.local.run_record import RunRecord
 
     raw_both, lake = _restore(day_one, with_day_two=raw)
     before = _latest(lake)

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from sparkify.bench import harness
 from sparkify.bench.cli import register
 from sparkify.bench.reference import run_reference
-from sparkify.generate import generate
-from sparkify.runner import run_pipeline
+from sparkify.synthetic.generate import generate
+from sparkify.local.runner import run_pipeline
 from tests.documents import assert_document
 from tests.helpers import event, song, write_log, write_song
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sparkify.generate import generate
-from sparkify.runner import run_pipeline
+from sparkify.synthetic.generate import generate
+from sparkify.local.runner import run_pipeline
 from tests.helpers import assert_same_tables, copy_raw
 
 MALFORMED = '{"artist": "Gob", "auth": "Logged In", "page": "NextSong", "ts": 1541107000000'

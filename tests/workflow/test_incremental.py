@@ -17,10 +17,10 @@ import pytest
 from chispa import assert_df_equality
 
 from sparkify.bench import floor
-from sparkify.generate import generate
+from sparkify.synthetic.generate import generate
 from sparkify.pipeline import CURATED_TABLES
-from sparkify.runner import LakeLocked, lake_lock, lake_table, run_pipeline
-from sparkify.spark import register_local_catalog
+from sparkify.local.runner import LakeLocked, lake_lock, lake_table, run_pipeline
+from sparkify.local.session import register_local_catalog
 from tests.helpers import assert_same_tables, copy_raw
 
 
@@ -171,8 +171,8 @@ def _main_snapshot(lake: Path, table: str) -> int | None:
 def test_a_run_killed_at_any_moment_leaves_committed_tables_and_the_next_run_equals_a_clean_run(
     spark, generated, single_run_lake, day_one, moment
 ):
-    from sparkify import tables
-    from sparkify.spark import register_local_catalog
+    from sparkify.lake import tables
+    from sparkify.local.session import register_local_catalog
 
     raw, lake = _restore(day_one)
     catalog = register_local_catalog(spark, lake)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sparkify.cli import app
-from sparkify.generate import generate
+from sparkify.cli.main import app
+from sparkify.synthetic.generate import generate
 from sparkify.pipeline import CURATED_TABLES
-from sparkify.runner import lake_table, run_pipeline
+from sparkify.local.runner import lake_table, run_pipeline
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sparkify import tables
-from sparkify.generate import generate
+from sparkify.lake import tables
+from sparkify.synthetic.generate import generate
 from sparkify.pipeline import CURATED_TABLES
-from sparkify.runner import run_pipeline
-from sparkify.spark import register_local_catalog
+from sparkify.local.runner import run_pipeline
+from sparkify.local.session import register_local_catalog
 from tests.helpers import assert_same_tables, copy_raw
 
 DAYS = 8
@@ -125,7 +125,7 @@ def test_a_rejected_change_is_judged_again_after_main_moves_and_published_once_f
 def test_publish_refuses_when_audit_moved_after_judgement(spark, generated, tmp_path, monkeypatch):
     """A model run between judgement and publish (a second workflow run, `--step model`) must not get
     its rows published unjudged."""
-    from sparkify import quality
+    from sparkify.quality import validation as quality
 
     raw, lake = tmp_path / "raw", tmp_path / "lake"
     copy_raw(generated, raw, lambda p: p.parts[0] == "song_data" or p.name == day_file(1))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sparkify.runner import lake_table
+from sparkify.local.runner import lake_table
 
 import json
 
 import pytest
 from typer.testing import CliRunner
 
-from sparkify.cli import app
-from sparkify.generate import generate
+from sparkify.cli.main import app
+from sparkify.synthetic.generate import generate
 from tests.helpers import song, write_song
 
 runner = CliRunner()

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from sparkify import pipeline, tables
-from sparkify.runner import lake_locations, load_job
-from sparkify.spark import register_local_catalog
+from sparkify import pipeline
+from sparkify.lake import tables
+from sparkify.local.runner import lake_locations, load_job
+from sparkify.local.session import register_local_catalog
 from tests.helpers import event, song, write_log, write_song
 
 OLD = 946_684_800  # 2000-01-01: as `tar -x`, `cp -p` and `rsync -a` leave an old file's time
@@ -169,7 +170,7 @@ def test_crash_leftovers_in_the_quarantine_are_removed(spark, raw, lake):
 def test_the_star_schema_follows_changed_and_deleted_raw_files(spark, tmp_path):
     """Through the whole workflow: after an append in place and a deletion, songplays hold exactly the
     plays of the raw files as they are now."""
-    from sparkify.runner import lake_table, run_pipeline
+    from sparkify.local.runner import lake_table, run_pipeline
 
     raw, lake = tmp_path / "raw", tmp_path / "lake-wf"
     write_song(raw, "TRAAAAW128F429D538", song())
@@ -250,7 +251,7 @@ def test_a_key_twice_in_a_batch_and_a_key_staged_before_are_told_apart(spark, ra
 def small_reads(spark, monkeypatch):
     """Log files over 1 KiB are read line by line, in blocks of 1 KiB, and Spark refuses to read any
     file over 4 KiB whole: a test file of a few KiB stands for a log file of hundreds of MB."""
-    from sparkify import io
+    from sparkify.lake import io
 
     monkeypatch.setattr(io, "WHOLE_FILE_MAX_BYTES", 1024)
     settings = {"spark.sql.sources.binaryFile.maxLength": "4096", "spark.sql.files.maxPartitionBytes": "1024"}
@@ -336,7 +337,7 @@ def test_duplicates_of_rows_that_leave_staging_are_judged_again_and_staged(spark
     duplicates of the original's. When the original goes (or changes and no longer holds an event), the
     records that were only duplicates of its rows are staged, as a full refresh over the same raw files
     stages them; nothing is lost in silence."""
-    from sparkify.runner import lake_table, run_pipeline
+    from sparkify.local.runner import lake_table, run_pipeline
     from tests.helpers import assert_same_tables
 
     raw, lake, fresh = tmp_path / "raw", tmp_path / "lake", tmp_path / "fresh"

@@ -9,10 +9,11 @@ import os
 
 import pytest
 
-from sparkify import pipeline, schemas, tables
-from sparkify.io import write_text
-from sparkify.runner import load_job
-from sparkify.runtime import StepFailed
+from sparkify import pipeline, schemas
+from sparkify.lake import tables
+from sparkify.lake.io import write_text
+from sparkify.local.runner import load_job
+from sparkify.lake.glue_entry import StepFailed
 from tests.star_rows import curated_table, write_lake
 
 

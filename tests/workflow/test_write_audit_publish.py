@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from sparkify import tables
-from sparkify.generate import generate
+from sparkify.lake import tables
+from sparkify.synthetic.generate import generate
 from sparkify.pipeline import CURATED_TABLES
-from sparkify.runner import lake_table, run_pipeline
-from sparkify.spark import register_local_catalog
+from sparkify.local.runner import lake_table, run_pipeline
+from sparkify.local.session import register_local_catalog
 from tests.helpers import copy_raw, song, write_song
 
 BAD_SONG = "SOZZZZZZZZZZZZZZZ1"

@@ -1,5 +1,5 @@
 """The command line's output: results on stdout, errors and progress on stderr, and the one-line error
-every verb ends with. Shared by the local verbs (`sparkify.cli`), the stack verbs (`sparkify.ops_cli`)
+every verb ends with. Shared by the local verbs (`sparkify.cli.main`), the stack verbs (`sparkify.cli.stack`)
 and the benchmark (`sparkify.bench.cli`).
 
 With `--json` a verb prints one JSON document on stdout and nothing else (`sparkify.documents`); its

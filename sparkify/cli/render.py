@@ -1,7 +1,7 @@
 """What the stack verbs show a person: tables of runs and steps, the account of a failed or finished run,
 the live display of `trigger --follow`, and the summaries of `upload`, `docs` and `migrate-catalog`.
 
-The verbs in `sparkify.ops_cli` fetch and decide; everything here only prints (to `sparkify.console`),
+The verbs in `sparkify.cli.stack` fetch and decide; everything here only prints (to `sparkify.cli.console`),
 from the values `sparkify.ops` returns. `--json` output is not here: it is those values' own dicts.
 """
 
@@ -26,7 +26,7 @@ from rich.progress import (
 from rich.table import Table
 
 from sparkify import pipeline
-from sparkify.console import console, err
+from sparkify.cli.console import console, err
 from sparkify.report import failed_expectation_lines
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """The `sparkify` verbs that operate a deployed stack: trigger, status, docs, upload, query, migrate-catalog.
 
 Each is a thin typer command over `sparkify.ops`: it resolves the stack's names, calls one ops function,
-and prints the result: a rich table or summary (`sparkify.ops_render`), or JSON with `--json`. Every
+and prints the result: a rich table or summary (`sparkify.cli.render`), or JSON with `--json`. Every
 failure an `OpsError` describes ends the command with one `error:` line and exit code 2; a workflow run
 that failed exits with 1.
 """
@@ -20,8 +20,8 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from sparkify import ops_render as render
-from sparkify.console import JsonOption, console, emit, err, fail
+from sparkify.cli import render
+from sparkify.cli.console import JsonOption, console, emit, err, fail
 from sparkify.ops import OpsError
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ write the classes a run loaded to an archive when the JVM exits (`-XX:ArchiveCla
 map that archive at the next start (`-XX:SharedArchiveFile`). Measured on a 2-core machine
 (README, Performance): a run with nothing new 13.4 s → 9.7 s, the Spark session 4.1 s → 2.4 s.
 
-`make setup` builds the archive (`python -m sparkify.jvm_archive_build`): one small generated lake, run
+`make setup` builds the archive (`python -m sparkify.local.jvm_archive_build`): one small generated lake, run
 once whole and once incrementally, in a JVM that writes the archive as it exits. An archive is only
 valid for the Java binary and class path it was made with, so its name carries a digest of both; a
 session uses it only when that digest matches (else Spark starts as it would without it). It is
@@ -20,14 +20,14 @@ import os
 import shutil
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ARCHIVE_DIR = REPO_ROOT / ".jvm"
 # CDS reports an archive it cannot map as a warning on the console; the digest in the archive's name
 # already keeps a stale one out, so any other mismatch just means a slower start, said nowhere.
 QUIET = "-Xlog:cds=off -Xlog:cds+dynamic=off"
 # `SPARKIFY_JVM_ARCHIVE=off` starts Spark without the archive (to compare, or to rule it out).
 SWITCH = "SPARKIFY_JVM_ARCHIVE"
-# Set by `sparkify.jvm_archive_build` for its training run: where the JVM writes the archive at exit.
+# Set by `sparkify.local.jvm_archive_build` for its training run: where the JVM writes the archive at exit.
 TRAINING = "SPARKIFY_JVM_ARCHIVE_OUT"
 
 

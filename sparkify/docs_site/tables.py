@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sparkify.pipeline import SOURCES, Table
-from sparkify.suites import expectation_column
-from sparkify.site_page import INDEX, LINEAGE, TABLES_DIR, escape, link, page, table
+from sparkify.quality.suites import expectation_column
+from sparkify.docs_site.page import INDEX, LINEAGE, TABLES_DIR, escape, link, page, table
 
 Column = tuple[str, str, bool]  # name, type, nullable
 

@@ -1,5 +1,5 @@
 """Data Docs that render offline and behind a private site: the CSS, JS and fonts that GX pages load
-from public CDNs are kept in `sparkify/docs_assets/` and linked locally after every build.
+from public CDNs are kept in `sparkify/docs_site/vendor/` and linked locally after every build.
 
 GX 1.x writes pages that fetch Bootstrap, jQuery, Font Awesome, bootstrap-table and Vega from five CDNs.
 Without internet (a laptop on a plane, a locked-down VPC, this project's CI) they render as bare HTML,
@@ -7,7 +7,7 @@ and a private docs bucket would still make every reader's browser call third par
 copies the files into the site's `static/vendor/` and rewrites each page's links to relative paths.
 
 The files come from npm at the exact versions below: after a GX upgrade changes its templates, run
-`python -m sparkify.docs_assets` (needs npm) and check `tests/pipeline/test_docs_assets.py`, which fails while
+`python -m sparkify.docs_site.assets` (needs npm) and check `tests/pipeline/test_docs_assets.py`, which fails while
 a page still loads anything from the network.
 """
 
@@ -24,9 +24,9 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
-from sparkify import html_edit
+from sparkify.docs_site import html_edit
 
-VENDOR_DIR = Path(__file__).with_name("docs_assets")  # in the source tree, where `vendor` writes
+VENDOR_DIR = Path(__file__).with_name("vendor")  # in the source tree, where `vendor` writes
 SITE_VENDOR = Path("static") / "vendor"
 
 
@@ -34,7 +34,7 @@ SITE_VENDOR = Path("static") / "vendor"
 class Asset:
     package: str  # npm package@version
     source: str  # path inside the package
-    target: str  # path under docs_assets/ and the site's static/vendor/
+    target: str  # path under vendor/ and the site's static/vendor/
     urls: tuple[str, ...] = ()  # what GX pages link to; none for files the CSS loads (fonts)
 
 
@@ -108,7 +108,7 @@ def localize_site(site_dir: str | Path, home: str | None = HOME) -> None:
     """
     site = Path(site_dir)
     # Read as package resources: on Glue the package is imported from the zip in --extra-py-files.
-    _copy_tree(resources.files("sparkify") / VENDOR_DIR.name, site / SITE_VENDOR)
+    _copy_tree(resources.files("sparkify.docs_site") / VENDOR_DIR.name, site / SITE_VENDOR)
     local_urls = {url: asset.target for asset in ASSETS for url in asset.urls}
     for page in site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")

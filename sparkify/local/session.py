@@ -1,4 +1,5 @@
-"""The Spark settings of the pipeline, and the local SparkSession that mirrors a Glue 5.1 driver."""
+"""The local SparkSession that mirrors a Glue 5.1 driver, and the lake's own Iceberg catalog on it. Only a
+laptop run uses this; the settings it shares with Glue are `sparkify.lake.spark_conf`'s."""
 
 from __future__ import annotations
 
@@ -11,17 +12,17 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from sparkify import jvm_archive
+from sparkify.lake.spark_conf import ICEBERG_EXTENSIONS, SPARK_CONF
 from sparkify.layout import local_uri
+from sparkify.local import jvm_archive
+from sparkify.pipeline import REPO_ROOT
 
 LOG4J_CONF = Path(__file__).with_name("log4j2.properties")
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Apache Iceberg, as AWS Glue 5.1 ships it (`--datalake-formats iceberg`): the runtime jar is fetched by
 # `make jars` into .jars/ (pinned in jars.lock); on Glue the same version is on the classpath already.
 ICEBERG_JAR = REPO_ROOT / ".jars" / "iceberg-spark-runtime-3.5_2.12-1.10.0.jar"
-ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
-# C1 alone, for short local runs (`sparkify.jit_choice`). With C1 alone the JVM's code cache defaults to
+# C1 alone, for short local runs (`sparkify.local.jit_choice`). With C1 alone the JVM's code cache defaults to
 # 48 MB, not the tiered JIT's 240 MB: a run of the 30-song sample filled 41 MB of it, and a JVM once ran
 # out of it. The tiered JIT's size costs nothing until it is used.
 QUICK_JIT = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
@@ -30,61 +31,17 @@ QUICK_JIT = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
 JVM_LOG = "jvm.log"
 CRASH_LOG = "jvm-crash-%p.log"
 CRASH_LOG_GLOB = "jvm-crash-*.log"
-# The Spark catalog name of the stack's Glue Data Catalog on Glue (the name AWS's examples use).
-GLUE_CATALOG = "glue_catalog"
-
-# Settings that matter for correctness or for the many-tiny-files workload; on Glue, `glue_main` sets
-# the same values on the job's session (all are runtime SQL settings). Timestamps are UTC everywhere.
-SPARK_CONF: dict[str, str] = {
-    "spark.sql.session.timeZone": "UTC",
-    # One song per file: opening a file must not count as 4 MB of work, or every file gets a task.
-    "spark.sql.files.openCostInBytes": "8192",
-    "spark.sql.files.maxPartitionBytes": str(64 * 1024 * 1024),
-    "spark.sql.sources.partitionOverwriteMode": "dynamic",
-    "spark.sql.parquet.compression.codec": "snappy",
-    # The stage job reads a batch's changed files as explicit paths; Spark lists
-    # more than 32 paths with a distributed job of min(paths, 10000) tasks. 10,000 one-file tasks cost
-    # 25 s of a 62 s local run on 15k song files; 32 tasks list them in about 2 s here, and on S3 the
-    # listing stays spread over the cluster.
-    "spark.sql.sources.parallelPartitionDiscovery.parallelism": "32",
-}
 
 LOCAL_CONF: dict[str, str] = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     # Local data is small: a few shuffle partitions per core instead of Spark's default 200.
     "spark.sql.shuffle.partitions": "4",
-    # Log files over 32 MB are read in blocks (`sparkify.io.read_raw_lines`): read whole, two of L's
+    # Log files over 32 MB are read in blocks (`sparkify.lake.io.read_raw_lines`): read whole, two of L's
     # 240 MB files decoded and split at once ran this heap out.
     "spark.driver.memory": "4g",
     "spark.sql.adaptive.enabled": "true",
 }
-
-
-def glue_catalog_conf(warehouse_uri: str) -> dict[str, str]:
-    """Iceberg on Glue: the Glue Data Catalog is the catalog, S3FileIO writes the files.
-
-    The catalog does not cache tables: a cached table keeps the snapshot it was loaded at, so a session
-    would not see commits made through another session or process (measured: the model step read an
-    empty staging table that the stage step's streaming session had just filled).
-
-    These must be set before the session starts, so the Pulumi program passes them as the job's `--conf`.
-    https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-format-iceberg.html
-    """
-    prefix = f"spark.sql.catalog.{GLUE_CATALOG}"
-    return {
-        "spark.sql.extensions": ICEBERG_EXTENSIONS,
-        prefix: "org.apache.iceberg.spark.SparkCatalog",
-        f"{prefix}.catalog-impl": "org.apache.iceberg.aws.glue.GlueCatalog",
-        f"{prefix}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
-        f"{prefix}.warehouse": warehouse_uri,
-        f"{prefix}.cache-enabled": "false",
-    }
-
-
-def glue_conf_argument(conf: dict[str, str]) -> str:
-    """Glue takes one `--conf` job parameter; more settings ride in its value as ` --conf k=v`."""
-    return " --conf ".join(f"{key}={value}" for key, value in conf.items())
 
 
 def local_catalog_name(lake: Path) -> str:
@@ -104,15 +61,9 @@ def register_local_catalog(spark: SparkSession, lake: Path) -> str:
     return name
 
 
-def apply_sql_conf(spark: SparkSession) -> None:
-    """Set the pipeline's SQL settings on a running session (Glue's, whose session exists before the job)."""
-    for key, value in SPARK_CONF.items():
-        spark.conf.set(key, value)
-
-
 def driver_java_options(quick_jit: bool = False, log_dir: Path | None = None) -> str:
     """The local driver's JVM options: the log configuration, the class archive, C1 alone if asked
-    (`sparkify.jit_choice`), where a crash log goes if given (else the working folder)."""
+    (`sparkify.local.jit_choice`), where a crash log goes if given (else the working folder)."""
     options = [f"-Dlog4j2.configurationFile={LOG4J_CONF}", jvm_archive.java_options(ICEBERG_JAR)]
     if quick_jit:
         options.append(QUICK_JIT)

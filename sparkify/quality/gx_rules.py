@@ -10,9 +10,9 @@ of `UnexpectedRowsExpectation`, that asks for the count only and for the rows on
 
 On Spark its metrics register the batch under a view name of their own: GX's query metrics all use
 the fixed name `tmp_view`, so two validations at once in one session would read each other's batch
-(`sparkify.quality` runs suites side by side).
+(`sparkify.quality.validation` runs suites side by side).
 
-Imported by `sparkify.quality` before a suite is built; GX registers the rule by its class name.
+Imported by `sparkify.quality.validation` before a suite is built; GX registers the rule by its class name.
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from sparkify import run_errors, tables
-from sparkify.io import delete, join_uri, list_files
+from sparkify.lake import run_errors, tables
+from sparkify.lake.io import delete, join_uri, list_files
 from sparkify.pipeline import Location, Namespace, owned_tables
-from sparkify.runtime import StepFailed
+from sparkify.lake.glue_entry import StepFailed
 
 _LAYER = {Namespace.STAGING: Location.STAGING, Namespace.CURATED: Location.CURATED}
 

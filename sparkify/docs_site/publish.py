@@ -1,5 +1,5 @@
 """Publishing Data Docs to S3: a run's Great Expectations pages to `runs/<run_id>/` and `latest/`, the
-site's own pages (`sparkify.site`) to the docs location's root. GX 1.x has no S3 site store, so the
+site's own pages (`sparkify.docs_site.site`) to the docs location's root. GX 1.x has no S3 site store, so the
 site is built in a folder on the driver and copied up.
 """
 
@@ -74,7 +74,7 @@ def _upload(client: Any, bucket: str, root: Path, files: list[Path], target: str
 
 
 def upload_pages(site_dir: str | Path, docs_uri: str, s3_client: Any = None) -> str:
-    """Copy the site's own pages (`sparkify.site`: the run index, tables, lineage, charts) to the root of
+    """Copy the site's own pages (`sparkify.docs_site.site`: the run index, tables, lineage, charts) to the root of
     `docs_uri`, beside `runs/` and `latest/`; returns the URI of the index."""
     client = client_or_default(s3_client)
     bucket, prefix = split_s3_uri(docs_uri)

@@ -1,11 +1,11 @@
 """Data quality of the curated tables with Great Expectations 1.x: validate, build Data Docs (suites are read
-by `sparkify.suites`).
+by `sparkify.quality.suites`).
 
 One suite per curated table lives in `expectations/<table>.json` (GX 1.x suite JSON). Two kinds of rule
 span more than one table, and GX has no built-in cross-table expectation that runs on Spark:
 
 - Foreign keys (and other joins): every table handed to `validate` is registered as a Spark temp view
-  under its own name, so a suite's `expect_no_unexpected_rows` (`sparkify.gx_rules`: GX's
+  under its own name, so a suite's `expect_no_unexpected_rows` (`sparkify.quality.gx_rules`: GX's
   `unexpected_rows_expectation`, its query run once) can join `{batch}` to, say, `users`
   (`... WHERE NOT EXISTS (SELECT 1 FROM users ...)`). It is an anti-join, so it scales with the tables,
   unlike a `value_set` of every key. Such expectations name the table they need in `meta.references`;
@@ -29,10 +29,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sparkify import run_page
-from sparkify.docs_assets import localize_site
-from sparkify.docs_publish import is_s3, upload_site
-from sparkify.suites import WHOLE_TABLE, expectation_column, referenced_tables, split_suite, suite_parameters
+from sparkify.docs_site import run_page
+from sparkify.docs_site.assets import localize_site
+from sparkify.docs_site.publish import is_s3, upload_site
+from sparkify.quality.suites import WHOLE_TABLE, expectation_column, referenced_tables, split_suite, suite_parameters
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
@@ -81,7 +81,7 @@ def _gx() -> Any:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
     import great_expectations
 
-    import sparkify.gx_rules  # noqa: F401  (registers the suites' `expect_no_unexpected_rows`)
+    import sparkify.quality.gx_rules  # noqa: F401  (registers the suites' `expect_no_unexpected_rows`)
 
     return great_expectations
 
@@ -277,11 +277,11 @@ def validate_and_publish(
     quarantine: run_page.Quarantine | None = None,
 ) -> tuple[dict[str, Summary], str]:
     """`validate` with Data Docs published at `docs_uri`; returns the summaries and the index of this
-    run's pages. With `quarantine`, the site gets the run page (`sparkify.run_page`): the batch's
+    run's pages. With `quarantine`, the site gets the run page (`sparkify.docs_site.run_page`): the batch's
     quarantined records and the failing rows by key.
 
     A local folder gets the run's pages in `runs/<run_id>/` (GX builds a site of one run; the pages of
-    earlier runs stay beside it, and `sparkify.site` writes the index of them all). An `s3://`
+    earlier runs stay beside it, and `sparkify.docs_site.site` writes the index of them all). An `s3://`
     location gets them through a temporary folder on the driver, uploaded to `runs/<run_id>/` and
     `latest/` (GX 1.x has no S3 site store since 1.13).
     """

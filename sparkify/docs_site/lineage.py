@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from sparkify.layout import LAKE_LAYOUT
 from sparkify.pipeline import CURATED_TABLES, SOURCES, STEPS, JobStep, Location
-from sparkify.site_page import LINEAGE, escape, link, page, table
-from sparkify.site_tables import table_page
+from sparkify.docs_site.page import LINEAGE, escape, link, page, table
+from sparkify.docs_site.tables import table_page
 
 RAW, STAGING, QUARANTINE, CURATED = "raw", "staging", "quarantine", "curated"
 

@@ -22,15 +22,19 @@ from typing import Any
 from filelock import FileLock, Timeout
 from pyspark.sql import SparkSession
 
-from sparkify import jit_choice, pipeline, quality, run_errors, site, site_history, suites
+from sparkify import pipeline
+from sparkify.local import jit_choice
+from sparkify.quality import validation as quality, suites
+from sparkify.lake import run_errors
+from sparkify.docs_site import site, history as site_history
 from sparkify.job_args import JobArgs
 from sparkify.layout import LAKE_LAYOUT
 from sparkify.pipeline import Location, Namespace, Place
 from sparkify.report import RunStatus, StepResult, StepStatus, build_report
-from sparkify.run_record import RunRecord
-from sparkify.run_stop import StopSignals
-from sparkify.runtime import StepFailed, write_metrics
-from sparkify.spark import CRASH_LOG_GLOB, JVM_LOG
+from sparkify.local.run_record import RunRecord
+from sparkify.local.run_stop import StopSignals
+from sparkify.lake.glue_entry import StepFailed, write_metrics
+from sparkify.local.session import CRASH_LOG_GLOB, JVM_LOG
 
 # Called before and after each step, so a front end can show progress.
 StepHook = Callable[[pipeline.Step, StepResult | None], None]
@@ -40,7 +44,7 @@ def lake_locations(raw: Path, lake: Path) -> dict[Place, str]:
     """Every place of a local run: raw where it is, the rest under the lake folder, and the table
     namespaces of the lake's own Iceberg catalog (`register_local_catalog`), whose folders are the
     staging and curated locations."""
-    from sparkify.spark import local_catalog_name
+    from sparkify.local.session import local_catalog_name
 
     locations: dict[Place, str] = {loc: str(lake / sub) for loc, sub in LAKE_LAYOUT.items()}
     locations[Location.RAW] = str(raw)
@@ -54,8 +58,8 @@ def lake_locations(raw: Path, lake: Path) -> dict[Place, str]:
 def lake_table(spark: Any, lake: Path, name: str, branch: str = "main", layer: Location = Location.CURATED) -> Any:
     """A table of a local lake as one branch has it: `main` is what is published, `audit` what the last
     run wrote and the suites judged."""
-    from sparkify import tables
-    from sparkify.spark import register_local_catalog
+    from sparkify.lake import tables
+    from sparkify.local.session import register_local_catalog
 
     catalog = register_local_catalog(spark, lake)
     return tables.read(spark, tables.ident(f"{catalog}.{LAKE_LAYOUT[layer]}", name), branch)
@@ -202,7 +206,7 @@ def _run_locked(
 
 def _start_spark(run: _Run, quick: bool, stop: StopSignals) -> tuple[SparkSession | None, str | None]:
     """The run's Spark session, and why the run cannot go on when it cannot (no JVM)."""
-    from sparkify.spark import local_session, register_local_catalog
+    from sparkify.local.session import local_session, register_local_catalog
 
     spark: SparkSession | None = None
     try:
@@ -266,7 +270,7 @@ def _quiet_accumulator_server(spark: SparkSession) -> None:
 
 
 def build_site(locations: dict[Place, str], history_days: int = site_history.DEFAULT_HISTORY_DAYS) -> Path:
-    """The lake's Data Docs site (`sparkify.site`) from every kept run report, after pruning what the
+    """The lake's Data Docs site (`sparkify.docs_site.site`) from every kept run report, after pruning what the
     history rule no longer keeps; returns its index."""
     return site.build_local(
         Path(locations[Location.DATA_DOCS]),

@@ -15,13 +15,14 @@ from rich.text import Text
 from typer._click import ClickException, Context  # Typer's own vendored Click
 from typer.core import TyperGroup, TyperOption
 
-from sparkify import jit_choice, layout, pipeline
-from sparkify.console import JsonOption, console, emit, err, error_document, fail, json_mode, progress
+from sparkify import layout, pipeline
+from sparkify.local import jit_choice
+from sparkify.cli.console import JsonOption, console, emit, err, error_document, fail, json_mode, progress
 from sparkify.report import failed_expectation_lines
 from sparkify.job_args import parse_run_date
 
 if TYPE_CHECKING:
-    from sparkify.generate import GenerateSummary
+    from sparkify.synthetic.generate import GenerateSummary
 
 
 class _Verbs(TyperGroup):
@@ -101,7 +102,7 @@ def generate(
     json_output: JsonOption = False,
 ) -> None:
     """Write synthetic raw data laid out exactly like the Sparkify S3 prefixes."""
-    from sparkify.generate import generate as write_sample
+    from sparkify.synthetic.generate import generate as write_sample
 
     _check_folder(out, "--out")
     try:
@@ -201,7 +202,7 @@ def run(
     except ValueError as exc:
         raise fail(str(exc)) from None
     _check_lake(lake)
-    from sparkify.runner import LakeLocked, RunNotStarted, exit_code, run_pipeline
+    from sparkify.local.runner import LakeLocked, RunNotStarted, exit_code, run_pipeline
 
     out = progress()
     out.print(escape(f"Sparkify local run  raw={raw}  lake={lake}") + (f"  steps={','.join(selected)}" if selected else ""))
@@ -290,7 +291,7 @@ def _check_folder(folder: Path, option: str) -> None:
 
 
 def _default_sample() -> Path:
-    from sparkify.generate import generate as write_sample
+    from sparkify.synthetic.generate import generate as write_sample
 
     if not DEFAULT_RAW.exists():
         progress().print(f"generating a sample into ./{DEFAULT_RAW} (seed {DEFAULT_SEED}) …")
@@ -385,14 +386,14 @@ def quarantine_command(
     limit: Annotated[int, typer.Option(help="Records to print (tables only; --json prints all).")] = 50,
 ) -> None:
     """List what a run quarantined: reasons with counts, then each record's file, line, reason and raw text."""
-    from sparkify import quarantine
+    from sparkify.cli import quarantine
 
     if lake is not None and stack is not None:
         raise fail("give --lake or --stack, not both")
     store: quarantine.Store
     if stack is not None:
         from sparkify.ops.stack import Overrides
-        from sparkify.ops_cli import _guard, _resolve
+        from sparkify.cli.stack import _guard, _resolve
 
         names, aws = _guard(lambda: _resolve(stack, Overrides()))
         locations = {loc: names.location(loc) for loc in (pipeline.Location.REPORTS, pipeline.Location.QUARANTINE)}
@@ -432,7 +433,7 @@ def quarantine_command(
 
 # The verbs that operate a deployed stack, and the benchmark; each module registers its commands.
 from sparkify.bench.cli import register as register_bench  # noqa: E402
-from sparkify.ops_cli import register as register_ops  # noqa: E402
+from sparkify.cli.stack import register as register_ops  # noqa: E402
 from sparkify.soak.cli import register as register_soak  # noqa: E402
 
 register_ops(app)

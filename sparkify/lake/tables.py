@@ -20,7 +20,7 @@ from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from sparkify.io import list_sizes
+from sparkify.lake.io import list_sizes
 
 AUDIT = "audit"  # the branch a run writes and the suites judge
 MAIN = "main"  # the published state, what readers see

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sparkify import html_edit
+from sparkify.docs_site import html_edit
 
 PAGE = "run.html"
 SHOWN = 200  # quarantined records listed on the page

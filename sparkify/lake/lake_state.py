@@ -19,7 +19,7 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
-from sparkify.io import join_uri, read_text, write_text
+from sparkify.lake.io import join_uri, read_text, write_text
 
 STATE_FOLDER = "_state"
 MODEL = "model.json"

@@ -3,7 +3,7 @@ each job step's duration, rows per curated table, records quarantined per source
 costs to plan and keep (its data files and metadata files, as its last upkeep left them).
 
 Vega-Lite specs, rendered in the browser by the vendored vega, vega-lite and vega-embed
-(`sparkify/docs_assets/vega/`, copied to the site's `static/vendor/vega/`): no network needed.
+(`sparkify/docs_site/vendor/vega/`, copied to the site's `static/vendor/vega/`): no network needed.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sparkify.site_page import CHARTS, escape, page
+from sparkify.docs_site.page import CHARTS, escape, page
 
 LAST_RUNS = 100  # runs on the charts, the newest last: three months of daily runs
 VEGA_SCRIPTS = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")

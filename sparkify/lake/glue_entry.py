@@ -20,7 +20,7 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from sparkify import pipeline
-from sparkify.io import write_text
+from sparkify.lake.io import write_text
 from sparkify.job_args import JobArgs
 
 JobFn = Callable[[SparkSession, Mapping[str, str]], dict[str, Any]]
@@ -57,7 +57,7 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     from awsglue.job import Job
     from pyspark.context import SparkContext
 
-    from sparkify.spark import apply_sql_conf
+    from sparkify.lake.spark_conf import apply_sql_conf
 
     argv = sys.argv if argv is None else argv
     job_step = pipeline.step(step_name)

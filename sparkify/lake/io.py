@@ -17,7 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from sparkify.ledger import COMPRESSED, Listed, unsupported_reason
+from sparkify.lake.ledger import COMPRESSED, Listed, unsupported_reason
 from sparkify.pipeline import SOURCES
 
 

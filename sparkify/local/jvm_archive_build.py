@@ -1,5 +1,5 @@
-"""Builds the local Spark driver's class-data-sharing archive (`sparkify.jvm_archive`):
-`python -m sparkify.jvm_archive_build [--if-missing]`, run by `make setup`."""
+"""Builds the local Spark driver's class-data-sharing archive (`sparkify.local.jvm_archive`):
+`python -m sparkify.local.jvm_archive_build [--if-missing]`, run by `make setup`."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from pathlib import Path
 from pyspark import SparkContext
 from pyspark.sql import SparkSession
 
-from sparkify.generate import generate
-from sparkify.jvm_archive import ARCHIVE_DIR, TRAINING, archive_path
-from sparkify.runner import run_pipeline
-from sparkify.spark import ICEBERG_JAR
+from sparkify.synthetic.generate import generate
+from sparkify.local.jvm_archive import ARCHIVE_DIR, TRAINING, archive_path
+from sparkify.local.runner import run_pipeline
+from sparkify.local.session import ICEBERG_JAR
 
 
 def _train(work: Path) -> None:
@@ -55,7 +55,7 @@ def build(iceberg_jar: Path) -> Path:
         partial = Path(folder) / "spark.jsa"
         env = {**os.environ, TRAINING: str(partial), "GX_ANALYTICS_ENABLED": "false"}
         code = subprocess.call(
-            [sys.executable, "-c", f"from pathlib import Path; from sparkify.jvm_archive_build import _train; _train(Path({folder!r}))"],
+            [sys.executable, "-c", f"from pathlib import Path; from sparkify.local.jvm_archive_build import _train; _train(Path({folder!r}))"],
             env=env,
             stdout=subprocess.DEVNULL,
         )
@@ -68,7 +68,7 @@ def build(iceberg_jar: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m sparkify.jvm_archive_build [--if-missing]`: build the archive (only when this Java and class
+    """`python -m sparkify.local.jvm_archive_build [--if-missing]`: build the archive (only when this Java and class
     path have none yet, with `--if-missing`)."""
     args = sys.argv[1:] if argv is None else argv
     path = archive_path(ICEBERG_JAR)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sparkify.site_page import INDEX, RUNS_DIR, Raw, escape, link, page, table
+from sparkify.docs_site.page import INDEX, RUNS_DIR, Raw, escape, link, page, table
 
 DEFAULT_HISTORY_DAYS = 90  # the stack default of `sparkify:historyExpirationDays`
 

@@ -1,7 +1,7 @@
 """The suites in `expectations/` as documents: reading them (a folder or an `s3://` prefix), what each needs
 at validation time (`$PARAMETER` values, the tables its queries join to), the column each rule is about,
 and the split of a suite into its row-local and table-wide rules. No Great Expectations here: the job's
-wiring and the site's pages read suites without importing it (`sparkify.quality` validates them).
+wiring and the site's pages read suites without importing it (`sparkify.quality.validation` validates them).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sparkify.docs_publish import client_or_default, is_s3, s3_keys, split_s3_uri
+from sparkify.docs_site.publish import client_or_default, is_s3, s3_keys, split_s3_uri
 
 PARAMETER = "$PARAMETER"
 

@@ -1,10 +1,10 @@
 """The Data Docs site around Great Expectations' pages: one index of every kept run, a page per table,
 the lineage and the charts, written from the pipeline definition, the suites and the run reports.
 
-    <site>/index.html               every kept run, newest first (sparkify.site_history)
-    <site>/tables/<table>.html      one page per curated table (sparkify.site_tables)
-    <site>/lineage.html             raw → staging → star schema (sparkify.site_lineage)
-    <site>/charts.html              durations, rows, quarantine over the last runs (sparkify.site_charts)
+    <site>/index.html               every kept run, newest first (sparkify.docs_site.history)
+    <site>/tables/<table>.html      one page per curated table (sparkify.docs_site.tables)
+    <site>/lineage.html             raw → staging → star schema (sparkify.docs_site.lineage)
+    <site>/charts.html              durations, rows, quarantine over the last runs (sparkify.docs_site.charts)
     <site>/runs/<run_id>/           that run's Great Expectations pages and run page
 
 A local lake's site is `<lake>/data_docs/`; a stack's is its docs bucket (`runs/<run_id>/` and
@@ -22,9 +22,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sparkify import site_charts, site_history, site_lineage, site_tables
+from sparkify.docs_site import charts as site_charts, history as site_history, lineage as site_lineage, tables as site_tables
 from sparkify.pipeline import CURATED_TABLES
-from sparkify.site_page import CHARTS, INDEX, LINEAGE, RUNS_DIR, TABLES_DIR
+from sparkify.docs_site.page import CHARTS, INDEX, LINEAGE, RUNS_DIR, TABLES_DIR
 
 
 def pages(
@@ -62,7 +62,7 @@ def write(site: Path, written: Mapping[str, str]) -> None:
     for relative, text in written.items():
         (site / relative).parent.mkdir(parents=True, exist_ok=True)
         (site / relative).write_text(text, encoding="utf-8")
-    vega = resources.files("sparkify") / "docs_assets" / "vega"
+    vega = resources.files("sparkify.docs_site") / "vendor" / "vega"
     target = site / site_charts.VEGA_DIR
     target.mkdir(parents=True, exist_ok=True)
     for name in site_charts.VEGA_SCRIPTS:

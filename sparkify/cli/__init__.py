@@ -1,0 +1,1 @@
+"""The `sparkify` command: its verbs, and how their results are shown. Never shipped to Glue."""
