@@ -1,6 +1,10 @@
-"""What Glue runs, uploaded to the artifacts bucket: entry scripts, the shared `sparkify` package as a zip
-(`--extra-py-files`), the validate job's wheels (`--additional-python-modules`, see `infra.wheels`) and
-the suites.
+"""What Glue runs, uploaded to the artifacts bucket: entry scripts, the Glue side of the `sparkify` package
+as a zip (`--extra-py-files`), the validate job's wheels (`--additional-python-modules`, see `infra.wheels`)
+and the suites.
+
+The zip holds what the entry scripts import, followed module by module (imports inside functions too),
+with the data files of the packages it holds (the Data Docs' vendored assets): the laptop side (the local
+runner, the command line, `ops/`, `bench/`, `soak/`, the generator) stays out.
 
 Each object carries the SHA-256 of its content as `source_hash`, and the zip is built byte-for-byte
 reproducibly, so `pulumi up` re-uploads exactly the objects whose content changed.
@@ -8,6 +12,7 @@ reproducibly, so `pulumi up` re-uploads exactly the objects whose content change
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import zipfile
@@ -49,13 +54,59 @@ def package_files(package_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(package_dir).as_posix())
 
 
-def build_shared_zip(package_dir: Path, out: Path) -> Path:
-    """Zip `package_dir` as `<name>/...` with sorted entries, fixed timestamps and permissions."""
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute module name a file imports (`from a import b` yields `a` and `a.b`, one of which is a
+    module), also inside functions."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                raise ValueError(f"{path}: a relative import (line {node.lineno}) is not followed into the Glue zip")
+            if node.module:
+                names |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return names
+
+
+def _owning_package(path: Path) -> Path:
+    """The nearest folder above `path` that is a Python package."""
+    folder = path.parent
+    while not (folder / "__init__.py").is_file():
+        folder = folder.parent
+    return folder
+
+
+def glue_side_files(package_dir: Path, scripts: list[Path]) -> list[Path]:
+    """The files of `package_dir` that `scripts` need: every module they import, transitively, with the
+    packages above it, and the data files of each package held (not those of a subpackage left out)."""
+    name, root = package_dir.name, package_dir.parent
+    modules: set[Path] = set()
+    todo = list(scripts)
+    while todo:
+        for module in imported_modules(todo.pop()):
+            parts = module.split(".")
+            if parts[0] != name:
+                continue
+            for depth in range(1, len(parts) + 1):
+                base = root.joinpath(*parts[:depth])
+                for candidate in (base / "__init__.py", base.with_suffix(".py")):
+                    if candidate.is_file() and candidate not in modules:
+                        modules.add(candidate)
+                        todo.append(candidate)
+    packages = {m.parent for m in modules if m.name == "__init__.py"}
+    data = {p for p in package_files(package_dir) if p.suffix != ".py" and _owning_package(p) in packages}
+    return sorted(modules | data, key=lambda p: p.relative_to(package_dir).as_posix())
+
+
+def build_shared_zip(package_dir: Path, out: Path, files: list[Path] | None = None) -> Path:
+    """Zip `package_dir` (or only `files` of it) as `<name>/...` with sorted entries, fixed timestamps and
+    permissions."""
     out.parent.mkdir(parents=True, exist_ok=True)
     # A name of this process's own: two processes building at once (parallel tests) never share one.
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
     with zipfile.ZipFile(tmp, "w") as archive:
-        for path in package_files(package_dir):
+        for path in package_files(package_dir) if files is None else files:
             info = zipfile.ZipInfo(f"{package_dir.name}/{path.relative_to(package_dir).as_posix()}", _ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -107,13 +158,20 @@ class ArtifactUpload(pulumi.ComponentResource):
             return pulumi.Output.concat("s3://", bucket.bucket, "/", key)
 
         script_uris: dict[str, pulumi.Output[str]] = {}
+        scripts: list[Path] = []
         for step in pipeline.job_steps():
             script = repo_root / step.script
             if not script.is_file():
                 raise FileNotFoundError(f"pipeline step {step.name!r} names script {step.script}, which does not exist")
             script_uris[step.name] = upload(step.script, script, "text/x-python")
+            scripts.append(script)
 
-        zip_path = build_shared_zip(repo_root / PACKAGE, (build_dir or repo_root / "build" / "glue") / "sparkify.zip")
+        package = repo_root / PACKAGE
+        zip_path = build_shared_zip(
+            package,
+            (build_dir or repo_root / "build" / "glue") / "sparkify.zip",
+            files=glue_side_files(package, scripts),
+        )
         shared_code_uri = upload(SHARED_CODE_KEY, zip_path, "application/zip")
         # Wheels are pinned by uv.lock's hash (checked when `make wheels` fetched them).
         wheel_uris = [
