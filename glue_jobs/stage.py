@@ -41,6 +41,7 @@ from sparkify.lake.io import (
     RawInputError, clean_crash_leftovers, delete, exists, join_uri, list_raw_files, read_raw_files, read_raw_lines, read_whole,
     stream_hashes,
 )  # fmt: skip
+from sparkify.layout import batch_partition
 from sparkify.pipeline import LEDGER_TABLE, QUARANTINE_DATABASE, SOURCES, Location, Namespace
 from sparkify.lake.glue_entry import glue_main
 from sparkify.transforms import staging
@@ -220,7 +221,7 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
         if rejected:
             _write_quarantine(quarantine, quarantine_uri, batch_id)
         else:  # a batch replayed after a crash may have left a partition: this batch quarantines nothing
-            delete(spark, join_uri(quarantine_uri, f"{BATCH}={batch_id}"))
+            delete(spark, join_uri(quarantine_uri, batch_partition(batch_id)))
         if args.get(QUARANTINE_DATABASE) and rejected:
             quarantine_catalog.register_batch(
                 args[QUARANTINE_DATABASE], source, batch_id,

@@ -34,6 +34,7 @@ from sparkify import schemas
 from sparkify.docs_site import publish as docs_publish, run_page, site, history as site_history
 from sparkify.lake import integrity, lake_state, tables
 from sparkify.quality import validation as quality
+from sparkify.layout import RUNS_DIR, batch_partition
 from sparkify.lake.io import exists, join_uri, list_names, read_small_text, read_text, write_text
 from sparkify.pipeline import (
     CURATED_TABLES, HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace, job_steps, owned_tables,
@@ -170,7 +171,7 @@ def publish_site(
     if not docs_publish.is_s3(docs):
         return None
     reports_uri = args[Location.REPORTS]
-    run_ids = set(list_names(spark, join_uri(reports_uri, "runs"))) | {args["run_id"]}
+    run_ids = set(list_names(spark, join_uri(reports_uri, RUNS_DIR))) | {args["run_id"]}
     reports = []
     for run_id in sorted(run_ids):
         found = {}
@@ -241,7 +242,7 @@ def run_quarantine(spark: SparkSession, args: Mapping[str, str]) -> run_page.Qua
     batch = json.loads(metrics).get("batch_id") if metrics else None
     if batch is None:
         return run_page.Quarantine(None)
-    folders = [join_uri(args[Location.QUARANTINE], s, f"batch_id={batch}") for s in SOURCES]
+    folders = [join_uri(args[Location.QUARANTINE], s, batch_partition(batch)) for s in SOURCES]
     present = [f for f in folders if exists(spark, f)]
     if not present:
         return run_page.Quarantine(int(batch))

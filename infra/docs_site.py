@@ -15,7 +15,7 @@ import pulumi_aws as aws
 
 from infra.config import StackConfig
 from infra.storage import SecureBucket
-from sparkify.layout import Names
+from sparkify.layout import LATEST_DOCS, Names
 
 # AWS managed cache policy "CachingDisabled": latest/ changes with every run, and the traffic is tiny.
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
@@ -144,5 +144,5 @@ class DocsSite(pulumi.ComponentResource):
                 lambda v: [cloudfront_read_statement(v[0], v[1])]
             )
         )
-        self.url = pulumi.Output.concat("https://", self.distribution.domain_name, "/latest/index.html")
+        self.url = pulumi.Output.concat("https://", self.distribution.domain_name, f"/{LATEST_DOCS}/index.html")
         self.register_outputs({"url": self.url})

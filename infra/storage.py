@@ -22,11 +22,11 @@ import pulumi_aws as aws
 
 from infra.config import StackConfig
 from infra.naming import AwsContext
-from sparkify.layout import LOCATION_BUCKETS, Names
+from sparkify.layout import LOCATION_BUCKETS, RUNS_DIR, Names
 from sparkify.pipeline import Location
 
 # The validate job publishes each run's Data Docs under runs/<run_id>/ and the newest under latest/.
-DOCS_RUNS_PREFIX = "runs/"
+DOCS_RUNS_PREFIX = f"{RUNS_DIR}/"
 
 
 def location_uris(bucket_names: Mapping[str, str]) -> dict[Location, str]:
@@ -262,7 +262,7 @@ def build_buckets(
         # Staging and curated hold Iceberg tables (expiring their files would break them); reports of
         # past runs and quarantined records are histories.
         curated=secure(
-            "curated", versioned=False, expiring_prefixes=((f"{reports}runs/", history), (quarantine, history))
+            "curated", versioned=False, expiring_prefixes=((f"{reports}{RUNS_DIR}/", history), (quarantine, history))
         ),
         artifacts=secure("artifacts", versioned=True),
         temp=secure("temp", versioned=False, expiration_days=cfg.temp_expiration_days),

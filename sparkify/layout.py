@@ -1,6 +1,10 @@
 """Where everything lives and what it is called, on both sides, in one place.
 
 - A local lake: one folder per location (`LAKE_LAYOUT`), under `sparkify run --lake DIR`.
+- A run's history, the same under a lake's folders and a stack's prefixes: `runs/<run_id>/` of the
+  reports (each step's metrics, a local run's report) and of the Data Docs (each run's pages), the newest
+  beside it (`latest.json` of a local lake's reports, `latest/` of the docs), and each stage batch's
+  quarantine in its `batch_id=<n>` partition.
 - A deployed stack: the same locations as (bucket purpose, prefix) pairs (`LOCATION_BUCKETS`), and the
   physical names of the stack's resources (`Names`): `sparkify-<stack>` for what people type (jobs,
   workflow, crawler, Athena workgroup), the account and region added for buckets, whose names are global.
@@ -26,6 +30,30 @@ LAKE_LAYOUT: dict[Location, str] = {
     Location.REPORTS: "reports",
     Location.DATA_DOCS: "data_docs",
 }
+
+# One folder per run, under the reports and the Data Docs alike; the newest run beside them.
+RUNS_DIR = "runs"
+LATEST_REPORT = "latest.json"  # a local lake's newest run report, in its reports folder
+LATEST_DOCS = "latest"  # the Data Docs of the newest run, a folder of the docs bucket
+RUN_REPORT = "report.json"  # a local run's report, in its run folder
+# The quarantine's partition column: each stage batch's rejected records under `<source>/batch_id=<n>/`.
+BATCH_COLUMN = "batch_id"
+BATCH_GLOB = f"{BATCH_COLUMN}=*"
+
+
+def run_dir(run_id: str) -> str:
+    """`runs/<run_id>`: one run's folder (or prefix, without the trailing `/`)."""
+    return f"{RUNS_DIR}/{run_id}"
+
+
+def step_metrics_path(run_id: str, step: str) -> str:
+    """Where a job step's metrics go, under the reports location: `runs/<run_id>/<step>.json`."""
+    return f"{run_dir(run_id)}/{step}.json"
+
+
+def batch_partition(batch_id: object) -> str:
+    """`batch_id=<n>`: the quarantine partition of one stage batch."""
+    return f"{BATCH_COLUMN}={batch_id}"
 
 
 

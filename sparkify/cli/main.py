@@ -238,7 +238,7 @@ def run(
         emit("run-report", report_data)
     elif not interrupted:  # stopped on purpose: the one line below is all a person needs
         _print_summary(report_data, lake, report)
-    latest = Path(lake) / layout.LAKE_LAYOUT[pipeline.Location.REPORTS] / "latest.json"
+    latest = Path(lake) / layout.LAKE_LAYOUT[pipeline.Location.REPORTS] / layout.LATEST_REPORT
     if interrupted:
         err.print(escape(f"{report_data['error']}: what it committed stays, and the next run carries on from there (run report: {latest})"), soft_wrap=True)
     elif report_data["error"]:  # the run broke off (not a failed suite, which the summary shows)
@@ -333,7 +333,7 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
     docs = str(site_index) if site_index.is_file() else report["data_docs_index"]
     if docs:
         console.print(f"Data Docs: {escape(docs)}")
-    latest = Path(lake) / layout.LAKE_LAYOUT[pipeline.Location.REPORTS] / "latest.json"
+    latest = Path(lake) / layout.LAKE_LAYOUT[pipeline.Location.REPORTS] / layout.LATEST_REPORT
     console.print(escape(f"Run report: {report_file or latest}"))
     color = "green" if report["status"] == "succeeded" else "red"
     console.print(f"[bold {color}]Run {report['run_id']} {report['status']}[/] in {report['seconds']:.1f} s")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from sparkify.layout import LAKE_LAYOUT
+from sparkify.layout import LAKE_LAYOUT, LATEST_REPORT, RUNS_DIR, batch_partition, step_metrics_path
 from sparkify.pipeline import SOURCES, Location
 
 
@@ -49,7 +49,7 @@ class LocalLake:
         return path.read_text() if path.is_file() else None
 
     def latest_run(self) -> str | None:
-        latest = self.read_text(Location.REPORTS, "latest.json")
+        latest = self.read_text(Location.REPORTS, LATEST_REPORT)
         return json.loads(latest)["run_id"] if latest else None
 
     def parquet_files(self, location: Location, *parts: str) -> list[str]:
@@ -82,7 +82,7 @@ class S3Lake:
 
     def latest_run(self) -> str | None:
         # Glue jobs write no latest.json: the run whose stage metrics were written last.
-        bucket, prefix = self._key(Location.REPORTS, "runs")
+        bucket, prefix = self._key(Location.REPORTS, RUNS_DIR)
         newest: tuple[Any, str] | None = None
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
             for item in page.get("Contents", []):
@@ -134,16 +134,16 @@ def load(store: Store, run_id: str | None = None) -> RunQuarantine:
     run = run_id or store.latest_run()
     if run is None:
         raise QuarantineError(f"no run found under {store.describe(Location.REPORTS)}: run the workflow first")
-    text = store.read_text(Location.REPORTS, "runs", run, "stage.json")
+    text = store.read_text(Location.REPORTS, step_metrics_path(run, "stage"))
     if text is None:
         raise QuarantineError(
-            f"run {run} has no stage metrics at {store.describe(Location.REPORTS, 'runs', run, 'stage.json')}"
+            f"run {run} has no stage metrics at {store.describe(Location.REPORTS, step_metrics_path(run, 'stage'))}"
             + ("" if run_id is None else " (is the run id right? `sparkify status` lists runs)")
         )
     batch = json.loads(text).get("batch_id")
     if batch is None:
         return RunQuarantine(run, None, [])
-    files = [f for source in SOURCES for f in store.parquet_files(Location.QUARANTINE, source, f"batch_id={batch}")]
+    files = [f for source in SOURCES for f in store.parquet_files(Location.QUARANTINE, source, batch_partition(batch))]
     return RunQuarantine(run, int(batch), _read(files))
 
 

@@ -20,6 +20,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from sparkify import layout
 from sparkify.cli import render
 from sparkify.cli.console import JsonOption, console, emit, err, fail
 from sparkify.ops import OpsError
@@ -178,7 +179,7 @@ def docs(
         if run is not None:
             given = run
             run = _guard(lambda: ops_docs.resolve_run_id(aws, names, given))
-        dest = out or Path("build") / "data_docs" / names.stack / ("latest" if run is None else f"runs/{run}")
+        dest = out or Path("build") / "data_docs" / names.stack / (layout.LATEST_DOCS if run is None else layout.run_dir(run))
         site = _guard(lambda: ops_docs.fetch_site(aws, names, dest, run))
         url = _guard(lambda: ops_docs.cloudfront_url(aws, names, run))
     index = site.index.resolve()

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sparkify.docs_site.page import INDEX, RUNS_DIR, Raw, escape, link, page, table
+from sparkify.docs_site.page import INDEX, Raw, escape, link, page, table
+from sparkify.layout import RUNS_DIR
 
 DEFAULT_HISTORY_DAYS = 90  # the stack default of `sparkify:historyExpirationDays`
 

@@ -15,7 +15,6 @@ INDEX = "index.html"
 LINEAGE = "lineage.html"
 CHARTS = "charts.html"
 TABLES_DIR = "tables"
-RUNS_DIR = "runs"
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 0; color: #222; background: #fff; }

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sparkify.layout import LATEST_DOCS, run_dir
+
 
 def is_s3(uri: str | Path) -> bool:
     return str(uri).startswith("s3://")
@@ -54,9 +56,9 @@ def upload_site(site_dir: str | Path, docs_uri: str, run_id: str, s3_client: Any
     def key(*parts: str) -> str:
         return "/".join(p.strip("/") for p in (prefix, *parts) if p.strip("/"))
 
-    for target in (key("runs", run_id), key("latest")):
+    for target in (key(run_dir(run_id)), key(LATEST_DOCS)):
         _upload(client, bucket, root, files, target)
-    latest = key("latest")
+    latest = key(LATEST_DOCS)
     fresh = {f"{latest}/{p.relative_to(root).as_posix()}" for p in files}
     stale = [k for k in s3_keys(client, bucket, latest) if k not in fresh]
     for start in range(0, len(stale), 1000):  # DeleteObjects takes at most 1000 keys

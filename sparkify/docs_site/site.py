@@ -24,7 +24,8 @@ from typing import Any
 
 from sparkify.docs_site import charts as site_charts, history as site_history, lineage as site_lineage, tables as site_tables
 from sparkify.pipeline import CURATED_TABLES
-from sparkify.docs_site.page import CHARTS, INDEX, LINEAGE, RUNS_DIR, TABLES_DIR
+from sparkify.docs_site.page import CHARTS, INDEX, LINEAGE, TABLES_DIR
+from sparkify.layout import BATCH_GLOB, RUN_REPORT, RUNS_DIR
 
 
 def pages(
@@ -72,7 +73,7 @@ def write(site: Path, written: Mapping[str, str]) -> None:
 def local_reports(reports_dir: Path) -> list[dict[str, Any]]:
     """The run reports of a local lake (`reports/runs/<run_id>/report.json`)."""
     found = []
-    for path in sorted(reports_dir.glob(f"{RUNS_DIR}/*/report.json")):
+    for path in sorted(reports_dir.glob(f"{RUNS_DIR}/*/{RUN_REPORT}")):
         try:
             found.append(json.loads(path.read_text()))
         except (OSError, ValueError):
@@ -92,7 +93,7 @@ def prune_local(site: Path, reports_dir: Path, quarantine_dir: Path, now: dateti
             if folder.is_dir():
                 shutil.rmtree(folder)
                 removed.append(folder)
-    for batch in sorted(quarantine_dir.glob("*/batch_id=*")):
+    for batch in sorted(quarantine_dir.glob(f"*/{BATCH_GLOB}")):
         times = [p.stat().st_mtime for p in batch.rglob("*") if p.is_file()]
         if times and max(times) < cutoff.timestamp():
             shutil.rmtree(batch)

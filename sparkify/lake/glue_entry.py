@@ -22,6 +22,7 @@ from pyspark.sql import SparkSession
 from sparkify import pipeline
 from sparkify.lake.io import write_text
 from sparkify.job_args import JobArgs
+from sparkify.layout import step_metrics_path
 
 JobFn = Callable[[SparkSession, Mapping[str, str]], dict[str, Any]]
 
@@ -35,7 +36,7 @@ class StepFailed(Exception):
 
 
 def step_metrics_uri(reports_uri: str, run_id: str, step_name: str) -> str:
-    return f"{reports_uri.rstrip('/')}/runs/{run_id}/{step_name}.json"
+    return f"{reports_uri.rstrip('/')}/{step_metrics_path(run_id, step_name)}"
 
 
 def write_metrics(spark: SparkSession, args: Mapping[str, str], step_name: str, metrics: dict[str, Any]) -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from sparkify import schemas
+from sparkify.layout import BATCH_COLUMN, batch_partition
 
-PARTITION_KEY = ("batch_id", "bigint")
+PARTITION_KEY = (BATCH_COLUMN, "bigint")
 
 # Spark SQL type names → Hive's, for the Glue table's columns.
 _HIVE_TYPES = {"string": "string", "int": "int", "bigint": "bigint"}
@@ -30,7 +31,7 @@ def columns() -> list[tuple[str, str]]:
 
 
 def partition_location(quarantine_uri: str, source: str, batch_id: int) -> str:
-    return f"{quarantine_uri.rstrip('/')}/{source}/batch_id={batch_id}/"
+    return f"{quarantine_uri.rstrip('/')}/{source}/{batch_partition(batch_id)}/"
 
 
 def register_batch(database: str, source: str, batch_id: int, location: str, glue: Any = None) -> bool:

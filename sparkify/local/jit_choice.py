@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from sparkify.layout import LAKE_LAYOUT
+from sparkify.layout import LAKE_LAYOUT, LATEST_REPORT
 from sparkify.pipeline import Location
 
 SWITCH = "SPARKIFY_JIT"
@@ -55,7 +55,7 @@ def setting() -> Jit | Literal["auto"]:
 
 def last_staged_run_start(lake: Path) -> float | None:
     """When the lake's latest run started (a POSIX time), if its stage step succeeded."""
-    latest = lake / LAKE_LAYOUT[Location.REPORTS] / "latest.json"
+    latest = lake / LAKE_LAYOUT[Location.REPORTS] / LATEST_REPORT
     try:
         report = json.loads(latest.read_text())
         staged = any(s.get("name") == "stage" and s.get("status") == "succeeded" for s in report.get("steps", []))

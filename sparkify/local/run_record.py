@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sparkify.layout import LATEST_REPORT, RUN_REPORT, run_dir
+
 # A report is a few KB; one that lists many unsupported or deleted raw files is longer (and just writes past it).
 RESERVE = 256 * 1024
 # What a cut-down report leaves out: the parts that grow with the data.
@@ -22,8 +24,8 @@ GROWING: dict[str, Any] = {"sources": {}, "quarantined": {}, "tables": {}, "suit
 
 class RunRecord:
     def __init__(self, reports: Path, run_id: str) -> None:
-        self.folder = reports / "runs" / run_id
-        self.paths = (self.folder / "report.json", reports / "latest.json")
+        self.folder = reports / run_dir(run_id)
+        self.paths = (self.folder / RUN_REPORT, reports / LATEST_REPORT)
 
     def start(self, report: dict[str, Any]) -> None:
         """Reserve both files, holding `report`; raises OSError when the disk cannot take them."""

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from sparkify.ops.aws import Aws, OpsError, error_code, explain, translated
 from sparkify.ops.stack import StackNames
-from sparkify.layout import LAKE_LAYOUT
+from sparkify.layout import LAKE_LAYOUT, LATEST_DOCS, LATEST_REPORT, RUNS_DIR, run_dir
 from sparkify.pipeline import Location
 
 
@@ -32,7 +32,7 @@ class Site:
 def site_prefix(names: StackNames, run_id: str | None) -> tuple[str, str]:
     """(docs bucket, key prefix ending in `/`) of the latest site or of one run's."""
     bucket, base = names.location(Location.DATA_DOCS)
-    parts = [base, "latest"] if run_id is None else [base, "runs", run_id]
+    parts = [base, LATEST_DOCS] if run_id is None else [base, RUNS_DIR, run_id]
     return bucket, "/".join(p.strip("/") for p in parts if p.strip("/")) + "/"
 
 
@@ -108,9 +108,9 @@ def local_site(lake: Path, run_id: str | None = None) -> Site:
         raise OpsError(f"no Data Docs at {index}: run the pipeline first (`sparkify run --lake {lake}`)")
     if run_id is None:
         return Site(index, str(site), sum(1 for p in site.rglob("*") if p.is_file()), _latest_local_run(lake))
-    pages = site / "runs" / run_id
+    pages = site / run_dir(run_id)
     if not (pages / "index.html").is_file():
-        kept = sorted((p.parent.name for p in site.glob("runs/*/index.html")), reverse=True)
+        kept = sorted((p.parent.name for p in site.glob(f"{RUNS_DIR}/*/index.html")), reverse=True)
         raise OpsError(
             f"no Data Docs of run {run_id} in {site}: kept runs: {', '.join(kept) or 'none'} "
             "(a run that changed no table builds no pages; older runs expire)"
@@ -119,7 +119,7 @@ def local_site(lake: Path, run_id: str | None = None) -> Site:
 
 
 def _latest_local_run(lake: Path) -> str | None:
-    latest = lake / LAKE_LAYOUT[Location.REPORTS] / "latest.json"
+    latest = lake / LAKE_LAYOUT[Location.REPORTS] / LATEST_REPORT
     try:
         return str(json.loads(latest.read_text())["run_id"])
     except (OSError, ValueError, KeyError):
@@ -134,7 +134,7 @@ def cloudfront_url(aws: Aws, names: StackNames, run_id: str | None = None) -> st
     if url is None:
         return None
     if run_id is not None:
-        url = url.replace("/latest/", f"/runs/{run_id}/")
+        url = url.replace(f"/{LATEST_DOCS}/", f"/{run_dir(run_id)}/")
     return url
 
 
@@ -147,7 +147,7 @@ def _find_distribution(aws: Aws, names: StackNames) -> str | None:
             for dist in (page.get("DistributionList") or {}).get("Items") or []:
                 origins = (dist.get("Origins") or {}).get("Items") or []
                 if any(str(o.get("DomainName", "")).startswith(f"{bucket}.s3.") for o in origins):
-                    return f"https://{dist['DomainName']}/latest/index.html"
+                    return f"https://{dist['DomainName']}/{LATEST_DOCS}/index.html"
     except ClientError as exc:
         if error_code(exc) in ("AccessDenied", "AccessDeniedException"):
             return None  # the local copy still works; the URL is a convenience

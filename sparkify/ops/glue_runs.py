@@ -31,6 +31,7 @@ from sparkify.glue_pricing import (
 )
 from sparkify.ops.aws import Aws, OpsError, error_code, explain, translated
 from sparkify.ops.stack import StackNames
+from sparkify.layout import step_metrics_path
 from sparkify.pipeline import Location
 from sparkify.report import StepResult, StepStatus, build_report
 
@@ -376,13 +377,10 @@ def recent_runs(aws: Aws, names: StackNames, limit: int = 5) -> list[RunView]:
 
 def load_metrics(aws: Aws, names: StackNames, view: RunView) -> None:
     """Read the step metrics the run's jobs wrote (absent for steps that did not get that far)."""
-    from sparkify.lake.glue_entry import step_metrics_uri
-
     bucket, prefix = names.location(Location.REPORTS)
     s3 = aws.client("s3")
     for step in pipeline.job_steps():
-        uri = step_metrics_uri(f"s3://{bucket}/{prefix}", view.run_id, step.name)
-        key = uri.removeprefix(f"s3://{bucket}/")
+        key = f"{prefix.rstrip('/')}/{step_metrics_path(view.run_id, step.name)}".lstrip("/")
         try:
             body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         except ClientError as exc:
@@ -396,7 +394,7 @@ def load_metrics(aws: Aws, names: StackNames, view: RunView) -> None:
         try:
             view.metrics[step.name] = json.loads(body)
         except json.JSONDecodeError:
-            view.metrics_note = f"{uri} is not JSON"
+            view.metrics_note = f"s3://{bucket}/{key} is not JSON"
 
 
 def follow(

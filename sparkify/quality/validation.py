@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sparkify.docs_site import run_page
 from sparkify.docs_site.assets import localize_site
 from sparkify.docs_site.publish import is_s3, upload_site
+from sparkify.layout import run_dir
 from sparkify.quality.suites import WHOLE_TABLE, expectation_column, referenced_tables, split_suite, suite_parameters
 
 if TYPE_CHECKING:
@@ -286,7 +287,7 @@ def validate_and_publish(
     `latest/` (GX 1.x has no S3 site store since 1.13).
     """
     if not is_s3(docs_uri):
-        site = Path(docs_uri) / "runs" / run_id
+        site = Path(docs_uri) / run_dir(run_id)
         if site.exists():
             shutil.rmtree(site)  # a replayed run id: its pages are built again, not mixed with the old ones
         summaries = validate(tables, suites, parameters, docs_dir=site, run_name=run_id, changed=changed)

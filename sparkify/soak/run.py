@@ -26,7 +26,8 @@ from typing import Any
 
 from sparkify.documents import schema_version
 from sparkify.synthetic.generate import generate
-from sparkify.pipeline import CURATED_TABLES
+from sparkify.layout import LAKE_LAYOUT, LATEST_REPORT
+from sparkify.pipeline import CURATED_TABLES, Location
 from sparkify.soak import calendar as cal
 
 EVENTS_PER_DAY = 300
@@ -241,7 +242,7 @@ def _model_between_judgement_and_publish(day: cal.Day, pool: Path, raw: Path, la
 
 
 def _latest_report(lake: Path) -> dict[str, Any] | None:
-    latest = lake / "reports" / "latest.json"
+    latest = lake / LAKE_LAYOUT[Location.REPORTS] / LATEST_REPORT
     return json.loads(latest.read_text()) if latest.exists() else None
 
 
