@@ -11,7 +11,7 @@ RAW ?=
 LAKE ?= lake
 RUN_ARGS := $(if $(RAW),--raw $(RAW)) --lake $(LAKE)
 
-.PHONY: setup jars wheels jvm run test test-quick typecheck bench lock clean
+.PHONY: setup jars wheels jvm run test test-quick lint format typecheck bench lock clean
 
 # uv itself is pinned and lives in its own small venv; the project venv (.venv) is built from uv.lock.
 $(UV):
@@ -48,13 +48,23 @@ setup: .venv/.synced .jars/.fetched .wheels/.fetched jvm
 run: setup
 	$(UV) run --frozen sparkify run $(RUN_ARGS)
 
-test: setup
+# The formatter and the linter first (ruff, one config in pyproject.toml): seconds, before minutes of tests.
+test: setup lint
 	$(UV) run --frozen mypy
 	$(UV) run --frozen pytest -n 2 --dist loadfile
 
 # The quick loop: every test that starts no JVM, on two processes (pytest-xdist).
 test-quick: setup
 	$(UV) run --frozen pytest -m "not slow and not spark" -n 2 -q
+
+lint: setup
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen ruff check .
+
+# Formats the tree and applies ruff's safe fixes.
+format: setup
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
 
 typecheck: setup
 	$(UV) run --frozen mypy

@@ -23,16 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import schemas
+from sparkify import job_args, schemas
 from sparkify.lake import integrity, lake_state, tables
+from sparkify.lake.glue_entry import glue_main
 from sparkify.lake.io import delete, join_uri
 from sparkify.pipeline import CURATED_TABLES, Location, Namespace
-from sparkify.lake.glue_entry import glue_main
 from sparkify.transforms import star
 
 STEP = "model"
@@ -53,7 +53,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     curated = {t.name: tables.ident(args[Namespace.CURATED], t.name) for t in CURATED_TABLES}
     staged = {s: tables.ident(args[Namespace.STAGING], s) for s in SOURCES}
     curated_uri = args[Location.CURATED]
-    if args.get("full_refresh") == "true":
+    if job_args.is_full_refresh(args):
         for t in CURATED_TABLES:
             integrity.forget(spark, curated[t.name], join_uri(curated_uri, t.name))
         for name in (lake_state.MODEL, lake_state.PUBLISHED):
@@ -248,7 +248,7 @@ def _merge_changes(
         )
 
     _, users, _ = _concurrently(plays_and_time, user_tables, songs_and_artists)
-    return users
+    return cast(str, users)  # what user_tables returned
 
 
 def _concurrently(*tasks: Callable[[], Any]) -> list[Any]:

@@ -35,15 +35,23 @@ from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from sparkify import schemas
+from sparkify import job_args, schemas
 from sparkify.lake import integrity, ledger, quarantine_catalog, tables
+from sparkify.lake.glue_entry import glue_main
 from sparkify.lake.io import (
-    RawInputError, clean_crash_leftovers, delete, exists, join_uri, list_raw_files, read_raw_files, read_raw_lines, read_whole,
+    RawInputError,
+    clean_crash_leftovers,
+    delete,
+    exists,
+    join_uri,
+    list_raw_files,
+    read_raw_files,
+    read_raw_lines,
+    read_whole,
     stream_hashes,
 )  # fmt: skip
 from sparkify.layout import batch_partition
 from sparkify.pipeline import LEDGER_TABLE, QUARANTINE_DATABASE, SOURCES, Location, Namespace
-from sparkify.lake.glue_entry import glue_main
 from sparkify.transforms import staging
 
 STEP = "stage"
@@ -73,7 +81,7 @@ _STAGE = {"songs": staging.staged_songs, "events": staging.staged_events}
 
 
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
-    if args.get("full_refresh") == "true":
+    if job_args.is_full_refresh(args):
         for table, location in integrity.owned(args, (Namespace.STAGING,)).values():
             integrity.forget(spark, table, location)
         for location in (Location.STAGING, Location.QUARANTINE):

@@ -23,24 +23,31 @@ import json
 import tempfile
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import schemas
-from sparkify.docs_site import publish as docs_publish, run_page, site, history as site_history
-from sparkify.lake import integrity, lake_state, tables
-from sparkify.quality import validation as quality
-from sparkify.layout import RUNS_DIR, batch_partition
-from sparkify.lake.io import exists, join_uri, list_names, read_small_text, read_text, write_text
-from sparkify.pipeline import (
-    CURATED_TABLES, HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, SOURCES, Location, Namespace, job_steps, owned_tables,
-)
+from sparkify import job_args, schemas
+from sparkify.docs_site import history as site_history
+from sparkify.docs_site import publish as docs_publish
+from sparkify.docs_site import run_page, site
 from sparkify.job_args import UPKEEP_BY_JOBS, run_moment, upkeep_by
+from sparkify.lake import integrity, lake_state, tables
 from sparkify.lake.glue_entry import StepFailed, glue_main, step_metrics_uri, timing
+from sparkify.lake.io import exists, join_uri, list_names, read_small_text, read_text, write_text
+from sparkify.layout import RUNS_DIR, batch_partition
+from sparkify.pipeline import (
+    CURATED_TABLES,
+    SOURCES,
+    Location,
+    Namespace,
+    job_steps,
+    owned_tables,
+)
+from sparkify.quality import validation as quality
 from sparkify.quality.suites import load_suites, referenced_tables, suite_parameters
 from sparkify.transforms import staging
 
@@ -53,7 +60,7 @@ LATEST_START_TIME = "latest_start_time"
 
 
 def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
-    started_at, start = datetime.now(timezone.utc), time.perf_counter()
+    started_at, start = datetime.now(UTC), time.perf_counter()
     upkeep_by(args)  # a bad --table_upkeep fails before anything is judged or published
     suites = load_suites(args[Location.EXPECTATIONS])
     missing = sorted({t.name for t in CURATED_TABLES} - set(suites))
@@ -88,7 +95,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         if name in judged and main is not None and audit is not None
     }
     summaries, docs_index = quality.validate_and_publish(
-        branches, judged, parameters, args[Location.DATA_DOCS], args["run_id"], changed=changed,
+        branches, judged, parameters, args[Location.DATA_DOCS], job_args.run_id_of(args), changed=changed,
         quarantine=run_quarantine(spark, args),
     )  # fmt: skip
     # A suite not judged again keeps its verdict of the publish that made its table what it is.
@@ -110,7 +117,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     # Nothing is published over a curated table that cannot be read whole.
     integrity.check(spark, args, (Namespace.CURATED,))
     try:
-        metrics["published"] = tables.publish_all(spark, {curated[name]: refs[name][1] for name in pending})
+        metrics["published"] = tables.publish_all(spark, {curated[name]: cast(int, refs[name][1]) for name in pending})  # pending: has an audit
     except tables.PublishRefused as refused:
         metrics.update(status="failed", published={})
         metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
@@ -171,7 +178,7 @@ def publish_site(
     if not docs_publish.is_s3(docs):
         return None
     reports_uri = args[Location.REPORTS]
-    run_ids = set(list_names(spark, join_uri(reports_uri, RUNS_DIR))) | {args["run_id"]}
+    run_ids = set(list_names(spark, join_uri(reports_uri, RUNS_DIR))) | {job_args.run_id_of(args)}
     reports = []
     for run_id in sorted(run_ids):
         found = {}
@@ -179,13 +186,13 @@ def publish_site(
             text = read_small_text(spark, step_metrics_uri(reports_uri, run_id, step.name))
             if text:
                 found[step.name] = json.loads(text)
-        if run_id == args["run_id"]:
+        if run_id == job_args.run_id_of(args):
             found[STEP] = dict(metrics)
         if found:
             reports.append(site_history.report_from_metrics(run_id, found))
-    history_days = int(args.get(HISTORY_DAYS, str(site_history.DEFAULT_HISTORY_DAYS)))
+    history_days = job_args.history_days_of(args)
     with_pages = {str(r["run_id"]) for r in reports if r.get("data_docs_index")}
-    pages = site.pages(reports, suites, with_pages, datetime.now(timezone.utc), history_days)
+    pages = site.pages(reports, suites, with_pages, datetime.now(UTC), history_days)
     with tempfile.TemporaryDirectory(prefix="data_docs_site_") as folder:
         site.write(Path(folder), pages)
         return docs_publish.upload_pages(folder, docs)
@@ -207,7 +214,7 @@ def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> tuple[dict[str
     A table's first upkeep gives it every `tables.TABLE_PROPERTIES` (old metadata files are then
     deleted at each commit) and starts its orphan clock instead of sweeping: a sweep takes only files
     older than `orphan_age_days`, and the sweep due that long after takes those too."""
-    upkeep = tables.Upkeep(snapshot_retention_days=int(args.get(SNAPSHOT_RETENTION_DAYS, "7")))
+    upkeep = tables.Upkeep(snapshot_retention_days=job_args.snapshot_retention_days_of(args))
     # The optimizers commit to `main` on their own schedule; a second keeper would only redo their work.
     by_jobs = upkeep_by(args) == UPKEEP_BY_JOBS
     now = run_moment(args)
@@ -238,7 +245,7 @@ def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> tuple[dict[str
 
 def run_quarantine(spark: SparkSession, args: Mapping[str, str]) -> run_page.Quarantine:
     """What this run's stage batch quarantined (from the stage step's metrics), for the run page."""
-    metrics = read_text(spark, step_metrics_uri(args[Location.REPORTS], args["run_id"], "stage"))
+    metrics = read_text(spark, step_metrics_uri(args[Location.REPORTS], job_args.run_id_of(args), "stage"))
     batch = json.loads(metrics).get("batch_id") if metrics else None
     if batch is None:
         return run_page.Quarantine(None)

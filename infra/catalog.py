@@ -20,9 +20,9 @@ import pulumi
 import pulumi_aws as aws
 
 from sparkify.lake import quarantine_catalog
+from sparkify.lake.spark_conf import GLUE_CATALOG
 from sparkify.layout import Names
 from sparkify.pipeline import SOURCES, CrawlerStep, Location, Namespace
-from sparkify.lake.spark_conf import GLUE_CATALOG
 
 # Spark's commit markers and scratch files are not data.
 CRAWLER_EXCLUSIONS = ["**/_SUCCESS", "**/_temporary/**", "**/.spark-staging*/**", "**.crc"]

@@ -50,7 +50,7 @@ from infra.config_values import (
 )
 from sparkify import pipeline
 from sparkify.glue_pricing import WORKER_DPU
-from sparkify.job_args import UPKEEP_BY_JOBS
+from sparkify.job_args import DEFAULT_HISTORY_DAYS, DEFAULT_SNAPSHOT_RETENTION_DAYS, UPKEEP_BY_JOBS
 from sparkify.layout import stack_prefix
 
 NAMESPACE = "sparkify"
@@ -149,10 +149,10 @@ class StackConfig(BaseModel):
     noncurrent_version_days: Days = Field(default=90, alias="sparkify:noncurrentVersionDays")
     force_destroy: Flag = Field(default=False, alias="sparkify:forceDestroy")
     # Run reports, quarantined records and Data Docs of past runs expire after this many days.
-    history_expiration_days: Days = Field(default=90, alias="sparkify:historyExpirationDays")
+    history_expiration_days: Days = Field(default=DEFAULT_HISTORY_DAYS, alias="sparkify:historyExpirationDays")
     log_retention_days: LogRetention = Field(default=30, alias="sparkify:logRetentionDays")
     # Published Iceberg snapshots older than this are expired by table upkeep after each publish.
-    snapshot_retention_days: Days = Field(default=7, alias="sparkify:snapshotRetentionDays")
+    snapshot_retention_days: Days = Field(default=DEFAULT_SNAPSHOT_RETENTION_DAYS, alias="sparkify:snapshotRetentionDays")
     # Who keeps the owned Iceberg tables: the validate job, or the Glue Data Catalog's table optimizers. The
     # default is the one that costs less a month at 1M events a day (README, "Who keeps the tables").
     table_upkeep: TableUpkeep = Field(default=UPKEEP_BY_JOBS, alias="sparkify:tableUpkeep")

@@ -56,7 +56,7 @@ def throughput_from_bench(path: Path = BENCH_RESULTS) -> dict[str, Throughput]:
         xs = [float(records) for records, _ in points]
         ys = [float(steps[step.name]) for _, steps in points]
         mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)
         slope = max(slope, 0.0)
         fitted[step.name] = Throughput(max(mean_y - slope * mean_x, 0.0), slope * cores)
     return fitted

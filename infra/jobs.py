@@ -21,9 +21,9 @@ from infra.artifacts import Artifacts
 from infra.config import StackConfig
 from sparkify import pipeline
 from sparkify.job_args import glue_defaults
+from sparkify.lake.spark_conf import glue_catalog_conf, glue_conf_argument
 from sparkify.layout import Names
 from sparkify.pipeline import JobStep, Location, Place
-from sparkify.lake.spark_conf import glue_catalog_conf, glue_conf_argument
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+
 @dataclass(frozen=True)
 class AwsContext:
     """The account and partition the stack deploys into (looked up once) and the configured region."""

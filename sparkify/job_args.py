@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from sparkify.pipeline import TABLE_UPKEEP, JobStep, Place, job_arguments
+from sparkify.pipeline import HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, TABLE_UPKEEP, JobStep, Place, job_arguments
 
 RUN_ID = "run_id"
 FULL_REFRESH = "full_refresh"
@@ -36,6 +36,9 @@ WORKFLOW_RUN_ID = "WORKFLOW_RUN_ID"
 UPKEEP_BY_JOBS = "jobs"
 UPKEEP_BY_CATALOG = "catalog-optimizers"
 TABLE_UPKEEP_CHOICES = (UPKEEP_BY_JOBS, UPKEEP_BY_CATALOG)
+# The settings' defaults, for a run the stack gives none (a local run), and the stack config's own.
+DEFAULT_SNAPSHOT_RETENTION_DAYS = 7  # `--snapshot_retention_days`, `sparkify:snapshotRetentionDays`
+DEFAULT_HISTORY_DAYS = 90  # `--history_days`, `sparkify:historyExpirationDays`
 
 
 @dataclass(frozen=True)
@@ -126,12 +129,32 @@ def parse_run_date(text: str | None) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"run date {text!r} is not an ISO 8601 date or date and time (e.g. 2026-12-24)") from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def run_id_of(args: Mapping[str, str]) -> str:
+    """The run's id (every job of one workflow run shares it)."""
+    return args[RUN_ID]
+
+
+def is_full_refresh(args: Mapping[str, str]) -> bool:
+    """Whether this run forgets what earlier runs staged and rebuilds from every raw file."""
+    return args.get(FULL_REFRESH) == "true"
+
+
+def snapshot_retention_days_of(args: Mapping[str, str]) -> int:
+    """How many days of snapshots the upkeep keeps (`--snapshot_retention_days`, else the default)."""
+    return int(args.get(SNAPSHOT_RETENTION_DAYS, str(DEFAULT_SNAPSHOT_RETENTION_DAYS)))
+
+
+def history_days_of(args: Mapping[str, str]) -> int:
+    """How many days of runs the Data Docs keep (`--history_days`, else the default)."""
+    return int(args.get(HISTORY_DAYS, str(DEFAULT_HISTORY_DAYS)))
 
 
 def run_moment(args: Mapping[str, str]) -> datetime:
     """The run's clock: its `run_date` when given, else now (UTC)."""
-    return parse_run_date(args.get(RUN_DATE)) or datetime.now(timezone.utc)
+    return parse_run_date(args.get(RUN_DATE)) or datetime.now(UTC)
 
 
 def upkeep_by(args: Mapping[str, str]) -> str:

@@ -7,10 +7,10 @@ job here adds it to both places; `tests/contracts/test_consistency.py` keeps scr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Literal
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

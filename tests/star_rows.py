@@ -55,7 +55,7 @@ def curated_frames(spark, rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, A
 
 
 def staging_event(page: str, start_time: dt.datetime) -> tuple[Any, ...]:
-    values = {"ts": int(start_time.replace(tzinfo=dt.timezone.utc).timestamp() * 1000), "start_time": start_time,
+    values = {"ts": int(start_time.replace(tzinfo=dt.UTC).timestamp() * 1000), "start_time": start_time,
               "user_id": 8, "page": page, "source_file": "log_data/2018/11/2018-11-04-events.json"}
     return tuple(values.get(name) for name in schemas.STAGING_EVENTS.fieldNames())
 

@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -310,14 +310,14 @@ def run_benchmark(
     if repeat < 1:
         raise ValueError("repeat must be at least 1")
     say = progress or (lambda message: None)
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     machine_before = machine()
     results = [bench_size(size, repeat, Path(data_dir), seed, say) for size in sizes]
     machine_info = machine_before | {"load_average_after": machine()["load_average"]}
     return {
         "schema": 1,
         "started_at": started,
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command or " ".join(sys.argv),
         "machine": machine_info,
         "code": code_version(),

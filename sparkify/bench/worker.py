@@ -51,8 +51,8 @@ def run_reference(raw: Path, out: Path) -> dict[str, Any]:
 
 def run_floor(raw: Path, out: Path) -> dict[str, Any]:
     """Spark's floor (`sparkify.bench.floor`), with the JIT our run would choose for the same input."""
-    from sparkify.local import jit_choice
     from sparkify.bench.floor import full_run
+    from sparkify.local import jit_choice
     from sparkify.local.session import local_session
 
     quick = jit_choice.choose(raw, out) == "quick"  # `out` holds no lake: every raw file counts as new

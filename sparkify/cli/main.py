@@ -16,10 +16,10 @@ from typer._click import ClickException, Context  # Typer's own vendored Click
 from typer.core import TyperGroup, TyperOption
 
 from sparkify import layout, pipeline
-from sparkify.local import jit_choice
 from sparkify.cli.console import JsonOption, console, emit, err, error_document, fail, json_mode, progress
-from sparkify.report import failed_expectation_lines
 from sparkify.job_args import parse_run_date
+from sparkify.local import jit_choice
+from sparkify.report import failed_expectation_lines
 
 if TYPE_CHECKING:
     from sparkify.synthetic.generate import GenerateSummary
@@ -392,8 +392,8 @@ def quarantine_command(
         raise fail("give --lake or --stack, not both")
     store: quarantine.Store
     if stack is not None:
-        from sparkify.ops.stack import Overrides
         from sparkify.cli.stack import _guard, _resolve
+        from sparkify.ops.stack import Overrides
 
         names, aws = _guard(lambda: _resolve(stack, Overrides()))
         locations = {loc: names.location(loc) for loc in (pipeline.Location.REPORTS, pipeline.Location.QUARANTINE)}

@@ -161,4 +161,4 @@ def _read(files: list[str]) -> list[dict[str, Any]]:
     )
     assert relation is not None  # a SELECT always gives a relation (None is for statements)
     rows = relation.fetchall()
-    return [dict(zip(("source", "source_file", "line", "reason", "record"), row)) for row in rows]
+    return [dict(zip(("source", "source_file", "line", "reason", "record"), row, strict=True)) for row in rows]

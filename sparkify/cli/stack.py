@@ -288,7 +288,7 @@ def query(
 def _numeric(values: Any) -> bool:
     present = [v for v in values if v is not None]
     return bool(present) and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) or isinstance(v, str) and re.fullmatch(r"-?\d+(\.\d+)?", v)
+        (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str) and re.fullmatch(r"-?\d+(\.\d+)?", v))
         for v in present
     )
 

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from sparkify import job_args
 from sparkify.docs_site.page import INDEX, Raw, escape, link, page, table
 from sparkify.layout import RUNS_DIR
 
-DEFAULT_HISTORY_DAYS = 90  # the stack default of `sparkify:historyExpirationDays`
+DEFAULT_HISTORY_DAYS = job_args.DEFAULT_HISTORY_DAYS
 
 Report = Mapping[str, Any]
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sparkify.layout import LAKE_LAYOUT
-from sparkify.pipeline import CURATED_TABLES, SOURCES, STEPS, JobStep, Location
 from sparkify.docs_site.page import LINEAGE, escape, link, page, table
 from sparkify.docs_site.tables import table_page
+from sparkify.layout import LAKE_LAYOUT
+from sparkify.pipeline import CURATED_TABLES, SOURCES, STEPS, JobStep, Location
 
 RAW, STAGING, QUARANTINE, CURATED = "raw", "staging", "quarantine", "curated"
 

@@ -22,10 +22,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sparkify.docs_site import charts as site_charts, history as site_history, lineage as site_lineage, tables as site_tables
-from sparkify.pipeline import CURATED_TABLES
+from sparkify.docs_site import charts as site_charts
+from sparkify.docs_site import history as site_history
+from sparkify.docs_site import lineage as site_lineage
+from sparkify.docs_site import tables as site_tables
 from sparkify.docs_site.page import CHARTS, INDEX, LINEAGE, TABLES_DIR
 from sparkify.layout import BATCH_GLOB, RUN_REPORT, RUNS_DIR
+from sparkify.pipeline import CURATED_TABLES
 
 
 def pages(

@@ -12,9 +12,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sparkify.docs_site.page import INDEX, LINEAGE, TABLES_DIR, escape, link, page, table
 from sparkify.pipeline import SOURCES, Table
 from sparkify.quality.suites import expectation_column
-from sparkify.docs_site.page import INDEX, LINEAGE, TABLES_DIR, escape, link, page, table
 
 Column = tuple[str, str, bool]  # name, type, nullable
 

@@ -14,14 +14,14 @@ import json
 import sys
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pyspark.sql import SparkSession
 
 from sparkify import pipeline
+from sparkify.job_args import JobArgs, run_id_of
 from sparkify.lake.io import write_text
-from sparkify.job_args import JobArgs
 from sparkify.layout import step_metrics_path
 
 JobFn = Callable[[SparkSession, Mapping[str, str]], dict[str, Any]]
@@ -40,7 +40,7 @@ def step_metrics_uri(reports_uri: str, run_id: str, step_name: str) -> str:
 
 
 def write_metrics(spark: SparkSession, args: Mapping[str, str], step_name: str, metrics: dict[str, Any]) -> None:
-    uri = step_metrics_uri(args[pipeline.Location.REPORTS.value], args["run_id"], step_name)
+    uri = step_metrics_uri(args[pipeline.Location.REPORTS.value], run_id_of(args), step_name)
     write_text(spark, uri, json.dumps(metrics, indent=2, sort_keys=True, default=str))
 
 
@@ -70,7 +70,7 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     job = Job(glue_context)
     job.init(resolved["JOB_NAME"], resolved)
     args = job_args.as_mapping()
-    started_at, start = datetime.now(timezone.utc), time.perf_counter()
+    started_at, start = datetime.now(UTC), time.perf_counter()
     try:
         metrics = run(spark, args)
     except StepFailed as failed:

@@ -19,9 +19,9 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from sparkify.lake import run_errors, tables
+from sparkify.lake.glue_entry import StepFailed
 from sparkify.lake.io import delete, join_uri, list_files
 from sparkify.pipeline import Location, Namespace, owned_tables
-from sparkify.lake.glue_entry import StepFailed
 
 _LAYER = {Namespace.STAGING: Location.STAGING, Namespace.CURATED: Location.CURATED}
 
@@ -63,7 +63,7 @@ def problem_of(spark: SparkSession, key: str, table: str, location: str) -> str 
                 f"its tables here from the raw files with {run_errors.FULL_REFRESH}, which leaves {plain(found)} alone"
             )
         referenced = {plain(r.file_path) for r in spark.sql(f"SELECT file_path FROM {table}.all_files").collect()}
-    except Exception as exc:  # noqa: BLE001 - any failure to read a table's metadata is the finding
+    except Exception as exc:  # any failure to read a table's metadata is the finding
         line = run_errors.explain(exc)
         named = line if line.startswith(key) else f"{key}: {line}"
         return named if "--full-refresh" in named else f"{named}: {run_errors.RESTORE_OR_REBUILD}"
@@ -81,7 +81,7 @@ def forget(spark: SparkSession, table: str, location: str) -> None:
     try:
         present = tables.exists(spark, table)
         inside = present and same_place(tables.location(spark, table), location)
-    except Exception:  # noqa: BLE001 - unreadable metadata: the folder in this lake goes
+    except Exception:  # unreadable metadata: the folder in this lake goes
         delete(spark, location)
         return
     if present:

@@ -46,7 +46,7 @@ class BuiltFrom:
     def from_json(text: str) -> BuiltFrom:
         data: dict[str, Any] = json.loads(text)
         if "staging" not in data:  # the first format: the staging snapshots alone
-            return BuiltFrom({k: v for k, v in data.items()})
+            return BuiltFrom(dict(data))
         return BuiltFrom(dict(data["staging"]), {k: int(v) for k, v in data.get("audit", {}).items()})
 
 

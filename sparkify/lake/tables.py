@@ -11,15 +11,16 @@ validate job judges the branch and, when every suite passes, fast-forwards `main
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from sparkify.job_args import DEFAULT_SNAPSHOT_RETENTION_DAYS
 from sparkify.lake.io import list_sizes
 
 AUDIT = "audit"  # the branch a run writes and the suites judge
@@ -322,7 +323,7 @@ def has_snapshot(spark: SparkSession, table: str, snapshot: int) -> bool:
 class Upkeep:
     """How much history a published table keeps (from stack config on AWS)."""
 
-    snapshot_retention_days: int = 7
+    snapshot_retention_days: int = DEFAULT_SNAPSHOT_RETENTION_DAYS
     min_snapshots: int = 5
     orphan_age_days: int = 3  # older than any run in flight, so a running job's new files are never taken
 
@@ -341,7 +342,7 @@ def maintain(
     # The sweep is due on the run's clock, but a file's age is its age on the wall clock it was
     # written by: a run dated ahead of now must not take a file a running job may still commit.
     orphan_before = now - timedelta(days=upkeep.orphan_age_days)
-    orphan_older_than = min(now, datetime.now(timezone.utc)) - timedelta(days=upkeep.orphan_age_days)
+    orphan_older_than = min(now, datetime.now(UTC)) - timedelta(days=upkeep.orphan_age_days)
     done: dict[str, int | bool] = {"files_compacted": 0, "data_files_expired": 0, "orphan_files_removed": 0}
     files = spark.sql(f"SELECT max(file_count) AS most FROM {table}.partitions").first()
     if files is not None and (files["most"] or 0) >= COMPACT_MIN_FILES:
@@ -396,5 +397,5 @@ COMPACT_MIN_FILES = 5
 
 def _sql_time(moment: datetime) -> str:
     # A timestamp literal in the session's time zone, UTC (`spark.SPARK_CONF`).
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 

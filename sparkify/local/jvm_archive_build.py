@@ -13,10 +13,10 @@ from pathlib import Path
 from pyspark import SparkContext
 from pyspark.sql import SparkSession
 
-from sparkify.synthetic.generate import generate
 from sparkify.local.jvm_archive import ARCHIVE_DIR, TRAINING, archive_path
 from sparkify.local.runner import run_pipeline
 from sparkify.local.session import ICEBERG_JAR
+from sparkify.synthetic.generate import generate
 
 
 def _train(work: Path) -> None:

@@ -10,6 +10,7 @@ few hundred bytes is tried, and the caller says on stderr what could not be writ
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,8 @@ class RunRecord:
 
     def progress(self, report: dict[str, Any]) -> None:
         """Rewrite both files as a step begins: readers see which; a failure here is not the run's."""
-        try:
+        with contextlib.suppress(OSError):
             self._rewrite(_padded(report))
-        except OSError:
-            pass
 
     def write(self, report: dict[str, Any]) -> str | None:
         """Rewrite both files with `report`, still reserved; when that fails, with the report cut down.
@@ -67,7 +66,7 @@ class RunRecord:
     def _rewrite(self, data: bytes) -> None:
         for path in self.paths:
             try:
-                out = open(path, "r+b")  # in place: the bytes it overwrites need no new space
+                out = open(path, "r+b")  # noqa: SIM115 (closed by the `with` below) in place: the bytes it overwrites need no new space
             except FileNotFoundError:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)

@@ -3,6 +3,7 @@ with the same arguments Glue would pass. Crawlers exist only in the cloud and ar
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -14,7 +15,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,18 +24,20 @@ from filelock import FileLock, Timeout
 from pyspark.sql import SparkSession
 
 from sparkify import pipeline
-from sparkify.local import jit_choice
-from sparkify.quality import validation as quality, suites
-from sparkify.lake import run_errors
-from sparkify.docs_site import site, history as site_history
+from sparkify.docs_site import history as site_history
+from sparkify.docs_site import site
 from sparkify.job_args import JobArgs
+from sparkify.lake import run_errors
+from sparkify.lake.glue_entry import StepFailed, write_metrics
 from sparkify.layout import LAKE_LAYOUT
-from sparkify.pipeline import Location, Namespace, Place
-from sparkify.report import RunStatus, StepResult, StepStatus, build_report
+from sparkify.local import jit_choice
 from sparkify.local.run_record import RunRecord
 from sparkify.local.run_stop import StopSignals
-from sparkify.lake.glue_entry import StepFailed, write_metrics
 from sparkify.local.session import CRASH_LOG_GLOB, JVM_LOG
+from sparkify.pipeline import Location, Namespace, Place
+from sparkify.quality import suites
+from sparkify.quality import validation as quality
+from sparkify.report import RunStatus, StepResult, StepStatus, build_report
 
 # Called before and after each step, so a front end can show progress.
 StepHook = Callable[[pipeline.Step, StepResult | None], None]
@@ -101,10 +104,9 @@ def lake_lock(lake: Path) -> Iterator[None]:
             "wait for it to finish, or use another --lake"
         ) from None
     try:
-        try:
-            holder.write_text(f"pid {os.getpid()}, started {datetime.now(timezone.utc).isoformat(timespec='seconds')}")
-        except OSError:
-            pass  # only a second run's message reads it; a full disk is the run report's to say
+        # Only a second run's message reads it; a full disk is the run report's to say.
+        with contextlib.suppress(OSError):
+            holder.write_text(f"pid {os.getpid()}, started {datetime.now(UTC).isoformat(timespec='seconds')}")
         yield
     finally:
         lock.release()
@@ -120,7 +122,7 @@ def exit_code(report: dict[str, Any]) -> int:
 
 
 def new_run_id() -> str:
-    return datetime.now(timezone.utc).strftime("local-%Y%m%dT%H%M%S%fZ")
+    return datetime.now(UTC).strftime("local-%Y%m%dT%H%M%S%fZ")
 
 
 def run_pipeline(
@@ -161,7 +163,7 @@ class _Run:
     selected: Sequence[str] | None
     run_date: datetime | None
     run_id: str = field(default_factory=new_run_id)
-    started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     start: float = field(default_factory=time.perf_counter)
     results: list[StepResult] = field(default_factory=list)
 
@@ -277,7 +279,7 @@ def build_site(locations: dict[Place, str], history_days: int = site_history.DEF
         Path(locations[Location.REPORTS]),
         Path(locations[Location.QUARANTINE]),
         suites.load_suites(locations[Location.EXPECTATIONS]),
-        datetime.now(timezone.utc),
+        datetime.now(UTC),
         history_days,
     )
 

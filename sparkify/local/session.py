@@ -119,6 +119,6 @@ def _output_to(path: Path | None) -> Iterator[None]:
             os.dup2(log.fileno(), 2)
         yield
     finally:
-        for fd, copy in zip((1, 2), saved):
+        for fd, copy in zip((1, 2), saved, strict=True):
             os.dup2(copy, fd)
             os.close(copy)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
+from sparkify.layout import LAKE_LAYOUT, LATEST_DOCS, LATEST_REPORT, RUNS_DIR, run_dir
 from sparkify.ops.aws import Aws, OpsError, error_code, explain, translated
 from sparkify.ops.stack import StackNames
-from sparkify.layout import LAKE_LAYOUT, LATEST_DOCS, LATEST_REPORT, RUNS_DIR, run_dir
 from sparkify.pipeline import Location
 
 

@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -29,9 +29,9 @@ from sparkify.glue_pricing import (
     JOB_MINIMUM_MINUTES,
     WORKER_DPU,
 )
+from sparkify.layout import step_metrics_path
 from sparkify.ops.aws import Aws, OpsError, error_code, explain, translated
 from sparkify.ops.stack import StackNames
-from sparkify.layout import step_metrics_path
 from sparkify.pipeline import Location
 from sparkify.report import StepResult, StepStatus, build_report
 
@@ -139,7 +139,7 @@ class RunView:
     def seconds(self, now: datetime | None = None) -> float | None:
         if self.started_at is None:
             return None
-        end = self.completed_at or now or datetime.now(timezone.utc)
+        end = self.completed_at or now or datetime.now(UTC)
         return max((end - self.started_at).total_seconds(), 0.0)
 
     @property
@@ -216,7 +216,7 @@ def crawl_cost(seconds: float) -> tuple[float, float]:
 
 def run_view(names: StackNames, run: dict[str, Any], now: datetime | None = None) -> RunView:
     """Turn one `WorkflowRun` (with its graph) into steps in pipeline order."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     nodes = {node.get("Name"): node for node in (run.get("Graph") or {}).get("Nodes", [])}
     ended = run.get("Status") in ENDED_WORKFLOW_STATES
     steps = []
@@ -367,7 +367,7 @@ def _list_runs(aws: Aws, names: StackNames, *, include_graph: bool) -> list[dict
 def recent_runs(aws: Aws, names: StackNames, limit: int = 5) -> list[RunView]:
     """The latest `limit` runs, newest first (Glue keeps 90 days of run history)."""
     runs = _list_runs(aws, names, include_graph=True)
-    oldest = datetime.min.replace(tzinfo=timezone.utc)
+    oldest = datetime.min.replace(tzinfo=UTC)
     runs.sort(key=lambda r: _utc(r.get("StartedOn")) or oldest, reverse=True)
     views = [run_view(names, run) for run in runs[:limit]]
     for view in views:
@@ -426,7 +426,7 @@ def follow(
 
 def _utc(value: Any) -> datetime | None:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return None
 
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
+from sparkify.layout import LAKE_LAYOUT, local_uri
 from sparkify.ops.aws import Aws, OpsError, client_config, explain, translated
 from sparkify.ops.stack import StackNames
-from sparkify.layout import LAKE_LAYOUT, local_uri
 from sparkify.pipeline import CURATED_TABLES, Location
 from sparkify.queries import DESCRIPTIONS, QUERIES
 
@@ -169,5 +169,5 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return str(value)

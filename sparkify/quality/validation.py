@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,7 @@ FUTURE_SLACK = timedelta(days=1)
 def latest_start_time(run_moment: datetime) -> str:
     """The suites' `latest_start_time`: the latest start a play of a run at `run_moment` may have, as
     ISO 8601 in UTC (Spark compares it with a timestamp as a timestamp; it stays JSON in the metrics)."""
-    return (run_moment + FUTURE_SLACK).astimezone(timezone.utc).isoformat(timespec="seconds")
+    return (run_moment + FUTURE_SLACK).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def unchanged(published_snapshot: int | None) -> Summary:
@@ -220,7 +220,7 @@ def validate(
         with ThreadPoolExecutor(SIDE_BY_SIDE, thread_name_prefix="suite") as pool:
             results = list(pool.map(judge, checks))
         parts: dict[str, list[Summary]] = {}
-        for check, result in zip(checks, results):
+        for check, result in zip(checks, results, strict=True):
             explained = explain_failures(context, source, check.part["name"], check.frame, check.part, result, parameters, run_id)
             parts.setdefault(check.table, []).append(explained)
         summaries = {name: merge_summaries(parts.get(name, [])) for name in suites}

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 CYCLE = 15
 BIG_FILE_DAY = 28
-FIRST_RUN = datetime(2026, 1, 1, 3, 0, tzinfo=timezone.utc)  # run 1's logical date unless one is given
+FIRST_RUN = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)  # run 1's logical date unless one is given
 POOL_START = date(2018, 11, 1)  # the first day of the generated logs
 
 # How a run is started.

@@ -20,15 +20,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sparkify.documents import schema_version
-from sparkify.synthetic.generate import generate
 from sparkify.layout import LAKE_LAYOUT, LATEST_REPORT
 from sparkify.pipeline import CURATED_TABLES, Location
 from sparkify.soak import calendar as cal
+from sparkify.synthetic.generate import generate
 
 EVENTS_PER_DAY = 300
 SONGS = 60
@@ -65,7 +65,7 @@ def soak(
     if workdir.exists():
         shutil.rmtree(workdir)
     pool, raw, lake = workdir / "pool", workdir / "raw", workdir / "lake"
-    calendar = cal.build(days, seed, datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0))
+    calendar = cal.build(days, seed, datetime.now(UTC).replace(minute=0, second=0, microsecond=0))
     generate(pool, songs=SONGS, events=events_per_day * cal.pool_days(calendar), seed=seed,
              start=cal.POOL_START, days=cal.pool_days(calendar))  # fmt: skip
     _copy(pool, raw, "song_data")
@@ -217,10 +217,10 @@ def _model_between_judgement_and_publish(day: cal.Day, pool: Path, raw: Path, la
     its stage and model jobs run, as an overlapping workflow run would on AWS (a local run holds the
     lake's lock, so the soak calls the two jobs itself)."""
     from sparkify import pipeline
-    from sparkify.quality import validation as quality
     from sparkify.job_args import JobArgs
     from sparkify.local.runner import lake_locations, load_job, new_run_id
     from sparkify.local.session import local_session
+    from sparkify.quality import validation as quality
 
     judge = quality.validate_and_publish
 
@@ -261,8 +261,8 @@ def _published_heads(lake: Path) -> dict[str, Any]:
 def _equal_to_recompute(raw: Path, lake: Path, reference: Path, problems: list[str]) -> bool:
     """Every published curated table holds exactly the rows the DuckDB reference computes from the raw
     folder as it is now (order aside)."""
-    from sparkify.lake import tables
     from sparkify.bench.reference import run_reference
+    from sparkify.lake import tables
     from sparkify.local.session import local_session, register_local_catalog
 
     run_reference(raw, reference)

@@ -37,7 +37,7 @@ from sparkify.synthetic.events import EVENT_KEYS, write_events
 from sparkify.synthetic.songs import SONG_KEYS, write_songs
 from sparkify.synthetic.songs import catalog as song_catalog
 
-__all__ = ["GenerateSummary", "generate", "SONG_KEYS", "EVENT_KEYS"]
+__all__ = ["EVENT_KEYS", "SONG_KEYS", "GenerateSummary", "generate"]
 
 
 @dataclass(frozen=True)

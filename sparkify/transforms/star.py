@@ -9,7 +9,6 @@ from sparkify.schemas import NEXT_SONG
 from sparkify.transforms.common import require_columns
 
 
-
 def filter_song_plays(events_df: DataFrame) -> DataFrame:
     """Only NextSong events are plays of a song; the other pages are navigation."""
     require_columns(events_df, ["page"], "filter_song_plays")

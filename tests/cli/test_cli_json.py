@@ -14,12 +14,12 @@ from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from sparkify.cli import main as cli
-from sparkify.cli.main import app
 from sparkify.cli.console import console
-from sparkify.documents import VERSIONS, schema_file, schema_version
-from sparkify.synthetic.generate import GenerateSummary
-from sparkify.report import StepResult, build_report, failed_expectation_lines
+from sparkify.cli.main import app
+from sparkify.documents import VERSIONS, schema_file
 from sparkify.local.runner import lake_lock
+from sparkify.report import StepResult, build_report, failed_expectation_lines
+from sparkify.synthetic.generate import GenerateSummary
 from tests.documents import assert_document
 
 runner = CliRunner()

@@ -27,7 +27,7 @@ def test_every_job_step_has_a_script_that_runs_on_glue_and_locally(job):
     path = pipeline.REPO_ROOT / job.script
     assert path.is_file(), f"{job.script} missing for step {job.name}"
     module = load_job(job)
-    assert module.STEP == job.name, f"{job.script} declares STEP={module.STEP!r}"
+    assert job.name == module.STEP, f"{job.script} declares STEP={module.STEP!r}"
     assert callable(module.run)
     tree = ast.parse(path.read_text())
     main_calls = [

@@ -68,7 +68,7 @@ def test_the_setting_overrides_the_choice_and_a_wrong_value_is_named(tmp_path, m
     monkeypatch.setenv("SPARKIFY_JIT", "full")
     assert jit_choice.choose(raw, lake, limit=LIMIT) == "full"
     monkeypatch.setenv("SPARKIFY_JIT", "c1")
-    with pytest.raises(ValueError, match="SPARKIFY_JIT='c1'.*quick, full or auto"):
+    with pytest.raises(ValueError, match=r"SPARKIFY_JIT='c1'.*quick, full or auto"):
         jit_choice.choose(raw, lake, limit=LIMIT)
 
 

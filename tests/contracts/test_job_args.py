@@ -9,9 +9,17 @@ from pathlib import Path
 import pytest
 
 from sparkify import pipeline
-from sparkify.job_args import JobArgs, glue_defaults, upkeep_by
-from sparkify.local.runner import lake_locations
+from sparkify.job_args import (
+    JobArgs,
+    glue_defaults,
+    history_days_of,
+    is_full_refresh,
+    run_id_of,
+    snapshot_retention_days_of,
+    upkeep_by,
+)
 from sparkify.lake.glue_entry import resolve_glue_arguments
+from sparkify.local.runner import lake_locations
 
 STAGE, MODEL, VALIDATE = (pipeline.step(name) for name in ("stage", "model", "validate"))
 PLACES = lake_locations(Path("/data/raw"), Path("/data/lake"))
@@ -60,7 +68,7 @@ def test_glue_defaults_are_the_places_and_given_settings() -> None:
 
 @pytest.mark.parametrize("step", pipeline.job_steps(), ids=lambda s: s.name)
 def test_a_manual_glue_job_run_reads_back_what_was_sent(step: pipeline.JobStep) -> None:
-    sent = JobArgs(step, PLACES, "unused", full_refresh=True, options={o: "x" for o in step.options})
+    sent = JobArgs(step, PLACES, "unused", full_refresh=True, options=dict.fromkeys(step.options, "x"))
 
     resolved, received = resolve_glue_arguments(step, glue_argv(sent))
 
@@ -95,3 +103,16 @@ def test_who_keeps_the_tables_reaches_validate_from_a_glue_run_and_defaults_to_t
 def test_an_unknown_table_keeper_is_named_with_the_choices() -> None:
     with pytest.raises(ValueError, match=r"--table_upkeep 'glue': use one of jobs, catalog-optimizers"):
         upkeep_by({"table_upkeep": "glue"})
+
+
+def test_a_job_reads_its_arguments_typed_with_the_defaults_of_a_run_given_none() -> None:
+    given = JobArgs(VALIDATE, PLACES, "r-9", full_refresh=True, options={"history_days": "3"}).as_mapping()
+    assert (run_id_of(given), is_full_refresh(given), history_days_of(given), snapshot_retention_days_of(given)) == (
+        "r-9",
+        True,
+        3,
+        7,
+    )
+    plain = JobArgs(STAGE, PLACES, "r-10").as_mapping()
+    assert (is_full_refresh(plain), history_days_of(plain)) == (False, 90)
+    assert is_full_refresh({}) is False  # a mapping a test builds by hand may leave it out

@@ -129,7 +129,7 @@ def test_each_job_script_imports_with_the_zip_alone(stack: Rendered, tmp_path: P
         "    spec = importlib.util.spec_from_file_location('job', path)\n"
         "    spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
         "import sparkify\n"
-        "assert sparkify.__file__.startswith(%r), sparkify.__file__\n" % str(archive)
+        f"assert sparkify.__file__.startswith({str(archive)!r}), sparkify.__file__\n"
     )
     scripts = [str(REPO_ROOT / step.script) for step in pipeline.job_steps()]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(archive)}

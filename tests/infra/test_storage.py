@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+
 import pytest
 
 from infra.storage import location_uris

@@ -4,16 +4,24 @@ wheel declares is another wheel of the set or a module Glue 5.1 provides), with 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 import tomllib
 import zipfile
 from email.parser import Parser
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from infra.wheels import GLUE_PROVIDED, MARKER_ENVIRONMENT, LOCK_FILE, closure, pick_wheel, target_tags, validation_wheels
+from infra.wheels import (
+    GLUE_PROVIDED,
+    LOCK_FILE,
+    MARKER_ENVIRONMENT,
+    closure,
+    pick_wheel,
+    target_tags,
+    validation_wheels,
+)
 
 WHEELS = validation_wheels()
 

@@ -16,7 +16,7 @@ import json
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,9 @@ import yaml
 
 from infra.catalog import crawler_target_paths, namespaces
 from infra.config import StackConfig, from_mapping
-from sparkify.layout import BUCKET_PURPOSES, Names
 from infra.storage import location_uris
 from sparkify import pipeline
+from sparkify.layout import BUCKET_PURPOSES, Names
 from sparkify.pipeline import Location
 
 ACCOUNT = "123456789012"  # moto's default account
@@ -265,7 +265,7 @@ class GlueSim:
         return run_id
 
     def _register(self, workflow_run: Any) -> None:
-        workflow_run.started_on = datetime.now(timezone.utc)
+        workflow_run.started_on = datetime.now(UTC)
         steps = [StepState(s, self.deployed.glue_name(s)) for s in pipeline.STEPS]
         self.runs[workflow_run.run_id] = RunState(workflow_run, self.next_plan, steps)
         self.next_plan = Plan()

@@ -19,9 +19,8 @@ from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoR
 from botocore.stub import Stubber
 
 from sparkify.cli.main import app
-from sparkify.ops import OpsError
+from sparkify.ops import OpsError, glue_runs
 from sparkify.ops import aws as ops_aws
-from sparkify.ops import glue_runs
 from sparkify.ops import query as ops_query
 from sparkify.ops import stack as ops_stack
 from tests.ops.fake_aws import Deployed
@@ -49,9 +48,8 @@ def test_client_errors_become_one_line(aws: str, code: str, expected: str) -> No
     glue = ops_aws.connect(region="us-east-1").client("glue")
     with Stubber(glue) as stub:
         stub.add_client_error("get_workflow_run", service_error_code=code, service_message="it [broke]\nsecond line")
-        with pytest.raises(OpsError) as raised:
-            with ops_aws.translated("reading run wr_1", not_found="no such run"):
-                glue.get_workflow_run(Name="sparkify-dev", RunId="wr_1")
+        with pytest.raises(OpsError) as raised, ops_aws.translated("reading run wr_1", not_found="no such run"):
+            glue.get_workflow_run(Name="sparkify-dev", RunId="wr_1")
 
     message = str(raised.value)
     assert message.startswith(expected)

@@ -143,11 +143,11 @@ def test_docs_with_cloudfront_finds_the_distribution_in_front_of_the_docs_bucket
                 "DefaultCacheBehavior": {"TargetOriginId": "data-docs", "ViewerProtocolPolicy": "redirect-to-https"},
             }
         )
-    ours = [
+    ours = next(
         d["DomainName"]
         for d in cloudfront.list_distributions()["DistributionList"]["Items"]
         if d["Origins"]["Items"][0]["DomainName"].startswith(docs_bucket)
-    ][0]
+    )
 
     assert ops_docs.cloudfront_url(aws, names) == f"https://{ours}/latest/index.html"
     assert ops_docs.cloudfront_url(aws, names, first) == f"https://{ours}/runs/{first}/index.html"

@@ -39,8 +39,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def lake(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """A lake built by the local pipeline on small generated data: its Data Docs and its run report."""
-    from sparkify.synthetic.generate import generate
     from sparkify.local.runner import run_pipeline
+    from sparkify.synthetic.generate import generate
 
     root = tmp_path_factory.mktemp("browser")
     generate(root / "raw", songs=30, events=500, seed=3)

@@ -4,8 +4,6 @@ rows: the plumbing is tested, not Athena's SQL)."""
 
 from __future__ import annotations
 
-from sparkify.local.session import register_local_catalog
-
 import json
 import subprocess
 import sys
@@ -17,10 +15,11 @@ import boto3
 import pytest
 
 from sparkify.cli.main import app
-from sparkify.queries import QUERIES
 from sparkify.local.runner import run_pipeline
-from tests.helpers import event, song, write_log, write_song
+from sparkify.local.session import register_local_catalog
+from sparkify.queries import QUERIES
 from tests.documents import assert_document
+from tests.helpers import event, song, write_log, write_song
 from tests.ops.fake_aws import Deployed
 
 
@@ -36,7 +35,7 @@ def _queue_athena_result(
                 "column_info": [
                     {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": c, "Label": c, "Type": t,
                      "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": True}
-                    for c, t in zip(columns, types or ["varchar"] * len(columns))
+                    for c, t in zip(columns, types or ["varchar"] * len(columns), strict=False)
                 ],
             }
         ]
@@ -61,7 +60,7 @@ def test_query_in_athena_runs_the_named_sql_in_the_stack_workgroup(dev: Deployed
     assert ["level", "plays", "users"] in rows
     assert ["free", "1203", "71"] in rows
     assert ["paid", "5617", "22"] in rows
-    assert ["level", "plays", "users"] == rows[[r[:1] for r in rows].index(["level"])]  # the header row is not data
+    assert rows[[r[:1] for r in rows].index(["level"])] == ["level", "plays", "users"]  # the header row is not data
     assert "2 rows from athena:sparkify-dev/sparkify_dev" in result.stdout
     athena = boto3.client("athena")
     [execution_id] = athena.list_query_executions(WorkGroup="sparkify-dev")["QueryExecutionIds"]

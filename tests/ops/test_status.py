@@ -4,7 +4,7 @@ the estimated cost from DPU-seconds at the prices infra/cost.py uses; and a run 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,8 +13,8 @@ from sparkify.ops.glue_runs import crawl_cost, job_run_cost
 from tests.documents import assert_document
 from tests.ops.fake_aws import Deployed, GlueSim
 
-MORNING = datetime(2025, 3, 3, 6, 0, tzinfo=timezone.utc)
-NEXT_MORNING = datetime(2025, 3, 4, 6, 0, tzinfo=timezone.utc)
+MORNING = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)
+NEXT_MORNING = datetime(2025, 3, 4, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def test_follow_shows_each_step_until_the_run_succeeds(glue: GlueSim, cli) -> No
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     # One line per change of a step's status, in the order they happened.
-    changes = [" ".join(line.split()[:4]) for line in lines if line.startswith("  job") or line.startswith("  crawler")]
+    changes = [" ".join(line.split()[:4]) for line in lines if line.startswith(("  job", "  crawler"))]
     assert changes == [
         "job stage ▶ running",
         "job model · waiting",

@@ -10,8 +10,8 @@ import boto3
 import pytest
 
 from sparkify.cli.main import app
-from tests.helpers import event, song, write_log, write_song
 from tests.documents import assert_document
+from tests.helpers import event, song, write_log, write_song
 from tests.ops.fake_aws import Deployed, all_keys
 
 

@@ -5,10 +5,11 @@ Every property is checked by reading the written files back, never by trusting t
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +173,7 @@ def test_log_lines_have_the_real_keys_types_and_bytes(generated: tuple[Path, Gen
                 assert type(value) in EVENT_TYPES[key], f"{where}: {key}={value!r}"
             assert (record["method"], record["status"]) == METHOD_STATUS[record["page"]], where
             assert record["level"] in ("free", "paid"), where
-            assert datetime.fromtimestamp(record["ts"] / 1000, timezone.utc).date() == day, where
+            assert datetime.fromtimestamp(record["ts"] / 1000, UTC).date() == day, where
             assert record["ts"] >= previous_ts, f"{where}: lines are in ts order"
             previous_ts = record["ts"]
 
@@ -235,7 +236,7 @@ def test_level_changes_within_the_period_after_a_submit(
     for user_id, history in user_histories(events).items():
         levels = [e["level"] for e in history]
         changed += len(set(levels)) == 2
-        for before, after in zip(history, history[1:], strict=False):
+        for before, after in itertools.pairwise(history):
             if before["level"] != after["level"]:
                 assert before["page"] in ("Submit Upgrade", "Submit Downgrade"), f"user {user_id}"
                 assert before["level"] == ("free" if before["page"] == "Submit Upgrade" else "paid")

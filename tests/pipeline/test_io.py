@@ -67,7 +67,7 @@ def _logs(tmp_path):
 
 
 def test_lines_read_in_blocks_keep_their_number_in_the_file(spark, tmp_path, small_blocks):
-    folder, texts = _logs(tmp_path)
+    _folder, texts = _logs(tmp_path)
     listed = {f.path.rsplit("/", 1)[1]: f.path for f in list_raw_files(spark, str(tmp_path), "events")}
     lines = read_raw_lines(spark, sorted(listed.values()))
     assert lines.rdd.getNumPartitions() > 10  # 3.4 KB in blocks of 64 bytes
@@ -81,7 +81,7 @@ def test_lines_read_in_blocks_keep_their_number_in_the_file(spark, tmp_path, sma
 
 
 def test_a_streamed_hash_is_the_sha256_of_the_stored_bytes(spark, tmp_path):
-    folder, texts = _logs(tmp_path)
+    folder, _texts = _logs(tmp_path)
     (folder / "c.json.gz").write_bytes(gzip.compress(b'{"n": 1}\n'))
     listed = {f.path.rsplit("/", 1)[1]: f.path for f in list_raw_files(spark, str(tmp_path), "events")}
     hashes = stream_hashes(spark, sorted(listed.values()))

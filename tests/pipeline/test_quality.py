@@ -15,9 +15,9 @@ import pytest
 
 from sparkify import pipeline, schemas
 from sparkify.docs_site import publish as docs_publish
-from sparkify.quality import validation as quality
-from sparkify.quality import suites as suites_module
 from sparkify.docs_site.assets import external_resources
+from sparkify.quality import suites as suites_module
+from sparkify.quality import validation as quality
 from tests.star_rows import (
     ARTIST_B,
     PLAY_1,
@@ -30,6 +30,7 @@ from tests.star_rows import (
     curated_frames,
     curated_rows,
 )
+
 
 @pytest.fixture(scope="module")
 def suites() -> dict[str, dict[str, Any]]:
@@ -242,7 +243,7 @@ def test_a_play_later_than_the_run_date_and_a_day_fails_songplays_and_time(spark
     frames = curated_frames(spark, curated_rows())
     judged = {"songplays": suites["songplays"], "time": suites["time"]}
     on_time = quality.validate(frames, judged, {**SUITE_PARAMETERS, "latest_start_time": quality.latest_start_time(
-        dt.datetime(2018, 11, 4, 23, 59, tzinfo=dt.timezone.utc))})  # fmt: skip
+        dt.datetime(2018, 11, 4, 23, 59, tzinfo=dt.UTC))})  # fmt: skip
     assert all(summary["success"] for summary in on_time.values()), on_time
     early = quality.validate(frames, judged, {**SUITE_PARAMETERS, "latest_start_time": "2018-11-05T23:58:59+00:00"})
     failures = {name: [(f["type"], f["column"], f["details"]) for f in s["failed_expectations"]] for name, s in early.items()}

@@ -9,9 +9,9 @@ import pytest
 
 from sparkify import pipeline
 from sparkify.lake import quarantine_catalog
-from sparkify.pipeline import QUARANTINE_DATABASE
 from sparkify.local.runner import lake_locations, load_job
 from sparkify.local.session import register_local_catalog
+from sparkify.pipeline import QUARANTINE_DATABASE
 from tests.helpers import event, song, write_log, write_song
 
 DATABASE = "sparkify_test_staging"

@@ -10,8 +10,8 @@ import pytest
 
 from sparkify import pipeline, schemas
 from sparkify.docs_site import run_page
-from sparkify.local.runner import load_job
 from sparkify.lake.glue_entry import step_metrics_uri
+from sparkify.local.runner import load_job
 from tests.star_rows import write_lake
 
 

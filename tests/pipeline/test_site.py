@@ -4,17 +4,21 @@ retention, a page per table, the lineage from the pipeline definition, the chart
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sparkify.docs_site import assets as docs_assets, site, charts as site_charts, history as site_history, lineage as site_lineage
+from sparkify.docs_site import assets as docs_assets
+from sparkify.docs_site import charts as site_charts
+from sparkify.docs_site import history as site_history
+from sparkify.docs_site import lineage as site_lineage
+from sparkify.docs_site import site
 from sparkify.pipeline import EXPECTATIONS_DIR
 from sparkify.quality.suites import load_suites
 
-NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
 
 def report(run_id: str, started_at: str, status: str = "succeeded", **extra: Any) -> dict[str, Any]:

@@ -186,5 +186,5 @@ def test_songs_dimension_keeps_unknown_year_as_null(spark, songs_df):
 
 
 def test_a_transform_names_the_columns_it_misses(spark):
-    with pytest.raises(MissingColumnsError, match="users needs columns .*first_name"):
+    with pytest.raises(MissingColumnsError, match=r"users needs columns .*first_name"):
         star.users(spark.createDataFrame([(1, "free")], "user_id int, level string"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from sparkify import pipeline
 from sparkify.lake import tables
 from sparkify.layout import local_uri

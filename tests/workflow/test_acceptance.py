@@ -6,11 +6,9 @@ this code. Skips when the sample is not beside the repo.
 
 from __future__ import annotations
 
-from sparkify.local.runner import lake_table
-
 import pytest
 
-from sparkify.local.runner import run_pipeline
+from sparkify.local.runner import lake_table, run_pipeline
 
 pytestmark = pytest.mark.acceptance
 

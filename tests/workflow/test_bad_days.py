@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sparkify.cli.main import app
-from sparkify.synthetic.generate import generate
 from sparkify.local.runner import run_pipeline
+from sparkify.synthetic.generate import generate
 from tests.documents import assert_document
 from tests.helpers import assert_same_tables, copy_raw
 

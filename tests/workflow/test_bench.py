@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from sparkify.bench import harness
 from sparkify.bench.cli import register
 from sparkify.bench.reference import run_reference
-from sparkify.synthetic.generate import generate
 from sparkify.local.runner import run_pipeline
+from sparkify.synthetic.generate import generate
 from tests.documents import assert_document
 from tests.helpers import event, song, write_log, write_song
 
@@ -68,7 +68,7 @@ def test_reference_counts_hand_checked_data(hand_raw, tmp_path):
         "time": 4,  # two plays share T0 + 1000
     }
     curated = tmp_path / "out" / "curated"
-    plays = duckdb.sql(f"SELECT * FROM read_parquet('{curated}/songplays/**/*.parquet', hive_partitioning=true)")
+    plays = duckdb.sql(f"SELECT * FROM read_parquet('{curated}/songplays/**/*.parquet', hive_partitioning=true)")  # noqa: F841 (the next query reads it by name)
     matched = duckdb.sql("SELECT song_id FROM plays WHERE song_id IS NOT NULL ORDER BY song_id").fetchall()
     assert matched == [("SOAAAAA12A8C13C001",), ("SOAAAAB12A8C13C002",), ("SOAAAAC12A8C13C003",)]
     users = duckdb.sql(f"SELECT user_id, level FROM '{curated}/users/*.parquet' ORDER BY user_id").fetchall()

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sparkify.synthetic.generate import generate
 from sparkify.local.runner import run_pipeline
+from sparkify.synthetic.generate import generate
 from tests.helpers import assert_same_tables, copy_raw
 
 MALFORMED = '{"artist": "Gob", "auth": "Logged In", "page": "NextSong", "ts": 1541107000000'
@@ -67,7 +67,7 @@ def raw_pair(tmp_path_factory):
     (dirty / "log_data" / "2018" / "11" / "2018-11-04-events.json").write_text(json.dumps(good) + "\n")
     # A file cut off in the middle of its last record; the clean copy simply lacks that record.
     day2_lines = lines(day2)
-    day2.write_text("\n".join(day2_lines[:-1] + [day2_lines[-1][: len(day2_lines[-1]) // 2]]))
+    day2.write_text("\n".join([*day2_lines[:-1], day2_lines[-1][: len(day2_lines[-1]) // 2]]))
     clean_day2 = clean / day2.relative_to(dirty)
     clean_day2.write_text("\n".join(day2_lines[:-1]))
     # An unknown extra field is processed like any record (and reported as schema drift).
@@ -92,7 +92,7 @@ def dirty_run(spark, raw_pair, tmp_path_factory):
 
 def test_every_fault_is_quarantined_with_its_reason_and_nothing_is_lost(spark, dirty_run, raw_pair):
     report, lake = dirty_run
-    dirty, clean = raw_pair
+    _dirty, clean = raw_pair
     events = spark.read.parquet(str(lake / "quarantine" / "events")).collect()
     reasons = Counter(kind(r["reason"]) for r in events)
     assert reasons == EXPECTED_EVENT_REASONS

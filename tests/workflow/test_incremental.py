@@ -17,10 +17,10 @@ import pytest
 from chispa import assert_df_equality
 
 from sparkify.bench import floor
-from sparkify.synthetic.generate import generate
-from sparkify.pipeline import CURATED_TABLES
 from sparkify.local.runner import LakeLocked, lake_lock, lake_table, run_pipeline
 from sparkify.local.session import register_local_catalog
+from sparkify.pipeline import CURATED_TABLES
+from sparkify.synthetic.generate import generate
 from tests.helpers import assert_same_tables, copy_raw
 
 
@@ -133,10 +133,12 @@ def test_a_rerun_on_the_same_input_changes_nothing(spark, generated, single_run_
 
 
 def test_a_second_run_on_the_same_lake_is_refused(tmp_path):
-    with lake_lock(tmp_path):
-        with pytest.raises(LakeLocked, match=rf"{tmp_path} is in use by a run that is still going \(pid {os.getpid()}"):
-            with lake_lock(tmp_path):
-                pass
+    with (
+        lake_lock(tmp_path),
+        pytest.raises(LakeLocked, match=rf"{tmp_path} is in use by a run that is still going \(pid {os.getpid()}"),
+        lake_lock(tmp_path),
+    ):
+        pass
 
 
 def _run_dirs(lake: Path) -> list[Path]:
@@ -155,7 +157,6 @@ KILL_MOMENTS = {
 
 def _main_snapshot(lake: Path, table: str) -> int | None:
     """The snapshot `main` points at, read from the table's current metadata file as a reader would."""
-    import json
 
     metadata = lake / "curated" / table / "metadata"
     try:

@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from sparkify.cli.main import app
-from sparkify.synthetic.generate import generate
-from sparkify.pipeline import CURATED_TABLES
 from sparkify.local.runner import lake_table, run_pipeline
+from sparkify.pipeline import CURATED_TABLES
+from sparkify.synthetic.generate import generate
 
 
 @pytest.fixture(scope="module")

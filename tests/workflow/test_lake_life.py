@@ -5,19 +5,19 @@ and a publish that refuses what was not judged."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from sparkify.lake import tables
-from sparkify.synthetic.generate import generate
-from sparkify.pipeline import CURATED_TABLES
 from sparkify.local.runner import run_pipeline
 from sparkify.local.session import register_local_catalog
+from sparkify.pipeline import CURATED_TABLES
+from sparkify.synthetic.generate import generate
 from tests.helpers import assert_same_tables, copy_raw
 
 DAYS = 8
-FIRST_RUN = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
+FIRST_RUN = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_a_day_per_run_publishes_every_day_through_upkeep_and_ends_as_one_full_r
     copy_raw(generated, raw, lambda p: p.parts[0] == "song_data")
     compacted_on = []
     for day in range(1, DAYS + 1):
-        copy_raw(generated, raw, lambda p: p.name == day_file(day))
+        copy_raw(generated, raw, lambda p, day=day: p.name == day_file(day))
         before = heads(spark, lake) if lake.exists() else {}
         report = run_pipeline(raw, lake, run_date=FIRST_RUN + timedelta(days=day - 1))
         assert report["status"] == "succeeded", (day, report["steps"])

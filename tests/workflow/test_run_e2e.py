@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sparkify.local.runner import lake_table
-
 import json
 
 import pytest
 from typer.testing import CliRunner
 
 from sparkify.cli.main import app
+from sparkify.local.runner import lake_table
 from sparkify.synthetic.generate import generate
 from tests.helpers import song, write_song
 

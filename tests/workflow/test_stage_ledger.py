@@ -7,8 +7,8 @@ by hand, and checks the staging table, the ledger and the report against values 
 from __future__ import annotations
 
 import bz2
-import hashlib
 import gzip
+import hashlib
 import json
 import os
 import re

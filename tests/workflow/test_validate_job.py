@@ -11,9 +11,9 @@ import pytest
 
 from sparkify import pipeline, schemas
 from sparkify.lake import tables
+from sparkify.lake.glue_entry import StepFailed
 from sparkify.lake.io import write_text
 from sparkify.local.runner import load_job
-from sparkify.lake.glue_entry import StepFailed
 from tests.star_rows import curated_table, write_lake
 
 
@@ -30,7 +30,7 @@ def test_good_lake_returns_metrics_and_uploads_data_docs_to_s3(spark, validate_j
         monkeypatch.setenv(name, value)
     args = write_lake(spark, tmp_path, next_song_events=3)
     # Earlier runs' step metrics, as their Glue jobs wrote them: one from yesterday, one beyond the history.
-    yesterday = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).isoformat(timespec="seconds")
+    yesterday = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).isoformat(timespec="seconds")
     for run_id, started_at in (("run-0", yesterday), ("run-old", "2020-01-01T00:00:00+00:00")):
         folder = tmp_path / "reports" / "runs" / run_id
         folder.mkdir(parents=True)
@@ -57,7 +57,7 @@ def test_good_lake_returns_metrics_and_uploads_data_docs_to_s3(spark, validate_j
     assert sorted(metrics["parameters"]) == ["latest_start_time", "staging_next_song_events"]
     assert metrics["parameters"]["staging_next_song_events"] == 3
     # No run date given: the run's clock is now, and a play may start up to a day later.
-    ahead = dt.datetime.fromisoformat(metrics["parameters"]["latest_start_time"]) - dt.datetime.now(dt.timezone.utc)
+    ahead = dt.datetime.fromisoformat(metrics["parameters"]["latest_start_time"]) - dt.datetime.now(dt.UTC)
     assert dt.timedelta(hours=23) < ahead <= dt.timedelta(days=1)
     assert sorted(metrics["suites"]) == sorted(t.name for t in pipeline.CURATED_TABLES)
     for name, suite in metrics["suites"].items():
@@ -188,7 +188,7 @@ def test_a_first_publish_starts_the_orphan_clock_and_the_sweep_due_after_it_take
     leftover = tmp_path / "curated" / "artists" / "data" / "00000-crashed.parquet"
     leftover.parent.mkdir(parents=True, exist_ok=True)
     leftover.write_bytes(b"PAR1 written by a run that never committed")
-    four_days_ago = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=4)).timestamp()
+    four_days_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=4)).timestamp()
     os.utime(leftover, (four_days_ago, four_days_ago))
 
     first = validate_job.run(spark, args)["upkeep"]
@@ -223,7 +223,7 @@ def test_a_run_dated_ahead_of_the_clock_sweeps_only_files_old_on_the_clock(spark
     now (a clock set wrong, a test of months of runs) must neither fail nor take a file a running job
     may still commit."""
     args = write_lake(spark, tmp_path, next_song_events=3)
-    first_day = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+    first_day = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
     validate_job.run(spark, args | {"run_date": first_day.isoformat()})
     # Written an hour ago by a job that has not committed yet, and one a crash left four days ago.
     in_flight = tmp_path / "curated" / "artists" / "data" / "00000-in-flight.parquet"
@@ -231,7 +231,7 @@ def test_a_run_dated_ahead_of_the_clock_sweeps_only_files_old_on_the_clock(spark
     for path, age in ((in_flight, dt.timedelta(hours=1)), (crashed, dt.timedelta(days=4))):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"PAR1 not committed")
-        moment = (dt.datetime.now(dt.timezone.utc) - age).timestamp()
+        moment = (dt.datetime.now(dt.UTC) - age).timestamp()
         os.utime(path, (moment, moment))
     artists = curated_table(args, "artists")
     new = spark.createDataFrame([("ARNEW0000000000001", "New", None, None, None)], schemas.ARTISTS)

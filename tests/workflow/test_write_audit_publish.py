@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from sparkify.lake import tables
-from sparkify.synthetic.generate import generate
-from sparkify.pipeline import CURATED_TABLES
 from sparkify.local.runner import lake_table, run_pipeline
 from sparkify.local.session import register_local_catalog
+from sparkify.pipeline import CURATED_TABLES
+from sparkify.synthetic.generate import generate
 from tests.helpers import copy_raw, song, write_song
 
 BAD_SONG = "SOZZZZZZZZZZZZZZZ1"
@@ -97,7 +97,7 @@ def test_a_play_dated_after_the_run_date_fails_the_audit_and_is_not_published(sp
     raw, lake = tmp_path / "raw", tmp_path / "lake"
     write_song(raw, "TRAAAAW128F429D538", song())
     write_log(raw, "2018-11-01", [event(itemInSession=1), event(itemInSession=2, ts=4_070_908_800_000)])  # 2099-01-01
-    report = run_pipeline(raw, lake, run_date=dt.datetime(2018, 11, 2, tzinfo=dt.timezone.utc))
+    report = run_pipeline(raw, lake, run_date=dt.datetime(2018, 11, 2, tzinfo=dt.UTC))
 
     assert report["status"] == "failed"
     failed = {name: [(f["type"], f["column"], f["details"]) for f in s["failed_expectations"]]
