@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+from pathlib import Path
 
 import pytest
 
@@ -43,11 +44,32 @@ def test_job_code_never_names_a_bucket(job):
     assert "s3://" not in text, f"{job.script} hard-codes an S3 location; pass it as an argument"
 
 
-def test_local_run_provides_every_location_a_job_needs(tmp_path):
-    locations = lake_locations(tmp_path / "raw", tmp_path / "lake")
-    for job in pipeline.job_steps():
-        args = pipeline.job_arguments(job, locations)
-        assert sorted(args) == sorted(f"--{loc.value}" for loc in job.locations)
+def test_local_run_provides_every_location_a_job_needs():
+    # Written out by hand: the lake's folders, and its catalog named after the lake folder's path
+    # ("lake_" and the first 10 hex digits of sha1("/data/lake")).
+    catalog = "lake_8646027e16"
+    lake = {
+        "--raw_uri": "/data/raw",
+        "--staging_uri": "/data/lake/staging",
+        "--curated_uri": "/data/lake/curated",
+        "--quarantine_uri": "/data/lake/quarantine",
+        "--reports_uri": "/data/lake/reports",
+        "--data_docs_uri": "/data/lake/data_docs",
+        "--expectations_uri": str(pipeline.REPO_ROOT / "expectations"),
+        "--staging_namespace": f"{catalog}.staging",
+        "--curated_namespace": f"{catalog}.curated",
+    }
+    wanted = {
+        "stage": ["--raw_uri", "--staging_uri", "--quarantine_uri", "--reports_uri", "--staging_namespace"],
+        "model": ["--staging_uri", "--curated_uri", "--reports_uri", "--staging_namespace", "--curated_namespace"],
+        "validate": [
+            "--staging_uri", "--curated_uri", "--quarantine_uri", "--expectations_uri", "--data_docs_uri",
+            "--reports_uri", "--staging_namespace", "--curated_namespace",
+        ],
+    }
+    locations = lake_locations(Path("/data/raw"), Path("/data/lake"))
+    got = {job.name: pipeline.job_arguments(job, locations) for job in pipeline.job_steps()}
+    assert got == {name: {arg: lake[arg] for arg in args} for name, args in wanted.items()}
 
 
 def test_every_curated_table_has_a_schema_and_a_suite():

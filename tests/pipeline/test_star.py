@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import pytest
 from chispa import assert_df_equality
@@ -56,16 +55,20 @@ def test_songplays_one_row_per_next_song_matched_on_title_artist_and_duration(sp
         EVENT_SCHEMA,
     )
     actual = star.songplays(events, songs_df)
-
-    def key(ts, user, session, item):
-        return hashlib.md5(f"{ts}|{user}|{session}|{item}".encode()).hexdigest()
-
+    # Each id is the md5 of the event's "ts|user|session|item", from coreutils' md5sum, e.g.
+    # `printf %s '1542837407796|15|818|11' | md5sum`.
+    key = {
+        (1542837407796, 15, 818, 11): "c978a75defb6225c4d32609c7d00acf5",
+        (1542837607796, 15, 818, 12): "2737bdde75b662828da56f9fcffdc6b0",
+        (1542837807796, 15, 818, 13): "9c4dbec3fb126489771a79e563a9e667",
+        (1542838007796, 26, 900, 0): "5edd2407bbaef79e3a8b7092ba73409a",
+    }
     expected = spark.createDataFrame(
         [
-            (key(1542837407796, 15, 818, 11), at(1542837407796), 15, "paid", "SOZCTXZ12AB0182364", "AR5KOSW1187FB35FF4", 818, "Chicago, IL", "Mozilla/5.0", 2018, 11),
-            (key(1542837607796, 15, 818, 12), at(1542837607796), 15, "paid", None, None, 818, "Chicago, IL", "Mozilla/5.0", 2018, 11),
-            (key(1542837807796, 15, 818, 13), at(1542837807796), 15, "paid", "SOBBBBBBBBBBBBBBB1", "ARBBBBBBBBBBBBBBB2", 818, "Chicago, IL", "Mozilla/5.0", 2018, 11),
-            (key(1542838007796, 26, 900, 0), at(1542838007796), 26, "free", None, None, 900, "Chicago, IL", "Mozilla/5.0", 2018, 11),
+            (key[1542837407796, 15, 818, 11], at(1542837407796), 15, "paid", "SOZCTXZ12AB0182364", "AR5KOSW1187FB35FF4", 818, "Chicago, IL", "Mozilla/5.0", 2018, 11),
+            (key[1542837607796, 15, 818, 12], at(1542837607796), 15, "paid", None, None, 818, "Chicago, IL", "Mozilla/5.0", 2018, 11),
+            (key[1542837807796, 15, 818, 13], at(1542837807796), 15, "paid", "SOBBBBBBBBBBBBBBB1", "ARBBBBBBBBBBBBBBB2", 818, "Chicago, IL", "Mozilla/5.0", 2018, 11),
+            (key[1542838007796, 26, 900, 0], at(1542838007796), 26, "free", None, None, 900, "Chicago, IL", "Mozilla/5.0", 2018, 11),
         ],
         schemas.SONGPLAYS,
     )

@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 from sparkify import pipeline
 from sparkify.lake import tables
 from sparkify.layout import local_uri
 from sparkify.local.runner import load_job
+from sparkify.local.session import local_catalog_name
 
 
-def test_counting_the_staged_rows_of_many_raw_files_takes_a_few_jvm_calls_not_one_per_file(spark, tmp_path, jvm_calls):
+@pytest.fixture
+def catalog(spark, tmp_path: Path) -> Iterator[str]:
+    """A Hadoop catalog of this test's own, named after its folder (the session is shared, and Spark keeps a
+    catalog it has loaded under its name); its settings are taken off the session afterwards."""
+    name = local_catalog_name(tmp_path / "wh")
+    settings = {
+        f"spark.sql.catalog.{name}": "org.apache.iceberg.spark.SparkCatalog",
+        f"spark.sql.catalog.{name}.type": "hadoop",
+        f"spark.sql.catalog.{name}.warehouse": local_uri(tmp_path / "wh"),
+    }
+    for key, value in settings.items():
+        spark.conf.set(key, value)
+    yield name
+    for key in settings:
+        spark.conf.unset(key)
+
+
+def test_counting_the_staged_rows_of_many_raw_files_takes_a_few_jvm_calls_not_one_per_file(spark, catalog, jvm_calls):
     # A first run over the bench's S size replaces the rows of 14,896 song files: PySpark's `isin` sent
     # one JVM call per name (9.3 s of a 31 s stage step on this 2-core machine).
-    table = "local.t.staged"
-    spark.conf.set("spark.sql.catalog.local", "org.apache.iceberg.spark.SparkCatalog")
-    spark.conf.set("spark.sql.catalog.local.type", "hadoop")
-    spark.conf.set("spark.sql.catalog.local.warehouse", local_uri(tmp_path / "wh"))
+    table = f"{catalog}.t.staged"
     spark.createDataFrame([("a.json",), ("b.json",), ("b.json",)], "source_file string").writeTo(table).create()
     count_rows_of = load_job(pipeline.step("stage"))._count_rows_of
     # The session's first count may load what the session had not used yet: count once before measuring.
