@@ -18,6 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from sparkify.layout import Names
 from sparkify.ops import alert_router
 
 ROUTER_SOURCE = Path(alert_router.__file__)
@@ -128,9 +129,10 @@ class Alerting(pulumi.ComponentResource):
     ):
         super().__init__("sparkify:alerting:Alerting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        names = Names(prefix)
         job_names = list(job_steps)
         # Encrypted with the stack key, whose policy lets this stack's alarms publish.
-        self.topic = aws.sns.Topic(f"{name}-topic", name=f"{prefix}-alerts", kms_master_key_id=kms_key_id, opts=child)
+        self.topic = aws.sns.Topic(f"{name}-topic", name=names.alert_topic, kms_master_key_id=kms_key_id, opts=child)
         if alert_email:
             # AWS mails a confirmation link first; alerts arrive once it is clicked.
             aws.sns.TopicSubscription(
@@ -139,7 +141,7 @@ class Alerting(pulumi.ComponentResource):
         # Events EventBridge could not deliver, and router invocations that kept failing (SSE-SQS).
         dlq = aws.sqs.Queue(
             f"{name}-dlq",
-            name=f"{prefix}-alerts-dlq",
+            name=names.alert_dlq,
             sqs_managed_sse_enabled=True,
             message_retention_seconds=14 * 24 * 3600,
             opts=child,
@@ -147,7 +149,7 @@ class Alerting(pulumi.ComponentResource):
 
         router_role = aws.iam.Role(
             f"{name}-router-role",
-            name=f"{prefix}-alert-router",
+            name=names.alert_router,
             assume_role_policy=pulumi.Output.from_input(account_id).apply(
                 lambda account: json.dumps(
                     {
@@ -175,7 +177,7 @@ class Alerting(pulumi.ComponentResource):
         )
         router = aws.lambda_.Function(
             f"{name}-router",
-            name=f"{prefix}-alert-router",
+            name=names.alert_router,
             description="Sparkify: one alert per failed workflow run; records successful runs",
             runtime=ROUTER_RUNTIME,
             handler="alert_router.handler",
@@ -215,7 +217,7 @@ class Alerting(pulumi.ComponentResource):
         for rule_name, (pattern, description) in patterns.items():
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{rule_name}",
-                name=f"{prefix}-{rule_name}",
+                name=names.alert_rule(rule_name),
                 description=description,
                 event_pattern=json.dumps(pattern),
                 opts=child,
@@ -251,8 +253,8 @@ class Alerting(pulumi.ComponentResource):
         self.alarms = {}
         self.alarms["undelivered-alerts"] = aws.cloudwatch.MetricAlarm(
             f"{name}-undelivered",
-            name=f"{prefix}-undelivered-alerts",
-            alarm_description="Sparkify: an event or alert could not be delivered; read the queue " + f"{prefix}-alerts-dlq",
+            name=names.undelivered_alarm,
+            alarm_description="Sparkify: an event or alert could not be delivered; read the queue " + names.alert_dlq,
             namespace="AWS/SQS",
             metric_name="ApproximateNumberOfMessagesVisible",
             dimensions={"QueueName": dlq.name},
@@ -269,7 +271,7 @@ class Alerting(pulumi.ComponentResource):
             # A scheduled stack runs daily: a day without a successful run means it failed, hung or never started.
             self.alarms["no-successful-run"] = aws.cloudwatch.MetricAlarm(
                 f"{name}-no-successful-run",
-                name=f"{prefix}-no-successful-run-24h",
+                name=names.no_successful_run_alarm,
                 alarm_description="Sparkify: no workflow run succeeded in the last 24 hours (`sparkify status`)",
                 namespace=alert_router.METRIC_NAMESPACE,
                 metric_name=alert_router.METRIC_NAME,

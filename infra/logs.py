@@ -32,7 +32,7 @@ def crawler_log_group(names: Names) -> str:
 
 
 def alert_router_log_group(names: Names) -> str:
-    return f"/aws/lambda/{names.prefix}-alert-router"
+    return f"/aws/lambda/{names.alert_router}"
 
 
 def stack_log_groups(names: Names) -> list[str]:

@@ -149,6 +149,32 @@ class Names:
     def security_configuration(self) -> str:
         return self.prefix
 
+    @property
+    def alert_topic(self) -> str:
+        return f"{self.prefix}-alerts"
+
+    @property
+    def alert_dlq(self) -> str:
+        """The queue of events and alerts that could not be delivered."""
+        return f"{self.prefix}-alerts-dlq"
+
+    @property
+    def alert_router(self) -> str:
+        """The alert router's Lambda function and its role."""
+        return f"{self.prefix}-alert-router"
+
+    def alert_rule(self, rule: str) -> str:
+        """An EventBridge rule that sends events to the router (`glue-jobs`, `crawler-failed`)."""
+        return f"{self.prefix}-{rule}"
+
+    @property
+    def undelivered_alarm(self) -> str:
+        return f"{self.prefix}-undelivered-alerts"
+
+    @property
+    def no_successful_run_alarm(self) -> str:
+        return f"{self.prefix}-no-successful-run-24h"
+
     def bucket(self, purpose: str, account_id: str, region: str) -> str:
         if purpose not in BUCKET_PURPOSES:
             raise ValueError(f"unknown bucket purpose {purpose!r}")

@@ -15,3 +15,22 @@ def test_a_runs_history_is_spelled_as_lakes_and_buckets_already_hold_it() -> Non
 def test_a_quarantine_batch_is_a_hive_style_partition() -> None:
     assert layout.batch_partition(7) == "batch_id=7"
     assert layout.BATCH_GLOB == "batch_id=*"
+
+
+def test_the_alerting_resources_are_named_after_the_stack() -> None:
+    names = layout.Names.of_stack("dev")
+    assert [
+        names.alert_topic,
+        names.alert_dlq,
+        names.alert_router,
+        names.alert_rule("glue-jobs"),
+        names.undelivered_alarm,
+        names.no_successful_run_alarm,
+    ] == [
+        "sparkify-dev-alerts",
+        "sparkify-dev-alerts-dlq",
+        "sparkify-dev-alert-router",
+        "sparkify-dev-glue-jobs",
+        "sparkify-dev-undelivered-alerts",
+        "sparkify-dev-no-successful-run-24h",
+    ]
