@@ -1,7 +1,7 @@
 """Where people read the Data Docs the validate job publishes (`latest/` and `runs/<run_id>/` of the docs
 bucket), without ever making the bucket public.
 
-Always: fetch and open locally (`aws s3 sync s3://<docs>/latest/ data_docs/`; `sparkify docs` will wrap it).
+Always: fetch and open locally (`sparkify docs --stack <stack>`, or `aws s3 sync s3://<docs>/latest/ data_docs/`).
 With `sparkify:docsCloudFront: true`: a CloudFront distribution reads the private bucket through origin
 access control, and a WAF web ACL only lets the networks of `sparkify:docsAllowedCidrs` in.
 """
