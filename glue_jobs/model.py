@@ -130,9 +130,11 @@ def _metrics(
     rows = tables.row_counts(spark, curated, tables.AUDIT)
     published = tables.row_counts(spark, curated, tables.MAIN)
     return {
-        "status": "succeeded", "rows": rows, "published_rows": published,
+        "status": "succeeded",
+        "rows": rows,
+        "published_rows": published,
         "model": {"mode": mode, "users": users, "rebased": rebased},
-    }  # fmt: skip
+    }
 
 
 def _changes_since(
@@ -153,7 +155,11 @@ def _changes_since(
         added[source] = changed.only_added
     moved = {source: done.get(source) != now[source] for source in staged}
     before = done["events"]
-    later = added["events"] and before is not None and _later_than_history(spark, staged["events"], before, came_in["events"])
+    later = (
+        added["events"]
+        and before is not None
+        and _later_than_history(spark, staged["events"], before, came_in["events"])
+    )
     return Changes(came_in, went_out, moved, added, later)
 
 
@@ -207,9 +213,15 @@ def _merge_changes(
         # Plays: of the events that came in, and of every event whose song match may have changed.
         plays_events = ev_in
         if songs_changed:  # else no old play can match differently
-            song_keys = songs_in.unionByName(songs_out).select(
-                F.col("title").alias("song"), F.col("artist_name").alias("artist"), F.col("duration").alias("length")
-            ).distinct()
+            song_keys = (
+                songs_in.unionByName(songs_out)
+                .select(
+                    F.col("title").alias("song"),
+                    F.col("artist_name").alias("artist"),
+                    F.col("duration").alias("length"),
+                )
+                .distinct()
+            )
             rematched = events.join(F.broadcast(song_keys), ["song", "artist", "length"], "left_semi")
             plays_events = ev_in.unionByName(rematched).distinct()
         plays_in = _conform(star.songplays(plays_events, songs), "songplays").cache()
@@ -220,10 +232,16 @@ def _merge_changes(
         times_out = None
         if plays_out is not None:
             published_plays = tables.read(spark, curated["songplays"], tables.AUDIT)
-            times_out = plays_out.select("start_time", "year", "month").distinct().join(
-                published_plays.select("start_time", "year", "month"), ["start_time", "year", "month"], "left_anti"
+            times_out = (
+                plays_out.select("start_time", "year", "month")
+                .distinct()
+                .join(
+                    published_plays.select("start_time", "year", "month"), ["start_time", "year", "month"], "left_anti"
+                )
             )
-        tables.merge(spark, _conform(star.time(plays_in), "time"), curated["time"], tables.AUDIT, keys["time"], deletes=times_out)
+        tables.merge(
+            spark, _conform(star.time(plays_in), "time"), curated["time"], tables.AUDIT, keys["time"], deletes=times_out
+        )
         plays_in.unpersist()
 
     def user_tables() -> str:
@@ -238,13 +256,21 @@ def _merge_changes(
         if not songs_changed:
             return
         tables.merge(
-            spark, _conform(star.songs(songs_in), "songs"), curated["songs"], tables.AUDIT, keys["songs"],
+            spark,
+            _conform(star.songs(songs_in), "songs"),
+            curated["songs"],
+            tables.AUDIT,
+            keys["songs"],
             deletes=songs_out.select("song_id"),
         )
         touched_artists = songs_in.unionByName(songs_out).select("artist_id").distinct()
         tables.merge(
-            spark, _conform(star.artists(songs.join(F.broadcast(touched_artists), "artist_id", "left_semi")), "artists"),
-            curated["artists"], tables.AUDIT, keys["artists"], deletes=touched_artists,
+            spark,
+            _conform(star.artists(songs.join(F.broadcast(touched_artists), "artist_id", "left_semi")), "artists"),
+            curated["artists"],
+            tables.AUDIT,
+            keys["artists"],
+            deletes=touched_artists,
         )
 
     _, users, _ = _concurrently(plays_and_time, user_tables, songs_and_artists)
@@ -271,13 +297,20 @@ def _continue_users(
         F.broadcast(touched_users), "user_id", "left_semi"
     )
     tables.merge(
-        spark, _conform(star.continue_users_history(current, ev_in), "users_history"), curated["users_history"],
-        tables.AUDIT, keys["users_history"],
+        spark,
+        _conform(star.continue_users_history(current, ev_in), "users_history"),
+        curated["users_history"],
+        tables.AUDIT,
+        keys["users_history"],
     )
 
 
 def _recompute_users(
-    spark: SparkSession, curated: Mapping[str, str], events: DataFrame, ev_in: DataFrame, ev_out: DataFrame,
+    spark: SparkSession,
+    curated: Mapping[str, str],
+    events: DataFrame,
+    ev_in: DataFrame,
+    ev_out: DataFrame,
     keys: Mapping[str, tuple[str, ...]],
 ) -> None:
     """Users when plays came in out of order or went out: every user the changed plays touch,
@@ -286,15 +319,23 @@ def _recompute_users(
     # Read by both user tables: one scan of staging, not four.
     their_events = events.join(F.broadcast(touched_users), "user_id", "left_semi").cache()
     tables.merge(
-        spark, _conform(star.users(their_events), "users"), curated["users"], tables.AUDIT, keys["users"],
+        spark,
+        _conform(star.users(their_events), "users"),
+        curated["users"],
+        tables.AUDIT,
+        keys["users"],
         deletes=touched_users,
     )
     old_history = tables.read(spark, curated["users_history"], tables.AUDIT).join(
         F.broadcast(touched_users), "user_id", "left_semi"
     )
     tables.merge(
-        spark, _conform(star.users_history(their_events), "users_history"), curated["users_history"], tables.AUDIT,
-        keys["users_history"], deletes=old_history,
+        spark,
+        _conform(star.users_history(their_events), "users_history"),
+        curated["users_history"],
+        tables.AUDIT,
+        keys["users_history"],
+        deletes=old_history,
     )
     their_events.unpersist()
 

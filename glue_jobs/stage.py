@@ -49,7 +49,7 @@ from sparkify.lake.io import (
     read_raw_lines,
     read_whole,
     stream_hashes,
-)  # fmt: skip
+)
 from sparkify.layout import batch_partition
 from sparkify.pipeline import LEDGER_TABLE, QUARANTINE_DATABASE, SOURCES, Location, Namespace
 from sparkify.transforms import staging
@@ -115,9 +115,12 @@ def ledger_table(args: Mapping[str, str]) -> str:
 def ensure_tables(spark: SparkSession, args: Mapping[str, str]) -> None:
     for source in SOURCES:
         tables.ensure_table(
-            spark, staging_table(args, source), schemas.with_batch(schemas.STAGING[source]), (BATCH,),
+            spark,
+            staging_table(args, source),
+            schemas.with_batch(schemas.STAGING[source]),
+            (BATCH,),
             join_uri(args[Location.STAGING], source),
-        )  # fmt: skip
+        )
     tables.ensure_table(spark, ledger_table(args), LEDGER_SCHEMA, (), join_uri(args[Location.STAGING], LEDGER))
 
 
@@ -136,10 +139,16 @@ def previous_entries(spark: SparkSession, args: Mapping[str, str]) -> dict[str, 
     for r in rows:
         entries.setdefault(r["source"], []).append(
             ledger.Entry(
-                r["source"], r["path"], int(r["size"]), int(r["modification_time"]), r["content_hash"],
-                ledger.Status(r["status"]), int(r[BATCH]), r["reason"],
+                r["source"],
+                r["path"],
+                int(r["size"]),
+                int(r["modification_time"]),
+                r["content_hash"],
+                ledger.Status(r["status"]),
+                int(r[BATCH]),
+                r["reason"],
             )
-        )  # fmt: skip
+        )
     return entries
 
 
@@ -193,17 +202,21 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
         # Hashed before their lines are read (unless hashed above as a suspect): a file rewritten in
         # between then has a new time and an older hash in the ledger, so the next run reads it again.
         hashes.update(stream_hashes(spark, [p for p in in_blocks if p not in hashes]))
-        batch_files = read_raw_files(
-            spark, args[Location.RAW], source, whole, whole_prefix=len(whole) == len(readable_listed)
-        ) if whole else None  # fmt: skip
+        batch_files = (
+            read_raw_files(spark, args[Location.RAW], source, whole, whole_prefix=len(whole) == len(readable_listed))
+            if whole
+            else None
+        )
         targets = spark.createDataFrame([(p,) for p in replace], "source_file string")
         cores = spark.sparkContext.defaultParallelism
         spread = cores if len(read_now) < cores else 0  # few files: parse their lines on every core
         readable = None if batch_files is None else batch_files.filter(F.col("unreadable").isNull())
         rows = staging.records(
             None if readable is None else readable.select("path", "content", "content_hash"),
-            source, spread, read_raw_lines(spark, in_blocks) if in_blocks else None,
-        )  # fmt: skip
+            source,
+            spread,
+            read_raw_lines(spark, in_blocks) if in_blocks else None,
+        )
         earlier = _staged_rows(spark, staged, targets)
         # Tagged without the window that finds a key twice in the batch (it sorts whole rows); only a
         # batch that holds a key twice is tagged again with it.
@@ -214,12 +227,22 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
         # Hashes ride on each file's first record (see `staging.split_records`); a file with no
         # record keeps none, so a later touch makes it be read again (it holds nothing to replace).
         hashes.update(
-            {r[staging.SOURCE_FILE]: r["content_hash"] for r in tagged.filter(F.col("content_hash").isNotNull())
-             .select(staging.SOURCE_FILE, "content_hash").collect()}
-        )  # fmt: skip
+            {
+                r[staging.SOURCE_FILE]: r["content_hash"]
+                for r in tagged.filter(F.col("content_hash").isNotNull())
+                .select(staging.SOURCE_FILE, "content_hash")
+                .collect()
+            }
+        )
         unreadable: dict[str, str] = {}
-        if batch_files is not None and any(p.endswith(ledger.COMPRESSED) for p in whole):  # only compressed files can be unreadable
-            bad = batch_files.filter(F.col("unreadable").isNotNull()).select("path", "unreadable", "content_hash").collect()
+        if batch_files is not None and any(
+            p.endswith(ledger.COMPRESSED) for p in whole
+        ):  # only compressed files can be unreadable
+            bad = (
+                batch_files.filter(F.col("unreadable").isNotNull())
+                .select("path", "unreadable", "content_hash")
+                .collect()
+            )
             unreadable = {r["path"]: r["unreadable"] for r in bad}
             hashes.update({r["path"]: r["content_hash"] for r in bad})
         decided = ledger.resolve(plan, hashes, batch_id, unreadable, reread=again)
@@ -232,9 +255,11 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
             delete(spark, join_uri(quarantine_uri, batch_partition(batch_id)))
         if args.get(QUARANTINE_DATABASE) and rejected:
             quarantine_catalog.register_batch(
-                args[QUARANTINE_DATABASE], source, batch_id,
+                args[QUARANTINE_DATABASE],
+                source,
+                batch_id,
                 quarantine_catalog.partition_location(args[Location.QUARANTINE], source, batch_id),
-            )  # fmt: skip
+            )
         # Everything read from `tagged` is read before staging changes: `tagged` is built on the
         # staging table (for duplicates), and Spark drops a cached plan when a table under it changes
         # (measured: 17 s to recompute it for `unknown_fields` at 15k song files).
@@ -259,8 +284,14 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
 
 
 def _report(
-    plan: ledger.Plan, decided: ledger.Outcome, counts: dict[str, int], unknown: dict[str, int],
-    top: list[dict[str, Any]], rows_removed: int, leftovers: list[str], judged_again: list[str],
+    plan: ledger.Plan,
+    decided: ledger.Outcome,
+    counts: dict[str, int],
+    unknown: dict[str, int],
+    top: list[dict[str, Any]],
+    rows_removed: int,
+    leftovers: list[str],
+    judged_again: list[str],
 ) -> dict[str, Any]:
     """What the run did for one source, once every file is accounted for."""
     seen = ledger.check_accounted(plan, decided)
@@ -274,7 +305,8 @@ def _report(
         "rows_removed": rows_removed,
         "judged_again_files": judged_again[:LISTED],
         "unsupported_files": [
-            {"path": p, "reason": ledger.unsupported_reason(p)} for p in decided.paths(ledger.FileClass.UNSUPPORTED)[:LISTED]
+            {"path": p, "reason": ledger.unsupported_reason(p)}
+            for p in decided.paths(ledger.FileClass.UNSUPPORTED)[:LISTED]
         ],
         "top_reasons": top,
         "unknown_fields": unknown,
@@ -289,12 +321,13 @@ def _duplicates(spark: SparkSession, quarantine_uri: str) -> list[ledger.Duplica
         return []
     schema = T.StructType([*schemas.QUARANTINE.fields, T.StructField(BATCH, T.LongType())])
     rows = (
-        spark.read.schema(schema).parquet(quarantine_uri)
+        spark.read.schema(schema)
+        .parquet(quarantine_uri)
         .select("source_file", BATCH, staging.duplicate_of(F.col("reason")).alias("of"))
         .filter(F.col("of").isNotNull())
         .distinct()
         .collect()
-    )  # fmt: skip
+    )
     return [ledger.Duplicate(r["source_file"], int(r[BATCH]), r["of"]) for r in rows]
 
 
@@ -352,7 +385,11 @@ def top_reasons(quarantine: DataFrame, limit: int = 5) -> list[dict[str, Any]]:
         .collect()
     )
     return [
-        {"reason": r["kind"], "count": int(r["count"]), "example": f"{r['example']['source_file']} line {r['example']['line']}"}
+        {
+            "reason": r["kind"],
+            "count": int(r["count"]),
+            "example": f"{r['example']['source_file']} line {r['example']['line']}",
+        }
         for r in rows
     ]
 
@@ -386,7 +423,10 @@ def _replace_rows_of_files(
     columns = [f.name for f in spark.table(table).schema.fields]
     # Matching on the file alone lets Iceberg rewrite only the data files that hold those files' rows.
     tables.merge_into(
-        spark, source, table, "t.source_file = s.source_file AND s._delete",
+        spark,
+        source,
+        table,
+        "t.source_file = s.source_file AND s._delete",
         f"WHEN MATCHED THEN DELETE WHEN NOT MATCHED AND NOT s._delete THEN {tables.insert_values(columns)}",
     )
 
@@ -401,14 +441,29 @@ def _update_ledger(spark: SparkSession, table: str, updates: list[ledger.Entry])
         return
     empty = tables.snapshot_id(spark, table) is None
     rows = spark.createDataFrame(
-        [(e.source, e.path, e.size, e.modification_time, e.content_hash, e.status.value, e.batch_id, e.reason) for e in updates],
+        [
+            (e.source, e.path, e.size, e.modification_time, e.content_hash, e.status.value, e.batch_id, e.reason)
+            for e in updates
+        ],
         "source string, path string, size long, mtime long, content_hash string, status string, batch_id long, reason string",
-    ).select("source", "path", "size", F.timestamp_millis("mtime").alias("modification_time"), "content_hash", "status", BATCH, "reason")
+    ).select(
+        "source",
+        "path",
+        "size",
+        F.timestamp_millis("mtime").alias("modification_time"),
+        "content_hash",
+        "status",
+        BATCH,
+        "reason",
+    )
     if empty:
         rows.writeTo(table).append()
         return
     tables.merge_into(
-        spark, rows, table, "t.source = s.source AND t.path = s.path",
+        spark,
+        rows,
+        table,
+        "t.source = s.source AND t.path = s.path",
         "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *",
     )
 

@@ -71,7 +71,13 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     pending = waiting(spark, curated, refs)
     if not pending:
         record_published(spark, args, curated)
-        nothing: dict[str, Any] = {"status": "succeeded", "audited": [], "published": {}, "suites": {}, "data_docs_index": None}
+        nothing: dict[str, Any] = {
+            "status": "succeeded",
+            "audited": [],
+            "published": {},
+            "suites": {},
+            "data_docs_index": None,
+        }
         nothing["upkeep"], nothing["lake"] = table_upkeep(spark, args)
         nothing["data_docs_site"] = publish_site(spark, args, suites, {**nothing, **timing(started_at, start)})
         return nothing
@@ -95,9 +101,14 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         if name in judged and main is not None and audit is not None
     }
     summaries, docs_index = quality.validate_and_publish(
-        branches, judged, parameters, args[Location.DATA_DOCS], job_args.run_id_of(args), changed=changed,
+        branches,
+        judged,
+        parameters,
+        args[Location.DATA_DOCS],
+        job_args.run_id_of(args),
+        changed=changed,
         quarantine=run_quarantine(spark, args),
-    )  # fmt: skip
+    )
     # A suite not judged again keeps its verdict of the publish that made its table what it is.
     summaries.update({name: quality.unchanged(refs[name][0]) for name in sorted(set(suites) - set(judged))})
     failed = {name: s for name, s in summaries.items() if not s["success"]}
@@ -117,7 +128,9 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     # Nothing is published over a curated table that cannot be read whole.
     integrity.check(spark, args, (Namespace.CURATED,))
     try:
-        metrics["published"] = tables.publish_all(spark, {curated[name]: cast(int, refs[name][1]) for name in pending})  # pending: has an audit
+        metrics["published"] = tables.publish_all(
+            spark, {curated[name]: cast(int, refs[name][1]) for name in pending}
+        )  # pending: has an audit
     except tables.PublishRefused as refused:
         metrics.update(status="failed", published={})
         metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
@@ -134,7 +147,9 @@ def _main_and_audit(refs: Mapping[str, int]) -> tuple[int | None, int | None]:
     return refs.get(tables.MAIN), refs.get(tables.AUDIT)
 
 
-def waiting(spark: SparkSession, curated: Mapping[str, str], refs: Mapping[str, tuple[int | None, int | None]]) -> list[str]:
+def waiting(
+    spark: SparkSession, curated: Mapping[str, str], refs: Mapping[str, tuple[int | None, int | None]]
+) -> list[str]:
     """The tables whose `audit` holds rows `main` lacks: never published, or `audit` ahead of `main`.
     An `audit` behind `main` (a compaction after the last publish) waits for nothing. An `audit` off
     `main`'s line cannot be judged against it: the model step starts it again from `main`."""

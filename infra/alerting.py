@@ -82,22 +82,47 @@ def queue_policy(queue_arn: str, rule_arns: Sequence[str]) -> dict[str, Any]:
 
 
 def router_policy(
-    partition: str, region: str, account: str, job_names: Sequence[str], topic: str, key: str, queue: str, log_group: str
+    partition: str,
+    region: str,
+    account: str,
+    job_names: Sequence[str],
+    topic: str,
+    key: str,
+    queue: str,
+    log_group: str,
 ) -> dict[str, Any]:
     glue = f"arn:{partition}:glue:{region}:{account}"
     logs = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group}"
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "ReadJobRuns", "Effect": "Allow", "Action": ["glue:GetJob", "glue:GetJobRun"],
-             "Resource": [f"{glue}:job/{j}" for j in sorted(job_names)]},
+            {
+                "Sid": "ReadJobRuns",
+                "Effect": "Allow",
+                "Action": ["glue:GetJob", "glue:GetJobRun"],
+                "Resource": [f"{glue}:job/{j}" for j in sorted(job_names)],
+            },
             {"Sid": "Alert", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic},
-            {"Sid": "EncryptedTopic", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": key},
-            {"Sid": "RecordSuccessfulRuns", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-             "Condition": {"StringEquals": {"cloudwatch:namespace": alert_router.METRIC_NAMESPACE}}},
+            {
+                "Sid": "EncryptedTopic",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": key,
+            },
+            {
+                "Sid": "RecordSuccessfulRuns",
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": alert_router.METRIC_NAMESPACE}},
+            },
             {"Sid": "FailedInvocations", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue},
-            {"Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-             "Resource": [logs, f"{logs}:log-stream:*"]},
+            {
+                "Sid": "OwnLogGroup",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": [logs, f"{logs}:log-stream:*"],
+            },
         ],
     }
 
@@ -170,9 +195,9 @@ class Alerting(pulumi.ComponentResource):
         router_grants = aws.iam.RolePolicy(
             f"{name}-router-policy",
             role=router_role.id,
-            policy=pulumi.Output.all(partition, account_id, self.topic.arn, kms_key_id, dlq.arn, router_log_group.name).apply(
-                lambda v: json.dumps(router_policy(v[0], region, v[1], job_names, v[2], v[3], v[4], v[5]))
-            ),
+            policy=pulumi.Output.all(
+                partition, account_id, self.topic.arn, kms_key_id, dlq.arn, router_log_group.name
+            ).apply(lambda v: json.dumps(router_policy(v[0], region, v[1], job_names, v[2], v[3], v[4], v[5]))),
             opts=child,
         )
         router = aws.lambda_.Function(
@@ -210,7 +235,9 @@ class Alerting(pulumi.ComponentResource):
             opts=child,
         )
 
-        patterns: dict[str, tuple[dict[str, Any], str]] = {"glue-jobs": (job_events_pattern(job_names), "Sparkify Glue job state changes")}
+        patterns: dict[str, tuple[dict[str, Any], str]] = {
+            "glue-jobs": (job_events_pattern(job_names), "Sparkify Glue job state changes")
+        }
         if crawler_names:  # EventBridge rejects empty lists
             patterns["crawler-failed"] = (crawler_failure_pattern(crawler_names), "A Sparkify Glue crawler failed")
         self.rules = {}

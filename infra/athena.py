@@ -44,7 +44,9 @@ class AthenaWorkgroup(pulumi.ComponentResource):
                 encryption_option="SSE_KMS", kms_key_arn=kms_key_arn
             )
             if kms_key_arn
-            else aws.athena.WorkgroupConfigurationResultConfigurationEncryptionConfigurationArgs(encryption_option="SSE_S3")
+            else aws.athena.WorkgroupConfigurationResultConfigurationEncryptionConfigurationArgs(
+                encryption_option="SSE_S3"
+            )
         )
         # Results land in the temp bucket (they expire with it); clients cannot override the settings.
         # https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html
@@ -55,7 +57,9 @@ class AthenaWorkgroup(pulumi.ComponentResource):
             force_destroy=force_destroy,
             configuration=aws.athena.WorkgroupConfigurationArgs(
                 enforce_workgroup_configuration=True,
-                engine_version=aws.athena.WorkgroupConfigurationEngineVersionArgs(selected_engine_version=ATHENA_ENGINE),
+                engine_version=aws.athena.WorkgroupConfigurationEngineVersionArgs(
+                    selected_engine_version=ATHENA_ENGINE
+                ),
                 publish_cloudwatch_metrics_enabled=True,
                 bytes_scanned_cutoff_per_query=BYTES_SCANNED_CUTOFF,
                 result_configuration=aws.athena.WorkgroupConfigurationResultConfigurationArgs(

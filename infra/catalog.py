@@ -126,7 +126,9 @@ class Catalog(pulumi.ComponentResource):
                     location=locations.apply(functools.partial(quarantine_folder, source)),
                     input_format=PARQUET_INPUT,
                     output_format=PARQUET_OUTPUT,
-                    ser_de_info=aws.glue.CatalogTableStorageDescriptorSerDeInfoArgs(serialization_library=PARQUET_SERDE),
+                    ser_de_info=aws.glue.CatalogTableStorageDescriptorSerDeInfoArgs(
+                        serialization_library=PARQUET_SERDE
+                    ),
                     columns=[
                         aws.glue.CatalogTableStorageDescriptorColumnArgs(name=column, type=kind)
                         for column, kind in quarantine_catalog.columns()

@@ -60,6 +60,7 @@ NO_RETRY_STEPS: tuple[str, ...] = tuple(
     s.name for s in pipeline.job_steps() if pipeline.Location.EXPECTATIONS in s.locations
 )
 
+
 class ConfigError(ValueError):
     """Bad stack config: one line per problem, each naming the key."""
 
@@ -152,7 +153,9 @@ class StackConfig(BaseModel):
     history_expiration_days: Days = Field(default=DEFAULT_HISTORY_DAYS, alias="sparkify:historyExpirationDays")
     log_retention_days: LogRetention = Field(default=30, alias="sparkify:logRetentionDays")
     # Published Iceberg snapshots older than this are expired by table upkeep after each publish.
-    snapshot_retention_days: Days = Field(default=DEFAULT_SNAPSHOT_RETENTION_DAYS, alias="sparkify:snapshotRetentionDays")
+    snapshot_retention_days: Days = Field(
+        default=DEFAULT_SNAPSHOT_RETENTION_DAYS, alias="sparkify:snapshotRetentionDays"
+    )
     # Who keeps the owned Iceberg tables: the validate job, or the Glue Data Catalog's table optimizers. The
     # default is the one that costs less a month at 1M events a day (README, "Who keeps the tables").
     table_upkeep: TableUpkeep = Field(default=UPKEEP_BY_JOBS, alias="sparkify:tableUpkeep")
@@ -188,9 +191,9 @@ class StackConfig(BaseModel):
                 "show sample rows) are not open to the whole internet"
             ] = None
         if self.protect_data and self.force_destroy:
-            problems[
-                f"{_key('forceDestroy')}: must be false when {_key('protectData')} is true (the data is kept)"
-            ] = None
+            problems[f"{_key('forceDestroy')}: must be false when {_key('protectData')} is true (the data is kept)"] = (
+                None
+            )
         if problems:
             raise _Problems(list(problems))
         return self
@@ -202,7 +205,9 @@ class StackConfig(BaseModel):
     def _job_keys(name: str, override: JobOverride) -> dict[str, str]:
         """The config key each of a job's settings comes from, for the messages."""
         given = {JobOverride.model_fields[f].alias for f in override.model_fields_set}
-        return {k: (f"{_key('jobs')}.{name}.{k}" if k in given else stack_key) for k, stack_key in JOB_SETTING_KEYS.items()}
+        return {
+            k: (f"{_key('jobs')}.{name}.{k}" if k in given else stack_key) for k, stack_key in JOB_SETTING_KEYS.items()
+        }
 
     def _job(self, name: str) -> JobSettings:
         override = self._override(name)
@@ -237,7 +242,9 @@ class StackConfig(BaseModel):
 
 # The config keys this program reads, in the order of the model; the required ones have no default.
 KEYS: tuple[str, ...] = tuple(f.alias for f in StackConfig.model_fields.values() if f.alias)
-REQUIRED_KEYS: tuple[str, ...] = tuple(f.alias for f in StackConfig.model_fields.values() if f.alias and f.is_required())
+REQUIRED_KEYS: tuple[str, ...] = tuple(
+    f.alias for f in StackConfig.model_fields.values() if f.alias and f.is_required()
+)
 
 
 def _unknown(key: str, value: object, known: Mapping[str, str], listed: str) -> str:

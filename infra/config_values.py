@@ -28,7 +28,30 @@ GLUE_VERSIONS = ("5.1", "6.0")
 
 # CloudWatch Logs accepts only these retention periods (days).
 # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 # Glue job timeouts are whole minutes, at most 7 days for batch jobs.
 MAX_TIMEOUT_MINUTES = 10080
@@ -39,7 +62,10 @@ MAX_RETRIES = 10
 # Glue cron expressions: cron(Minutes Hours Day-of-month Month Day-of-week Year)
 # https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html
 
-_MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)
+}
 _DAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}
 _CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minutes", 0, 59, {}),
@@ -101,8 +127,6 @@ def validate_cron(expression: str) -> None:
             _check_cron_field(text, name, low, high, names)
         except ValueError as exc:
             raise ValueError(f"{name} field {text!r}: {exc}") from None
-
-
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -206,7 +230,9 @@ def _job_step(name: str) -> str:
 
 
 Flag = Annotated[bool, BeforeValidator(_flag)]
-Region = Annotated[str, BeforeValidator(_matching(r"[a-z]{2}(-[a-z]+)+-\d", "is not an AWS region name such as us-east-1"))]
+Region = Annotated[
+    str, BeforeValidator(_matching(r"[a-z]{2}(-[a-z]+)+-\d", "is not an AWS region name such as us-east-1"))
+]
 Schedule = Annotated[str, BeforeValidator(_schedule)]
 WorkerType = Annotated[str, BeforeValidator(_one_of(WORKER_DPU, "is not a Glue 5.1 Spark worker type; use one of"))]
 Workers = Annotated[int, BeforeValidator(within(2, 1000))]

@@ -56,7 +56,9 @@ def throughput_from_bench(path: Path = BENCH_RESULTS) -> dict[str, Throughput]:
         xs = [float(records) for records, _ in points]
         ys = [float(steps[step.name]) for _, steps in points]
         mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum((x - mean_x) ** 2 for x in xs)
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum(
+            (x - mean_x) ** 2 for x in xs
+        )
         slope = max(slope, 0.0)
         fitted[step.name] = Throughput(max(mean_y - slope * mean_x, 0.0), slope * cores)
     return fitted
@@ -92,7 +94,9 @@ def estimate_run_cost(cfg: StackConfig, records: int, throughput: Mapping[str, T
         measured = throughput[step.name]
         cores = executor_cores(settings.worker_type, settings.number_of_workers)
         install = VALIDATION_INSTALL_SECONDS if pipeline.Location.EXPECTATIONS in step.locations else 0.0
-        seconds = GLUE_STARTUP_SECONDS + install + measured.fixed_seconds + records * measured.core_seconds_per_record / cores
+        seconds = (
+            GLUE_STARTUP_SECONDS + install + measured.fixed_seconds + records * measured.core_seconds_per_record / cores
+        )
         minutes = max(seconds / 60, JOB_MINIMUM_MINUTES)
         usd = settings.dpus * minutes / 60 * DPU_HOUR_USD[settings.execution_class]
         steps.append(StepCost(step.name, settings.dpus, minutes, usd))

@@ -24,7 +24,9 @@ def fetch(wheel: Wheel) -> None:
     digest = hashlib.sha256(partial.read_bytes()).hexdigest()
     if digest != wheel.sha256:
         partial.unlink()
-        raise SystemExit(f"fetch-wheels: {wheel.filename} has SHA-256 {digest}, uv.lock pins {wheel.sha256}; refusing it")
+        raise SystemExit(
+            f"fetch-wheels: {wheel.filename} has SHA-256 {digest}, uv.lock pins {wheel.sha256}; refusing it"
+        )
     partial.replace(wheel.path)
 
 

@@ -380,7 +380,9 @@ def optimizer_policy(p: PolicyInputs) -> dict[str, Any]:
     ]
     if p.data_key_arn:
         # Buckets encrypted with a key of one's own (SSE-S3 needs nothing); the key's policy must let IAM grant it.
-        statements.append({"Sid": "UseDataKey", "Effect": "Allow", "Action": OPTIMIZER_KMS_ACTIONS, "Resource": p.data_key_arn})
+        statements.append(
+            {"Sid": "UseDataKey", "Effect": "Allow", "Action": OPTIMIZER_KMS_ACTIONS, "Resource": p.data_key_arn}
+        )
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -389,9 +391,7 @@ def optimizer_trust_policy(_: PolicyInputs) -> dict[str, Any]:
     no source keys the optimizers send, so none is required here (the jobs' roles hold them as `IfExists`)."""
     return {
         "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ],
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}],
     }
 
 

@@ -131,7 +131,9 @@ class GlueJobs(pulumi.ComponentResource):
         self.jobs = {}
         for step in pipeline.job_steps():
             settings = cfg.jobs[step.name]
-            arguments = pulumi.Output.all(places, uris).apply(functools.partial(_arguments, step, stack_options(cfg, names)))
+            arguments = pulumi.Output.all(places, uris).apply(
+                functools.partial(_arguments, step, stack_options(cfg, names))
+            )
             # Worker type and count, timeout, retries and execution class come from stack config.
             # Worker types: https://docs.aws.amazon.com/glue/latest/dg/add-job.html
             self.jobs[step.name] = aws.glue.Job(

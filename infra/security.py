@@ -53,7 +53,9 @@ def key_policy(account_id: str, partition: str, region: str, prefix: str, log_gr
                 # IfExists: binding where CloudWatch sends the source keys, harmless where it does not.
                 "Condition": {
                     "StringEqualsIfExists": {"aws:SourceAccount": account_id},
-                    "ArnLikeIfExists": {"aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{prefix}-*"},
+                    "ArnLikeIfExists": {
+                        "aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{prefix}-*"
+                    },
                 },
             },
         ],

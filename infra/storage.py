@@ -226,7 +226,13 @@ class Buckets:
     docs: SecureBucket
 
     def by_purpose(self) -> dict[str, SecureBucket]:
-        return {"raw": self.raw, "curated": self.curated, "artifacts": self.artifacts, "temp": self.temp, "docs": self.docs}
+        return {
+            "raw": self.raw,
+            "curated": self.curated,
+            "artifacts": self.artifacts,
+            "temp": self.temp,
+            "docs": self.docs,
+        }
 
     def names(self) -> pulumi.Output[dict[str, str]]:
         """Bucket names by purpose, resolved together."""

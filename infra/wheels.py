@@ -36,13 +36,29 @@ VALIDATION_REQUIREMENTS = ("great-expectations",)
 # also have (attrs, packaging, tqdm, tzdata, ...) ship anyway, so a gap in this list cannot stop a run.
 GLUE_PROVIDED: frozenset[str] = frozenset(
     {
-        "pyspark", "py4j", "awsgluedataplanepython",
-        "boto3", "botocore", "s3transfer", "jmespath",
-        "numpy", "pandas", "pyarrow",
-        "requests", "urllib3", "idna", "certifi", "charset-normalizer",
-        "python-dateutil", "six", "pytz", "setuptools", "pip",
+        "pyspark",
+        "py4j",
+        "awsgluedataplanepython",
+        "boto3",
+        "botocore",
+        "s3transfer",
+        "jmespath",
+        "numpy",
+        "pandas",
+        "pyarrow",
+        "requests",
+        "urllib3",
+        "idna",
+        "certifi",
+        "charset-normalizer",
+        "python-dateutil",
+        "six",
+        "pytz",
+        "setuptools",
+        "pip",
     }
 )
+
 
 @dataclass(frozen=True)
 class GlueRuntime:

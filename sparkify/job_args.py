@@ -111,7 +111,9 @@ class JobArgs:
         )
 
 
-def glue_defaults(step: JobStep, places: Mapping[Place, str], options: Mapping[str, str] | None = None) -> dict[str, str]:
+def glue_defaults(
+    step: JobStep, places: Mapping[Place, str], options: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """A job's default arguments on Glue: `--<place>` for each place of its step, and `--<setting>` for
     each setting the step takes that `options` gives."""
     arguments = job_arguments(step, places)

@@ -56,7 +56,6 @@ def batch_partition(batch_id: object) -> str:
     return f"{BATCH_COLUMN}={batch_id}"
 
 
-
 def local_uri(folder: Path) -> str:
     """A local folder as Iceberg takes it (Hadoop's file system, pyiceberg): `file:` and the path as it
     is. Both read what follows `file:` as the path without unquoting it, so `Path.as_uri()`'s `%20` and

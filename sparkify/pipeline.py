@@ -49,6 +49,7 @@ SOURCES: dict[str, str] = {"songs": "song_data", "events": "log_data"}
 LEDGER_TABLE = "raw_files"
 STAGING_TABLES: tuple[str, ...] = (*SOURCES, LEDGER_TABLE)
 
+
 # The star schema. `partition_by` is empty for dimensions: they are small and read whole.
 @dataclass(frozen=True)
 class Table:
@@ -178,7 +179,6 @@ def step(name: str) -> Step:
         if s.name == name:
             return s
     raise KeyError(f"no step named {name!r}; steps are {', '.join(s.name for s in STEPS)}")
-
 
 
 def job_arguments(job: JobStep, locations: Mapping[Place, str]) -> dict[str, str]:

@@ -90,8 +90,7 @@ def build_report(
         "started_at": started_at,
         "seconds": round(seconds, 2),
         "steps": [
-            {k: v for k, v in asdict(s).items() if k != "metrics"} | {"seconds": round(s.seconds, 2)}
-            for s in steps
+            {k: v for k, v in asdict(s).items() if k != "metrics"} | {"seconds": round(s.seconds, 2)} for s in steps
         ],
         "sources": sources,
         "quarantined": {name: counts["quarantined"] for name, counts in sources.items()},

@@ -103,6 +103,7 @@ def with_batch(schema: T.StructType) -> T.StructType:
     """A staging table's schema: the staged columns plus the `batch_id` of the run batch that wrote them."""
     return T.StructType([*schema.fields, T.StructField("batch_id", T.LongType(), False)])
 
+
 # Quarantine: the raw record as text, where it came from and why it was set aside.
 QUARANTINE = T.StructType(
     [

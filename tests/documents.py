@@ -21,5 +21,7 @@ def assert_document(document: Document, data: Any) -> None:
     """`data` is a valid `document`: its schema_version names it, and its schema holds."""
     schema = json.loads(schema_file(document).read_text())
     validator = Draft202012Validator(schema, registry=registry())
-    problems = sorted(f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(data))
+    problems = sorted(
+        f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in validator.iter_errors(data)
+    )
     assert not problems, f"not a valid {document} document:\n" + "\n".join(problems)

@@ -17,10 +17,24 @@ SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "spark
 def event(**fields: Any) -> dict[str, Any]:
     """A logged-in NextSong event in eventsim's shape; keyword arguments override fields."""
     base: dict[str, Any] = {
-        "artist": "Des'ree", "auth": "Logged In", "firstName": "Kaylee", "gender": "F", "itemInSession": 1,
-        "lastName": "Summers", "length": 246.30812, "level": "free", "location": "Phoenix-Mesa-Scottsdale, AZ",
-        "method": "PUT", "page": "NextSong", "registration": 1540344794796.0, "sessionId": 139,
-        "song": "You Gotta Be", "status": 200, "ts": 1541106106796, "userAgent": "Mozilla/5.0", "userId": "8",
+        "artist": "Des'ree",
+        "auth": "Logged In",
+        "firstName": "Kaylee",
+        "gender": "F",
+        "itemInSession": 1,
+        "lastName": "Summers",
+        "length": 246.30812,
+        "level": "free",
+        "location": "Phoenix-Mesa-Scottsdale, AZ",
+        "method": "PUT",
+        "page": "NextSong",
+        "registration": 1540344794796.0,
+        "sessionId": 139,
+        "song": "You Gotta Be",
+        "status": 200,
+        "ts": 1541106106796,
+        "userAgent": "Mozilla/5.0",
+        "userId": "8",
     }
     base.update(fields)
     return base
@@ -28,9 +42,16 @@ def event(**fields: Any) -> dict[str, Any]:
 
 def song(**fields: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "num_songs": 1, "artist_id": "ARD7TVE1187B99BFB1", "artist_latitude": None, "artist_longitude": None,
-        "artist_location": "California - LA", "artist_name": "Casual", "song_id": "SOMZWCG12A8C13C480",
-        "title": "I Didn't Mean To", "duration": 218.93179, "year": 0,
+        "num_songs": 1,
+        "artist_id": "ARD7TVE1187B99BFB1",
+        "artist_latitude": None,
+        "artist_longitude": None,
+        "artist_location": "California - LA",
+        "artist_name": "Casual",
+        "song_id": "SOMZWCG12A8C13C480",
+        "title": "I Didn't Mean To",
+        "duration": 218.93179,
+        "year": 0,
     }
     base.update(fields)
     return base

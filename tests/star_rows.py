@@ -44,8 +44,14 @@ def curated_rows() -> dict[str, list[tuple[Any, ...]]]:
             (8, "paid", MONDAY, None, True),
             (39, "free", MONDAY, None, True),
         ],
-        "songs": [(SONG_A, "I Didn't Mean To", ARTIST_A, None, 218.93179), (SONG_B, "Ten Tonne", ARTIST_B, 2005, 337.68444)],
-        "artists": [(ARTIST_A, "Casual", "California - LA", None, None), (ARTIST_B, "Chase & Status", "", 51.50632, -0.12714)],
+        "songs": [
+            (SONG_A, "I Didn't Mean To", ARTIST_A, None, 218.93179),
+            (SONG_B, "Ten Tonne", ARTIST_B, 2005, 337.68444),
+        ],
+        "artists": [
+            (ARTIST_A, "Casual", "California - LA", None, None),
+            (ARTIST_B, "Chase & Status", "", 51.50632, -0.12714),
+        ],
         "time": [(SUNDAY, 10, 4, 44, 11, 2018, 7), (MONDAY, 23, 5, 45, 11, 2018, 1)],
     }
 
@@ -55,8 +61,13 @@ def curated_frames(spark, rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, A
 
 
 def staging_event(page: str, start_time: dt.datetime) -> tuple[Any, ...]:
-    values = {"ts": int(start_time.replace(tzinfo=dt.UTC).timestamp() * 1000), "start_time": start_time,
-              "user_id": 8, "page": page, "source_file": "log_data/2018/11/2018-11-04-events.json"}
+    values = {
+        "ts": int(start_time.replace(tzinfo=dt.UTC).timestamp() * 1000),
+        "start_time": start_time,
+        "user_id": 8,
+        "page": page,
+        "source_file": "log_data/2018/11/2018-11-04-events.json",
+    }
     return tuple(values.get(name) for name in schemas.STAGING_EVENTS.fieldNames())
 
 

@@ -22,9 +22,13 @@ def bench(
     repeat: Annotated[int, typer.Option(min=1, help="Runs per size; the table shows medians.")] = 3,
     out: Annotated[
         Path | None,
-        typer.Option(help="Write the JSON here instead of bench/results/<timestamp>.json and bench/results/latest.json."),
+        typer.Option(
+            help="Write the JSON here instead of bench/results/<timestamp>.json and bench/results/latest.json."
+        ),
     ] = None,
-    data: Annotated[Path, typer.Option(help="Folder for generated data (reused between runs) and scratch lakes.")] = harness.DEFAULT_DATA,
+    data: Annotated[
+        Path, typer.Option(help="Folder for generated data (reused between runs) and scratch lakes.")
+    ] = harness.DEFAULT_DATA,
     seed: Annotated[int, typer.Option(help="Generator seed.")] = harness.SEED,
     incremental: Annotated[
         bool,

@@ -40,8 +40,10 @@ def _read(spark: SparkSession, path: Path, schema: T.StructType) -> DataFrame:
     # One file is named as it is: MERGE refuses the nondeterministic `input_file_name()`.
     source = F.lit(path.as_uri()) if path.is_file() else F.input_file_name()
     # Every record is taken as good: the floor judges nothing.
-    return reader.json(str(path)).withColumn(staging.SOURCE_FILE, source).withColumn(
-        staging.REASON, F.lit(None).cast("string")
+    return (
+        reader.json(str(path))
+        .withColumn(staging.SOURCE_FILE, source)
+        .withColumn(staging.REASON, F.lit(None).cast("string"))
     )
 
 

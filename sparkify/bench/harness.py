@@ -170,6 +170,7 @@ def check_counts(ours: dict[str, Any], reference: dict[str, Any], where: str) ->
         for table in sorted(set(ours["rows"]) | set(reference["rows"]))
         if ours["rows"].get(table) != reference["rows"].get(table)
     ]
+
     def counted(sources: dict[str, Any], source: str) -> dict[str, Any] | None:
         counts = sources.get(source)
         return None if counts is None else {k: counts.get(k) for k in SOURCE_COUNTS}
@@ -286,6 +287,7 @@ def code_version() -> dict[str, Any]:
 
     info: dict[str, Any] = {"pyspark": pyspark.__version__, "duckdb": duckdb.__version__}
     try:
+
         def git(*args: str) -> str:
             return subprocess.run(
                 ["git", *args], cwd=pipeline.REPO_ROOT, capture_output=True, text=True, check=True, timeout=30

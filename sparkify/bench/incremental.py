@@ -61,9 +61,14 @@ def run_incremental(data_dir: Path, size: Size = DEFAULT_SIZE, seed: int = 11) -
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(last, target)
         report = _sparkify_run(raw, lake, work / f"report-{index}.json", log)
-        runs.append({"run": name, "wall": round(report["wall"], 1),
-                     "steps": {s["name"]: s["seconds"] for s in report["steps"]},
-                     "rows": {t: v["rows"] for t, v in report["tables"].items()}})  # fmt: skip
+        runs.append(
+            {
+                "run": name,
+                "wall": round(report["wall"], 1),
+                "steps": {s["name"]: s["seconds"] for s in report["steps"]},
+                "rows": {t: v["rows"] for t, v in report["tables"].items()},
+            }
+        )
     full = _sparkify_run(raw, full_lake, work / "report-full.json", log)
     full_rows = {t: v["rows"] for t, v in full["tables"].items()}
     incremental_rows = runs[1]["rows"]

@@ -39,9 +39,7 @@ MIN_TS_MS, MAX_TS_MS = 946_684_800_000, 4_102_444_800_000  # as staging.MIN_TS_M
 
 
 def _missing(fields: tuple[str, ...], when: str = "TRUE") -> str:
-    return "\n".join(
-        f"WHEN ({when}) AND {f} IS NULL THEN 'missing required field {f}'" for f in fields
-    )
+    return "\n".join(f"WHEN ({when}) AND {f} IS NULL THEN 'missing required field {f}'" for f in fields)
 
 
 def _read_json(path: Path, columns: dict[str, str]) -> str:
@@ -83,8 +81,9 @@ def _stage_sql(raw: Path) -> list[str]:
                 WHEN {user_id} IS NOT NULL AND TRY_CAST({user_id} AS INTEGER) IS NULL
                     THEN 'userId is not an integer'
                 WHEN ts < {MIN_TS_MS} OR ts >= {MAX_TS_MS} THEN 'ts out of range'
-                {_missing(("userId", "sessionId", "itemInSession", "level", "song", "artist", "length"),
-                          "page = 'NextSong'")}
+                {
+            _missing(("userId", "sessionId", "itemInSession", "level", "song", "artist", "length"), "page = 'NextSong'")
+        }
                 WHEN page = 'NextSong' AND {user_id} IS NULL THEN 'NextSong event without a userId'
             END AS reason
             FROM raw

@@ -90,8 +90,6 @@ DEFAULT_LAKE = Path("lake")
 DEFAULT_SONGS, DEFAULT_EVENTS, DEFAULT_SEED = 200, 5000, 42
 
 
-
-
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write song_data/ and log_data/ into.")],
@@ -153,7 +151,9 @@ def run(
         Path | None,
         typer.Option(help=f"Raw folder with song_data/ and log_data/. Default: a generated sample in ./{DEFAULT_RAW}."),
     ] = None,
-    lake: Annotated[Path, typer.Option(help="Output folder for staging, curated tables, quarantine, Data Docs.")] = DEFAULT_LAKE,
+    lake: Annotated[
+        Path, typer.Option(help="Output folder for staging, curated tables, quarantine, Data Docs.")
+    ] = DEFAULT_LAKE,
     report: Annotated[Path | None, typer.Option(help="Also write the run report (JSON) here.")] = None,
     full_refresh: Annotated[
         bool, typer.Option(help="Forget what earlier runs staged and rebuild every table from all raw files.")
@@ -205,7 +205,9 @@ def run(
     from sparkify.local.runner import LakeLocked, RunNotStarted, exit_code, run_pipeline
 
     out = progress()
-    out.print(escape(f"Sparkify local run  raw={raw}  lake={lake}") + (f"  steps={','.join(selected)}" if selected else ""))
+    out.print(
+        escape(f"Sparkify local run  raw={raw}  lake={lake}") + (f"  steps={','.join(selected)}" if selected else "")
+    )
     steps = pipeline.STEPS
     status_line = out.status("")
     position = {s.name: i for i, s in enumerate(steps, start=1)}
@@ -240,7 +242,12 @@ def run(
         _print_summary(report_data, lake, report)
     latest = Path(lake) / layout.LAKE_LAYOUT[pipeline.Location.REPORTS] / layout.LATEST_REPORT
     if interrupted:
-        err.print(escape(f"{report_data['error']}: what it committed stays, and the next run carries on from there (run report: {latest})"), soft_wrap=True)
+        err.print(
+            escape(
+                f"{report_data['error']}: what it committed stays, and the next run carries on from there (run report: {latest})"
+            ),
+            soft_wrap=True,
+        )
     elif report_data["error"]:  # the run broke off (not a failed suite, which the summary shows)
         err.print(f"[bold red]error:[/] {escape(report_data['error'])}", soft_wrap=True)
     if copy_problem:
@@ -410,9 +417,10 @@ def quarantine_command(
     if as_json:
         emit("quarantine", result.as_json())
         return
-    console.print(f"Run {result.run_id}: {len(result.records):,} records quarantined" + (
-        "" if result.batch_id is None else f" (batch {result.batch_id})"
-    ))
+    console.print(
+        f"Run {result.run_id}: {len(result.records):,} records quarantined"
+        + ("" if result.batch_id is None else f" (batch {result.batch_id})")
+    )
     if not result.records:
         return
     reasons = Table(title="Reasons", title_justify="left")
@@ -425,7 +433,9 @@ def quarantine_command(
     for column in ("source", "file", "line", "reason", "record"):
         records.add_column(column, overflow="fold", justify="right" if column == "line" else "left")
     for r in result.records[:limit]:
-        records.add_row(*(Text(str(v)) for v in (r["source"], r["source_file"], r["line"], r["reason"], r["record"] or "")))
+        records.add_row(
+            *(Text(str(v)) for v in (r["source"], r["source_file"], r["line"], r["reason"], r["record"] or ""))
+        )
     console.print(records)
     if len(result.records) > limit:
         console.print(f"… {len(result.records) - limit:,} more (--limit N, or --json for all)")

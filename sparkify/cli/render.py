@@ -149,7 +149,8 @@ def failure(view: RunView, names: StackNames) -> None:
             console.print(f"  console: {escape(step.console_url)}", soft_wrap=True)
     else:
         console.print(
-            f"[bold red]✗ run {view.run_id} {view.status}[/]: {escape(view.error or 'see the steps above')}", soft_wrap=True
+            f"[bold red]✗ run {view.run_id} {view.status}[/]: {escape(view.error or 'see the steps above')}",
+            soft_wrap=True,
         )
     failed_expectations(view.report())
     if any("data_docs_index" in metrics for metrics in view.metrics.values()):
@@ -258,8 +259,14 @@ def run_detail(view: RunView, names: StackNames) -> None:
         tables.add_column("suite")
         for name, info in report["tables"].items():
             suite = report["suites"].get(name)
-            verdict = "—" if suite is None else (
-                "[green]passed[/]" if suite["success"] else f"[red]{suite['failed']} of {suite['evaluated']} failed[/]"
+            verdict = (
+                "—"
+                if suite is None
+                else (
+                    "[green]passed[/]"
+                    if suite["success"]
+                    else f"[red]{suite['failed']} of {suite['evaluated']} failed[/]"
+                )
             )
             tables.add_row(name, f"{info['rows']:,}", verdict)
         console.print(tables)

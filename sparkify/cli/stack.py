@@ -39,7 +39,8 @@ StackOption = Annotated[
     typer.Option("--stack", help=f"Pulumi stack of the deployment. Default: ${STACK_ENV}, else {DEFAULT_STACK}."),
 ]
 RegionOption = Annotated[
-    str | None, typer.Option("--region", help="AWS region. Default: aws:region of Pulumi.<stack>.yaml, else AWS_REGION.")
+    str | None,
+    typer.Option("--region", help="AWS region. Default: aws:region of Pulumi.<stack>.yaml, else AWS_REGION."),
 ]
 WorkflowOption = Annotated[str | None, typer.Option("--workflow", help="Glue workflow name (overrides the stack's).")]
 
@@ -70,7 +71,9 @@ def _resolve(stack: str | None, overrides: Overrides, *, require_workflow: bool 
 
 def trigger(
     stack: StackOption = None,
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Show every step's progress until the run ends.")] = False,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Show every step's progress until the run ends.")
+    ] = False,
     interval: Annotated[float, typer.Option(help="Seconds between polls with --follow.", min=0.0)] = 10.0,
     timeout: Annotated[
         float | None, typer.Option(help="Stop following after this many seconds (the run goes on).", min=0.0)
@@ -87,7 +90,9 @@ def trigger(
     run_id = _guard(lambda: glue_runs.start_run(aws, names))
     if not follow:
         if json_output:
-            emit("run-started", {"stack": names.stack, "workflow": names.workflow, "run_id": run_id, "status": "running"})
+            emit(
+                "run-started", {"stack": names.stack, "workflow": names.workflow, "run_id": run_id, "status": "running"}
+            )
         else:
             render.started(names, run_id, hint=True)
         return
@@ -179,12 +184,16 @@ def docs(
         if run is not None:
             given = run
             run = _guard(lambda: ops_docs.resolve_run_id(aws, names, given))
-        dest = out or Path("build") / "data_docs" / names.stack / (layout.LATEST_DOCS if run is None else layout.run_dir(run))
+        dest = out or Path("build") / "data_docs" / names.stack / (
+            layout.LATEST_DOCS if run is None else layout.run_dir(run)
+        )
         site = _guard(lambda: ops_docs.fetch_site(aws, names, dest, run))
         url = _guard(lambda: ops_docs.cloudfront_url(aws, names, run))
     index = site.index.resolve()
     if json_output:
-        emit("docs", {"index": str(index), "source": site.source, "files": site.files, "run_id": site.run_id, "url": url})
+        emit(
+            "docs", {"index": str(index), "source": site.source, "files": site.files, "run_id": site.run_id, "url": url}
+        )
     else:
         render.data_docs(site, index, url)
     if open_browser and not webbrowser.open(index.as_uri()):
@@ -288,7 +297,8 @@ def query(
 def _numeric(values: Any) -> bool:
     present = [v for v in values if v is not None]
     return bool(present) and all(
-        (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str) and re.fullmatch(r"-?\d+(\.\d+)?", v))
+        (isinstance(v, (int, float)) and not isinstance(v, bool))
+        or (isinstance(v, str) and re.fullmatch(r"-?\d+(\.\d+)?", v))
         for v in present
     )
 
@@ -321,7 +331,10 @@ def migrate_catalog(
     if yes:
         _guard(lambda: ops_catalog.drop_legacy_tables(aws, names, tables))
     if json_output:
-        emit("migrate-catalog", {"database": names.database, "dropped" if yes else "would_drop": [vars(t) for t in tables]})
+        emit(
+            "migrate-catalog",
+            {"database": names.database, "dropped" if yes else "would_drop": [vars(t) for t in tables]},
+        )
     else:
         render.legacy_tables(names, tables, dropped=yes)
 

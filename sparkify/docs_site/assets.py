@@ -148,7 +148,9 @@ def external_resources(site_dir: str | Path) -> dict[str, list[str]]:
     scripts, stylesheets, images and frames, and `url(...)` in the site's stylesheets (any theme)."""
     site = Path(site_dir)
     found = {
-        page.relative_to(site).as_posix(): [u for u in html_edit.resources(page.read_text(encoding="utf-8")) if _remote(u)]
+        page.relative_to(site).as_posix(): [
+            u for u in html_edit.resources(page.read_text(encoding="utf-8")) if _remote(u)
+        ]
         for page in sorted(site.rglob("*.html"))
     }
     for sheet in sorted(site.rglob("*.css")):

@@ -43,12 +43,16 @@ def report_from_metrics(run_id: str, metrics: Mapping[str, Mapping[str, Any]]) -
 
     steps = [
         StepResult(
-            step.name, "job", "failed" if metrics[step.name].get("status") == "failed" else "succeeded",
-            float(metrics[step.name].get("step_seconds") or 0.0), None, dict(metrics[step.name]),
+            step.name,
+            "job",
+            "failed" if metrics[step.name].get("status") == "failed" else "succeeded",
+            float(metrics[step.name].get("step_seconds") or 0.0),
+            None,
+            dict(metrics[step.name]),
         )
         for step in job_steps()
         if step.name in metrics
-    ]  # fmt: skip
+    ]
     starts = sorted(str(m["step_started_at"]) for m in metrics.values() if m.get("step_started_at"))
     return build_report(run_id, starts[0] if starts else "", sum(s.seconds for s in steps), steps)
 
@@ -64,7 +68,9 @@ def _suites(report: Report) -> str:
     if not judged:
         return "none judged" if suites or report.get("status") == "succeeded" else "not run"
     failed = sorted(name for name, s in judged.items() if not s.get("success"))
-    return f"{len(judged) - len(failed)} of {len(judged)} passed" + (f" (failed: {', '.join(failed)})" if failed else "")
+    return f"{len(judged) - len(failed)} of {len(judged)} passed" + (
+        f" (failed: {', '.join(failed)})" if failed else ""
+    )
 
 
 def _no_pages(report: Report) -> str:
@@ -86,16 +92,20 @@ def render_index(reports: Iterable[Report], with_pages: Iterable[str], history_d
     for report in reports:
         run_id = str(report["run_id"])
         status = str(report["status"])
-        rows.append([
-            link(run_pages(run_id), run_id) if run_id in pages else run_id,
-            Raw(f'<span class="{escape(status)}">{escape(status)}</span>'),
-            started(report).strftime("%Y-%m-%d %H:%M:%S"),
-            _duration(report["seconds"]),
-            f"{sum(int(t['rows']) for t in (report.get('tables') or {}).values()):,}",
-            f"{sum(int(n) for n in (report.get('quarantined') or {}).values()):,}",
-            _suites(report),
-            link(f"{RUNS_DIR}/{run_id}/run.html", "failing rows, quarantine") if run_id in pages else _no_pages(report),
-        ])  # fmt: skip
+        rows.append(
+            [
+                link(run_pages(run_id), run_id) if run_id in pages else run_id,
+                Raw(f'<span class="{escape(status)}">{escape(status)}</span>'),
+                started(report).strftime("%Y-%m-%d %H:%M:%S"),
+                _duration(report["seconds"]),
+                f"{sum(int(t['rows']) for t in (report.get('tables') or {}).values()):,}",
+                f"{sum(int(n) for n in (report.get('quarantined') or {}).values()):,}",
+                _suites(report),
+                link(f"{RUNS_DIR}/{run_id}/run.html", "failing rows, quarantine")
+                if run_id in pages
+                else _no_pages(report),
+            ]
+        )
     body = (
         f"<p>Every run of the last {history_days} days, newest first ({len(rows)} runs). Reports, "
         "quarantined records and each run's pages are kept that long.</p>"

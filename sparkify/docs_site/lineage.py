@@ -75,7 +75,11 @@ def svg(found: list[Edge]) -> str:
         'font-family="system-ui, sans-serif" font-size="13">',
         *(
             f'<text x="{x}" y="22" font-weight="bold" fill="currentColor">{title}</text>'
-            for x, title in ((20, "raw prefixes"), (330, "staging (Iceberg) and quarantine"), (640, "star schema (Iceberg)"))
+            for x, title in (
+                (20, "raw prefixes"),
+                (330, "staging (Iceberg) and quarantine"),
+                (640, "star schema (Iceberg)"),
+            )
         ),
     ]
     for edge in found:
@@ -102,7 +106,9 @@ def svg(found: list[Edge]) -> str:
 
 def render_lineage() -> str:
     found = edges()
-    lake = ", ".join(f"<code>{escape(LAKE_LAYOUT[loc])}/</code>" for loc in (Location.STAGING, Location.QUARANTINE, Location.CURATED))
+    lake = ", ".join(
+        f"<code>{escape(LAKE_LAYOUT[loc])}/</code>" for loc in (Location.STAGING, Location.QUARANTINE, Location.CURATED)
+    )
     body = (
         "<p>How raw files become the star schema, as the pipeline definition (<code>sparkify/pipeline.py</code>) "
         f"wires it; the lake's folders are {lake}. Dashed: records set aside with their reason. "
@@ -112,7 +118,11 @@ def render_lineage() -> str:
         + table(
             ["from", "to", "job"],
             [
-                [e.source.label, link(table_page(e.target.name), e.target.label) if e.target.layer == CURATED else e.target.label, e.step]
+                [
+                    e.source.label,
+                    link(table_page(e.target.name), e.target.label) if e.target.layer == CURATED else e.target.label,
+                    e.step,
+                ]
                 for e in found
             ],
         )

@@ -47,6 +47,7 @@ class Quarantine:
 
 def _table(headers: list[str], rows: list[list[Any]], text_columns: frozenset[int] = frozenset()) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+
     def cell(i: int, value: Any) -> str:
         kind = ' class="text"' if i in text_columns else ""
         return f"<td{kind}>{html.escape('' if value is None else str(value))}</td>"
@@ -82,7 +83,11 @@ def render(run_id: str, summaries: Mapping[str, Mapping[str, Any]], quarantine: 
             + (f"; the first {shown} are listed" if shown < quarantine.total else "")
             + ". <code>sparkify quarantine</code> lists them all.</p>"
         )
-        parts.append(_table(["source", "reason", "records"], [[r["source"], r["reason"], r["count"]] for r in quarantine.reasons]))
+        parts.append(
+            _table(
+                ["source", "reason", "records"], [[r["source"], r["reason"], r["count"]] for r in quarantine.reasons]
+            )
+        )
         parts.append(
             _table(
                 ["source", "file", "line", "reason", "raw text"],
@@ -96,7 +101,9 @@ def render(run_id: str, summaries: Mapping[str, Mapping[str, Any]], quarantine: 
     )
 
 
-def add_to_site(site: str | Path, run_id: str, summaries: Mapping[str, Mapping[str, Any]], quarantine: Quarantine) -> Path:
+def add_to_site(
+    site: str | Path, run_id: str, summaries: Mapping[str, Mapping[str, Any]], quarantine: Quarantine
+) -> Path:
     """Write `run.html` into a built site and link it from the top of its `index.html`."""
     root = Path(site)
     page = root / PAGE

@@ -105,8 +105,12 @@ def prune_local(site: Path, reports_dir: Path, quarantine_dir: Path, now: dateti
 
 
 def build_local(
-    site: Path, reports_dir: Path, quarantine_dir: Path, suites: Mapping[str, Mapping[str, Any]],
-    now: datetime, history_days: int = site_history.DEFAULT_HISTORY_DAYS,
+    site: Path,
+    reports_dir: Path,
+    quarantine_dir: Path,
+    suites: Mapping[str, Mapping[str, Any]],
+    now: datetime,
+    history_days: int = site_history.DEFAULT_HISTORY_DAYS,
 ) -> Path:
     """Prune a local lake's history, then write its site's pages; returns the site's index."""
     prune_local(site, reports_dir, quarantine_dir, now, history_days)

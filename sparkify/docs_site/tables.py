@@ -47,13 +47,23 @@ def render_table(
     for rule in rules:
         for column in (expectation_column(rule) or "").split(","):
             per_column[column] = per_column.get(column, 0) + 1
-    latest = f"{rows_by_run[0][1]:,} rows published in the latest run ({rows_by_run[0][0]})" if rows_by_run else "not counted yet"
+    latest = (
+        f"{rows_by_run[0][1]:,} rows published in the latest run ({rows_by_run[0][0]})"
+        if rows_by_run
+        else "not counted yet"
+    )
     parts = [
         f"<p>{escape(spec.description)} {escape(meta.get('notes', ''))}</p>",
         f"<p><strong>{escape(latest)}</strong>. Key: <code>{escape(', '.join(spec.key))}</code>. "
-        + (f"Partitioned by <code>{escape(', '.join(spec.partition_by))}</code>. " if spec.partition_by else "Not partitioned. ")
+        + (
+            f"Partitioned by <code>{escape(', '.join(spec.partition_by))}</code>. "
+            if spec.partition_by
+            else "Not partitioned. "
+        )
         + "Built by the model job from staging "
-        + ", ".join(f"<code>{escape(s)}</code> (raw <code>{escape(SOURCES.get(s, '?'))}/</code>)" for s in spec.built_from)
+        + ", ".join(
+            f"<code>{escape(s)}</code> (raw <code>{escape(SOURCES.get(s, '?'))}/</code>)" for s in spec.built_from
+        )
         + f" (see the {link('../' + LINEAGE, 'lineage')}).</p>",
         "<h2>Columns</h2>",
         table(
@@ -65,7 +75,12 @@ def render_table(
         table(
             ["rule", "column", "arguments", "why"],
             [
-                [r["type"], expectation_column(r) or "", _arguments(r.get("kwargs") or {}), (r.get("meta") or {}).get("notes", "")]
+                [
+                    r["type"],
+                    expectation_column(r) or "",
+                    _arguments(r.get("kwargs") or {}),
+                    (r.get("meta") or {}).get("notes", ""),
+                ]
                 for r in rules
             ],
         ),
@@ -96,6 +111,8 @@ def render_table_list(
     body = (
         "<p>The star schema's tables: rows as published on <code>main</code> after validation (what readers "
         "see); apart, rows the latest run left on the <code>audit</code> branch that are not published.</p>"
-        + table(["table", "what it holds", "rows (main, published)", "audit (not published)"], rows, numeric=frozenset({2}))
+        + table(
+            ["table", "what it holds", "rows (main, published)", "audit (not published)"], rows, numeric=frozenset({2})
+        )
     )
     return page("Tables", body, root="../", here=f"{TABLES_DIR}/{INDEX}")

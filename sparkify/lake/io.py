@@ -163,7 +163,7 @@ def _as_listed_path(uri: str) -> str:
     # `inputFiles` gives URIs (`file:///x`, spaces as `%20`), the binaryFile reader Hadoop paths
     # (`file:/x`, spaces as they are): one spelling for the ledger.
     path = unquote(uri)
-    return "file:" + path[len("file://"):] if path.startswith("file:///") else path
+    return "file:" + path[len("file://") :] if path.startswith("file:///") else path
 
 
 _GLOB = re.compile(r"([\\{}\[\]*?])")
@@ -234,12 +234,15 @@ def read_raw_lines(spark: SparkSession, paths: list[str]) -> DataFrame:
     read of the same scan counts them (it parses nothing). `monotonically_increasing_id` numbers the
     rows of each task in file order, and both reads plan the same tasks from the same listed files."""
     scan = (
-        spark.read.option("lineSep", "\n").text([_literal(p) for p in paths])
+        spark.read.option("lineSep", "\n")
+        .text([_literal(p) for p in paths])
         .select(
-            F.col("_metadata.file_path").alias("_file"), F.col("_metadata.file_block_start").alias("_block"),
-            F.monotonically_increasing_id().alias("_row"), F.col("value").cast("binary").alias("content"),
+            F.col("_metadata.file_path").alias("_file"),
+            F.col("_metadata.file_block_start").alias("_block"),
+            F.monotonically_increasing_id().alias("_row"),
+            F.col("value").cast("binary").alias("content"),
         )
-    )  # fmt: skip
+    )
     blocks = scan.groupBy("_file", "_block").agg(F.count("*").alias("n"), F.min("_row").alias("first")).collect()
     before: dict[str, int] = {}
     offsets = []

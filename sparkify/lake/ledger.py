@@ -97,9 +97,7 @@ class Plan:
 
     def to_read(self) -> list[str]:
         """Files whose bytes the run needs: new, changed, and those to hash."""
-        return sorted(
-            [p for p, c in self.classes.items() if c in (FileClass.NEW, FileClass.CHANGED)] + self.to_hash
-        )
+        return sorted([p for p, c in self.classes.items() if c in (FileClass.NEW, FileClass.CHANGED)] + self.to_hash)
 
 
 def plan(source: str, listed: Iterable[Listed], previous: Iterable[Entry]) -> Plan:
@@ -170,13 +168,24 @@ def resolve(
             assert now is not None
             status = Status.UNREADABLE if path in unreadable else Status.STAGED
             updates.append(
-                Entry(p.source, path, now.size, now.modification_time, hashes.get(path), status, batch_id, unreadable.get(path))
+                Entry(
+                    p.source,
+                    path,
+                    now.size,
+                    now.modification_time,
+                    hashes.get(path),
+                    status,
+                    batch_id,
+                    unreadable.get(path),
+                )
             )
         elif cls == FileClass.UNCHANGED:
             assert now is not None and before is not None
             if path in reread:
                 digest = hashes.get(path, before.content_hash)
-                updates.append(replace(before, modification_time=now.modification_time, content_hash=digest, batch_id=batch_id))
+                updates.append(
+                    replace(before, modification_time=now.modification_time, content_hash=digest, batch_id=batch_id)
+                )
             elif now.modification_time != before.modification_time:
                 # Touched, not changed: remember the new time so the next run need not hash it again.
                 updates.append(replace(before, modification_time=now.modification_time))
@@ -187,7 +196,16 @@ def resolve(
             assert now is not None
             if before is None or before.status != Status.UNSUPPORTED or before.size != now.size:
                 updates.append(
-                    Entry(p.source, path, now.size, now.modification_time, None, Status.UNSUPPORTED, batch_id, unsupported_reason(path))
+                    Entry(
+                        p.source,
+                        path,
+                        now.size,
+                        now.modification_time,
+                        None,
+                        Status.UNSUPPORTED,
+                        batch_id,
+                        unsupported_reason(path),
+                    )
                 )
     return Outcome(classes, updates)
 

@@ -81,9 +81,7 @@ def _missing_file(exc: BaseException, text: str) -> str | None:
     found = re.search(r"File (?:does not exist: )?(\S+?)(?: does not exist)?$", text, re.MULTILINE)
     if found is None or "does not exist" not in found.group(0):
         return None
-    return (
-        f"{table_of(found.group(1))}: {found.group(1)} is missing: {RESTORE_OR_REBUILD}"
-    )
+    return f"{table_of(found.group(1))}: {found.group(1)} is missing: {RESTORE_OR_REBUILD}"
 
 
 def table_of(path: str) -> str:
@@ -111,7 +109,11 @@ def last_words(log: Path) -> str:
         lines = log.read_text(errors="replace").splitlines()
     except OSError:
         return "(nothing)"
-    said = [line.strip() for line in lines if line.strip() and not line.startswith(("\t", " ")) and not line.startswith("Caused by")]
+    said = [
+        line.strip()
+        for line in lines
+        if line.strip() and not line.startswith(("\t", " ")) and not line.startswith("Caused by")
+    ]
     return said[-1] if said else "(nothing)"
 
 

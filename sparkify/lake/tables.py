@@ -84,7 +84,9 @@ def ensure_table(
     partitioned = f" PARTITIONED BY ({', '.join(partition_by)})" if partition_by else ""
     placed = f" LOCATION '{location}'" if location and not _is_path_based(spark, catalog) else ""
     properties = ", ".join(f"'{k}'='{v}'" for k, v in TABLE_PROPERTIES.items())
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {table} ({columns}) USING iceberg{partitioned}{placed} TBLPROPERTIES ({properties})")
+    spark.sql(
+        f"CREATE TABLE IF NOT EXISTS {table} ({columns}) USING iceberg{partitioned}{placed} TBLPROPERTIES ({properties})"
+    )
 
 
 def location(spark: SparkSession, table: str) -> str:
@@ -108,7 +110,9 @@ def refs(spark: SparkSession, table: str) -> dict[str, int]:
     metadata; empty when the table does not exist."""
     if not exists(spark, table):
         return {}
-    return {r["name"]: int(r["snapshot_id"]) for r in spark.sql(f"SELECT name, snapshot_id FROM {table}.refs").collect()}
+    return {
+        r["name"]: int(r["snapshot_id"]) for r in spark.sql(f"SELECT name, snapshot_id FROM {table}.refs").collect()
+    }
 
 
 def row_counts(spark: SparkSession, named: Mapping[str, str], branch: str = MAIN) -> dict[str, int]:
@@ -165,7 +169,10 @@ def merge(
     on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in key)
     assign = ", ".join(f"t.`{c}` = s.`{c}`" for c in df.columns)
     merge_into(
-        spark, source, on_branch(table, branch), on,
+        spark,
+        source,
+        on_branch(table, branch),
+        on,
         "WHEN MATCHED AND s._delete THEN DELETE "
         f"WHEN MATCHED THEN UPDATE SET {assign} "
         f"WHEN NOT MATCHED AND NOT s._delete THEN {insert_values(df.columns)}",
@@ -398,4 +405,3 @@ COMPACT_MIN_FILES = 5
 def _sql_time(moment: datetime) -> str:
     # A timestamp literal in the session's time zone, UTC (`spark.SPARK_CONF`).
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-

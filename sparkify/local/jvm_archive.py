@@ -65,5 +65,3 @@ def java_options(iceberg_jar: Path) -> str:
         return f"-XX:ArchiveClassesAtExit={training} {QUIET}"
     path = archive_path(iceberg_jar)
     return f"-XX:SharedArchiveFile={path} {QUIET}" if path is not None and path.is_file() else ""
-
-

@@ -55,7 +55,11 @@ def build(iceberg_jar: Path) -> Path:
         partial = Path(folder) / "spark.jsa"
         env = {**os.environ, TRAINING: str(partial), "GX_ANALYTICS_ENABLED": "false"}
         code = subprocess.call(
-            [sys.executable, "-c", f"from pathlib import Path; from sparkify.local.jvm_archive_build import _train; _train(Path({folder!r}))"],
+            [
+                sys.executable,
+                "-c",
+                f"from pathlib import Path; from sparkify.local.jvm_archive_build import _train; _train(Path({folder!r}))",
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
         )

@@ -46,7 +46,11 @@ class RunRecord:
             self._rewrite(_padded(report))
             return None
         except OSError as full:
-            cut = {**report, **GROWING, "error": f"{report.get('error') or 'the run failed'} (report cut short: {full.strerror})"}
+            cut = {
+                **report,
+                **GROWING,
+                "error": f"{report.get('error') or 'the run failed'} (report cut short: {full.strerror})",
+            }
             try:
                 self._rewrite(_padded(cut))
                 return f"the run report was cut short ({full.strerror}): {self.paths[1]} has the run's status and error only"

@@ -171,9 +171,13 @@ class _Run:
     def record(self) -> RunRecord:
         return RunRecord(Path(self.locations[Location.REPORTS]), self.run_id)
 
-    def report(self, status: RunStatus | None = None, error: str | None = None, running: StepResult | None = None) -> dict[str, Any]:
+    def report(
+        self, status: RunStatus | None = None, error: str | None = None, running: StepResult | None = None
+    ) -> dict[str, Any]:
         steps = [*self.results, running] if running else self.results
-        return build_report(self.run_id, self.started_at, time.perf_counter() - self.start, steps, self.selected, error, status)
+        return build_report(
+            self.run_id, self.started_at, time.perf_counter() - self.start, steps, self.selected, error, status
+        )
 
 
 def _run_locked(
@@ -221,7 +225,9 @@ def _start_spark(run: _Run, quick: bool, stop: StopSignals) -> tuple[SparkSessio
     return spark, None
 
 
-def _run_steps(run: _Run, spark: SparkSession | None, broke: str | None, stop: StopSignals, hook: StepHook) -> str | None:
+def _run_steps(
+    run: _Run, spark: SparkSession | None, broke: str | None, stop: StopSignals, hook: StepHook
+) -> str | None:
     """Run the steps in order into `run.results`; returns why the run broke off (`broke` already, an
     error, a signal), or None when it ran to its end (a failed suite included)."""
     upstream = "the run stopped before this step" if broke else "an upstream step failed"
@@ -298,7 +304,9 @@ def _run_job(
         metrics, status, error = failure.metrics, "failed", str(failure)
     except (Exception, KeyboardInterrupt) as exc:  # any other failure ends the run, like a failed Glue job
         line = _broken(spark, exc, stop, run_folder, job.name)
-        return StepResult(job.name, job.kind, "interrupted" if stop.received else "failed", time.perf_counter() - start, line), line
+        return StepResult(
+            job.name, job.kind, "interrupted" if stop.received else "failed", time.perf_counter() - start, line
+        ), line
     seconds = time.perf_counter() - start
     if stop.received:  # what it committed stays; its metrics would need the stopped session
         line = f"interrupted by {stop.received.name}"
@@ -312,7 +320,9 @@ def _run_job(
     return StepResult(job.name, job.kind, status, seconds, error, metrics), None
 
 
-def _broken(spark: SparkSession | None, exc: BaseException, stop: StopSignals | None, run_folder: Path, name: str) -> str:
+def _broken(
+    spark: SparkSession | None, exc: BaseException, stop: StopSignals | None, run_folder: Path, name: str
+) -> str:
     """Why a step (or the run's start) broke off, in one line: a signal, the JVM gone, or the error's
     cause, its traceback kept beside the run's report (`<name>.error.txt`) when the disk takes it."""
     if stop is not None and (stop.received or isinstance(exc, KeyboardInterrupt)):
@@ -350,4 +360,6 @@ def _lost_the_jvm(exc: BaseException) -> bool:
     """Whether the error is Py4J's connection to the JVM failing, rather than an error the JVM raised."""
     from py4j.protocol import Py4JError, Py4JJavaError  # type: ignore[import-untyped]
 
-    return isinstance(exc, (ConnectionError, EOFError)) or (isinstance(exc, Py4JError) and not isinstance(exc, Py4JJavaError))
+    return isinstance(exc, (ConnectionError, EOFError)) or (
+        isinstance(exc, Py4JError) and not isinstance(exc, Py4JJavaError)
+    )

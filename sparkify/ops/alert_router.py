@@ -63,7 +63,9 @@ def _job_event(cfg: dict[str, Any], clients: dict[str, Any], detail: dict[str, A
             return {"action": "ignored"}
         clients["cloudwatch"].put_metric_data(
             Namespace=METRIC_NAMESPACE,
-            MetricData=[{"MetricName": METRIC_NAME, "Dimensions": [{"Name": "Stack", "Value": cfg["stack"]}], "Value": 1}],
+            MetricData=[
+                {"MetricName": METRIC_NAME, "Dimensions": [{"Name": "Stack", "Value": cfg["stack"]}], "Value": 1}
+            ],
         )
         return {"action": "recorded"}
     if state not in JOB_FAILURE_STATES:

@@ -53,7 +53,13 @@ THROTTLING_CODES = frozenset(
 )
 EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"})
 BAD_CREDENTIAL_CODES = frozenset(
-    {"InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AuthFailure"}
+    {
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "AuthFailure",
+    }
 )
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden"})
 NOT_FOUND_CODES = frozenset(
@@ -129,9 +135,7 @@ def explain(exc: BaseException, doing: str, not_found: str | None = None) -> Ops
             f"no AWS region while {doing}: pass --region, set AWS_REGION, or set aws:region in the stack file"
         )
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):
-        return OpsError(
-            f"cannot reach AWS while {doing} ({exc}): check the network, the region and AWS_ENDPOINT_URL"
-        )
+        return OpsError(f"cannot reach AWS while {doing} ({exc}): check the network, the region and AWS_ENDPOINT_URL")
     if isinstance(exc, ReadTimeoutError):
         return OpsError(f"AWS did not answer in time while {doing}: try again in a minute")
     if isinstance(exc, ClientError):

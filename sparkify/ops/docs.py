@@ -43,8 +43,10 @@ def resolve_run_id(aws: Aws, names: StackNames, run_id: str) -> str:
     runs_prefix = prefix[: -len(run_id) - 1]  # …/runs/
     found: list[str] = []
     with translated(f"listing s3://{bucket}/{runs_prefix}", not_found=_no_bucket(names, bucket)):
-        pages = aws.client("s3").get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=runs_prefix + run_id, Delimiter="/"
+        pages = (
+            aws.client("s3")
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=bucket, Prefix=runs_prefix + run_id, Delimiter="/")
         )
         for page in pages:
             found.extend(p["Prefix"][len(runs_prefix) :].rstrip("/") for p in page.get("CommonPrefixes", []))

@@ -356,7 +356,10 @@ def _list_runs(aws: Aws, names: StackNames, *, include_graph: bool) -> list[dict
     with translated(f"listing the runs of workflow {names.workflow}"):
         while True:
             page = glue.get_workflow_runs(
-                Name=names.workflow, IncludeGraph=include_graph, MaxResults=100, **({"NextToken": token} if token else {})
+                Name=names.workflow,
+                IncludeGraph=include_graph,
+                MaxResults=100,
+                **({"NextToken": token} if token else {}),
             )
             runs.extend(page.get("Runs") or [])
             token = page.get("NextToken")

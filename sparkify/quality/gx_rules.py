@@ -44,7 +44,9 @@ _views = itertools.count()
 
 
 @contextmanager
-def _query_on_batch(cls: Any, execution_engine: SparkDFExecutionEngine, domain: dict[str, Any], values: dict[str, Any]) -> Iterator[Any]:
+def _query_on_batch(
+    cls: Any, execution_engine: SparkDFExecutionEngine, domain: dict[str, Any], values: dict[str, Any]
+) -> Iterator[Any]:
     """The rule's query with `{batch}` as a temp view of this batch alone, dropped afterwards."""
     df, _, _ = execution_engine.get_compute_domain(domain, domain_type=MetricDomainTypes.TABLE)
     view = f"_sparkify_batch_{next(_views)}"
@@ -61,8 +63,14 @@ class RowsQueryRowCount(UnexpectedRowsQueryRowCount):
     metric_name = OWN_COUNT
 
     @metric_value(engine=SparkDFExecutionEngine)
-    def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict[str, Any],
-               metric_value_kwargs: dict[str, Any], metrics: dict[str, Any], runtime_configuration: dict[str, Any]) -> int:  # fmt: skip
+    def _spark(
+        cls,
+        execution_engine: SparkDFExecutionEngine,
+        metric_domain_kwargs: dict[str, Any],
+        metric_value_kwargs: dict[str, Any],
+        metrics: dict[str, Any],
+        runtime_configuration: dict[str, Any],
+    ) -> int:
         with _query_on_batch(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs) as rows:
             return int(rows.count())
 
@@ -73,8 +81,14 @@ class RowsQueryTable(UnexpectedRowsQueryTable):
     metric_name = OWN_ROWS
 
     @metric_value(engine=SparkDFExecutionEngine)
-    def _spark(cls, execution_engine: SparkDFExecutionEngine, metric_domain_kwargs: dict[str, Any],
-               metric_value_kwargs: dict[str, Any], metrics: dict[str, Any], runtime_configuration: dict[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
+    def _spark(
+        cls,
+        execution_engine: SparkDFExecutionEngine,
+        metric_domain_kwargs: dict[str, Any],
+        metric_value_kwargs: dict[str, Any],
+        metrics: dict[str, Any],
+        runtime_configuration: dict[str, Any],
+    ) -> list[dict[str, Any]]:
         with _query_on_batch(cls, execution_engine, metric_domain_kwargs, metric_value_kwargs) as rows:
             return [row.asDict() for row in rows.limit(MAX_RESULT_RECORDS).collect()]
 
@@ -84,7 +98,9 @@ class ExpectNoUnexpectedRows(UnexpectedRowsExpectation):
 
     metric_dependencies: ClassVar[tuple[str, ...]] = (OWN_COUNT,)
 
-    def get_validation_dependencies(self, execution_engine: Any = None, runtime_configuration: dict[str, Any] | None = None) -> Any:
+    def get_validation_dependencies(
+        self, execution_engine: Any = None, runtime_configuration: dict[str, Any] | None = None
+    ) -> Any:
         dependencies = super().get_validation_dependencies(execution_engine, runtime_configuration)
         if _result_format(self, runtime_configuration) == ResultFormat.COMPLETE:
             count = dependencies.get_metric_configuration(OWN_COUNT)

@@ -17,13 +17,15 @@ PARAMETER = "$PARAMETER"
 
 # Rules about a table as a whole. Every other rule judges each row on its own (joining whole tables
 # where it names them), so after a merge it only needs the rows that came in or changed.
-TABLE_WIDE = frozenset({
-    "expect_table_row_count_to_equal",
-    "expect_table_row_count_to_be_between",
-    "expect_column_values_to_be_unique",
-    "expect_compound_columns_to_be_unique",
-    "expect_table_columns_to_match_set",
-})
+TABLE_WIDE = frozenset(
+    {
+        "expect_table_row_count_to_equal",
+        "expect_table_row_count_to_be_between",
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+        "expect_table_columns_to_match_set",
+    }
+)
 WHOLE_TABLE = ".whole_table"  # suffix of the suite part that runs on the whole table
 
 

@@ -221,7 +221,9 @@ def validate(
             results = list(pool.map(judge, checks))
         parts: dict[str, list[Summary]] = {}
         for check, result in zip(checks, results, strict=True):
-            explained = explain_failures(context, source, check.part["name"], check.frame, check.part, result, parameters, run_id)
+            explained = explain_failures(
+                context, source, check.part["name"], check.frame, check.part, result, parameters, run_id
+            )
             parts.setdefault(check.table, []).append(explained)
         summaries = {name: merge_summaries(parts.get(name, [])) for name in suites}
         if docs_dir is not None:
@@ -327,8 +329,14 @@ def _table_key(name: str) -> tuple[str, ...]:
 
 
 def explain_failures(
-    context: Any, source: Any, name: str, frame: DataFrame, suite: Mapping[str, Any], result: Any,
-    parameters: Mapping[str, Any], run_id: Any,
+    context: Any,
+    source: Any,
+    name: str,
+    frame: DataFrame,
+    suite: Mapping[str, Any],
+    result: Any,
+    parameters: Mapping[str, Any],
+    run_id: Any,
 ) -> Summary:
     """The summary of a validation run on `BOOLEAN_ONLY`: its failed expectations run again, on
     `SUMMARY` (counts, sample values, observed values, the failing values' counts) and with GX's
@@ -346,10 +354,14 @@ def explain_failures(
     rerun = {
         "name": f"{suite['name']}.failures",
         "expectations": [
-            {"type": c["type"], "kwargs": c["kwargs"], "meta": c.get("meta") or {},
-             **({"description": c["description"]} if c.get("description") else {})}
+            {
+                "type": c["type"],
+                "kwargs": c["kwargs"],
+                "meta": c.get("meta") or {},
+                **({"description": c["description"]} if c.get("description") else {}),
+            }
             for c in configs
-        ],  # fmt: skip
+        ],
     }
     definition = _definition(gx, context, source, {**rerun, "name": f"{name}.failures"})
     result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": FAILING_ROWS}
@@ -365,7 +377,8 @@ def explain_failures(
     summary = {**summarize(result), "failed_expectations": summarize(detailed)["failed_expectations"]}
     rows_by_rule = {
         (r.expectation_config.type, expectation_column(r.expectation_config.to_json_dict())): [
-            {k: _plain(v) for k, v in row.items()} for row in (r.result or {}).get("partial_unexpected_index_list") or []
+            {k: _plain(v) for k, v in row.items()}
+            for row in (r.result or {}).get("partial_unexpected_index_list") or []
         ][:FAILING_ROWS]
         for r in detailed.results
     }
@@ -373,7 +386,9 @@ def explain_failures(
         rows = rows_by_rule.get((failure["type"], failure["column"]))
         if rows and key:
             failure["rows"] = rows
-            failure["details"] += f"; rows: {'; '.join(_short({k: row[k] for k in key if k in row}) for row in rows[:5])}"
+            failure["details"] += (
+                f"; rows: {'; '.join(_short({k: row[k] for k in key if k in row}) for row in rows[:5])}"
+            )
     return summary
 
 
@@ -403,15 +418,21 @@ def _details(r: Any) -> str:
     result, config = r.result or {}, r.expectation_config
     if "unexpected_count" in result:
         sample = list(dict.fromkeys(_short(v) for v in result.get("partial_unexpected_list") or []))[:5]
-        return f"{result['unexpected_count']} of {result.get('element_count')} rows unexpected (e.g. {'; '.join(sample)})"
+        return (
+            f"{result['unexpected_count']} of {result.get('element_count')} rows unexpected (e.g. {'; '.join(sample)})"
+        )
     mismatched = (result.get("details") or {}).get("mismatched")
     if mismatched:
         return "; ".join(f"{k} columns: {', '.join(map(str, v))}" for k, v in mismatched.items() if v)
     if config.type == "expect_no_unexpected_rows":
         count = result.get("observed_value")
-        return f"{count} row{'' if count == 1 else 's'} unexpected" + (f": {config.description}" if config.description else "")
+        return f"{count} row{'' if count == 1 else 's'} unexpected" + (
+            f": {config.description}" if config.description else ""
+        )
     expected = config.kwargs.get("value")
-    return f"observed {_short(result.get('observed_value'))}" + (f", expected {expected}" if expected is not None else "")
+    return f"observed {_short(result.get('observed_value'))}" + (
+        f", expected {expected}" if expected is not None else ""
+    )
 
 
 def _exception_message(info: Mapping[str, Any]) -> str | None:

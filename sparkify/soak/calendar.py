@@ -34,7 +34,13 @@ FIRST_RUN = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)  # run 1's logical date unles
 POOL_START = date(2018, 11, 1)  # the first day of the generated logs
 
 # How a run is started.
-IN_PROCESS, FRESH_PROCESS, SIGKILL, SIGINT, MODEL_BETWEEN = "in-process", "fresh-process", "sigkill", "sigint", "model-between"
+IN_PROCESS, FRESH_PROCESS, SIGKILL, SIGINT, MODEL_BETWEEN = (
+    "in-process",
+    "fresh-process",
+    "sigkill",
+    "sigint",
+    "model-between",
+)
 
 
 @dataclass(frozen=True)

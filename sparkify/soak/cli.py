@@ -13,9 +13,9 @@ from sparkify.cli.console import JsonOption, console, emit
 
 def soak(
     days: Annotated[int, typer.Option(min=1, help="Daily runs to live through (the bad days come every 15).")] = 90,
-    workdir: Annotated[Path, typer.Option(help="Scratch folder for the pool, raw folder and lake (emptied first).")] = Path(
-        "soak"
-    ),
+    workdir: Annotated[
+        Path, typer.Option(help="Scratch folder for the pool, raw folder and lake (emptied first).")
+    ] = Path("soak"),
     seed: Annotated[int, typer.Option(help="Seed of the generated data and of the signals' moments.")] = 90,
     events_per_day: Annotated[int, typer.Option(min=10, help="Generated events per daily log file.")] = 300,
     json_output: JsonOption = False,
@@ -49,13 +49,18 @@ def print_summary(summary: dict[str, Any]) -> None:
     for r in summary["runs"]:
         lake = r["lake"].values()
         table.add_row(
-            str(r["day"]), r["how"], r["status"], f"{r['seconds']:.1f}",
+            str(r["day"]),
+            r["how"],
+            r["status"],
+            f"{r['seconds']:.1f}",
             *(f"{r['steps'][s]:.1f}" if s in r["steps"] else "" for s in ("stage", "model", "validate")),
             {True: "yes", False: "NO", None: ""}[r["equal_to_recompute"]],
-            str(sum(h["data_files"] for h in lake)), str(max((h["most_files_in_a_partition"] for h in lake), default=0)),
-            str(sum(h["snapshots"] for h in lake)), str(max((h["metadata_files"] for h in lake), default=0)),
+            str(sum(h["data_files"] for h in lake)),
+            str(max((h["most_files_in_a_partition"] for h in lake), default=0)),
+            str(sum(h["snapshots"] for h in lake)),
+            str(max((h["metadata_files"] for h in lake), default=0)),
             f"{sum(h['metadata_bytes'] for h in lake) / 1e6:.2f}",
-        )  # fmt: skip
+        )
     console.print(table)
     checks = summary["checks"]
     console.print(

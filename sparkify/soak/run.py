@@ -57,17 +57,26 @@ class DayResult:
 
 
 def soak(
-    workdir: Path, days: int, seed: int = 90, events_per_day: int = EVENTS_PER_DAY,
+    workdir: Path,
+    days: int,
+    seed: int = 90,
+    events_per_day: int = EVENTS_PER_DAY,
     on_day: Callable[[DayResult], None] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Run the calendar in `workdir` (emptied first); returns the summary also written to
     `workdir/soak.json`: one row per day and the checks over all of them."""
     if workdir.exists():
         shutil.rmtree(workdir)
     pool, raw, lake = workdir / "pool", workdir / "raw", workdir / "lake"
     calendar = cal.build(days, seed, datetime.now(UTC).replace(minute=0, second=0, microsecond=0))
-    generate(pool, songs=SONGS, events=events_per_day * cal.pool_days(calendar), seed=seed,
-             start=cal.POOL_START, days=cal.pool_days(calendar))  # fmt: skip
+    generate(
+        pool,
+        songs=SONGS,
+        events=events_per_day * cal.pool_days(calendar),
+        seed=seed,
+        start=cal.POOL_START,
+        days=cal.pool_days(calendar),
+    )
     _copy(pool, raw, "song_data")
     # The shared JVM starts here, with both JIT compilers: the C1-only setting a short run chooses
     # (`jit_choice`) keeps a code cache that months of runs in one JVM would fill.
@@ -90,8 +99,14 @@ def soak(
         results.append(result)
         if on_day:
             on_day(result)
-    summary = {"schema_version": schema_version("soak"), "days": days, "seed": seed, "events_per_day": events_per_day, "checks": _checks(results),
-               "runs": [asdict(r) for r in results]}  # fmt: skip
+    summary = {
+        "schema_version": schema_version("soak"),
+        "days": days,
+        "seed": seed,
+        "events_per_day": events_per_day,
+        "checks": _checks(results),
+        "runs": [asdict(r) for r in results],
+    }
     (workdir / "soak.json").write_text(json.dumps(summary, indent=2))
     return summary
 
@@ -161,7 +176,9 @@ def _run_day(day: cal.Day, raw: Path, lake: Path, pool: Path, fresh_seconds: flo
         report = _latest_report(lake)
     seconds = time.perf_counter() - start
     status = _status(code, report)
-    result = DayResult(day.number, day.run_date.date().isoformat(), day.how, day.expect, status, True, round(seconds, 2))
+    result = DayResult(
+        day.number, day.run_date.date().isoformat(), day.how, day.expect, status, True, round(seconds, 2)
+    )
     if report is not None and status not in ("killed",):
         result.steps = {s["name"]: s["seconds"] for s in report["steps"] if s["status"] in ("succeeded", "failed")}
     ended_early = day.expect in ("killed", "interrupted") and status == "succeeded"  # the run beat its signal
@@ -292,7 +309,9 @@ def _over_bounds(health: dict[str, dict[str, int]]) -> list[str]:
     problems = []
     for table, h in sorted(health.items()):
         if h["most_files_in_a_partition"] > MOST_FILES_IN_A_PARTITION:
-            problems.append(f"{table}: {h['most_files_in_a_partition']} files in one partition (bound {MOST_FILES_IN_A_PARTITION})")
+            problems.append(
+                f"{table}: {h['most_files_in_a_partition']} files in one partition (bound {MOST_FILES_IN_A_PARTITION})"
+            )
         if h["metadata_files"] > MOST_METADATA_FILES:
             problems.append(f"{table}: {h['metadata_files']} metadata files (bound {MOST_METADATA_FILES})")
     return problems

@@ -190,7 +190,9 @@ class _Player:
         page = HOME
         for k in range(n):
             if k:  # a registration form is submitted right after it is shown, or abandoned
-                page = SUBMIT_REGISTRATION if page is REGISTER and rnd() < 0.5 else GUEST_PAGES[int(rnd() * n_guest_pages)]
+                page = (
+                    SUBMIT_REGISTRATION if page is REGISTER and rnd() < 0.5 else GUEST_PAGES[int(rnd() * n_guest_pages)]
+                )
             gap = 0 if k == 0 else 1 if page in QUICK else int(expo(1 / 40))
             rows.append((gap, page, NO_SONG, GUEST))
         return rows

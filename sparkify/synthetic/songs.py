@@ -66,10 +66,7 @@ def _id(rng: random.Random, prefix: str, head: str, tail: str, used: set[str]) -
     then `tail` and hex digits, unique within `used`."""
     while True:
         value = (
-            prefix
-            + "".join(rng.choices(head, k=7 - len(prefix)))
-            + tail
-            + "".join(rng.choices(HEX, k=11 - len(tail)))
+            prefix + "".join(rng.choices(head, k=7 - len(prefix))) + tail + "".join(rng.choices(HEX, k=11 - len(tail)))
         )
         if value not in used:
             used.add(value)

@@ -103,10 +103,11 @@ def line_records(lines_df: DataFrame) -> DataFrame:
     with no `content_hash`."""
     require_columns(lines_df, ["path", LINE, "content"], "line_records")
     records = lines_df.select(
-        F.col("path").alias(SOURCE_FILE), F.col(LINE).cast("int").alias(LINE),
+        F.col("path").alias(SOURCE_FILE),
+        F.col(LINE).cast("int").alias(LINE),
         _clean_line(F.decode(F.col("content"), "UTF-8")).alias(TEXT),
         F.lit(None).cast("string").alias(HASH),  # hashed apart (`sparkify.lake.io.stream_hashes`)
-    )  # fmt: skip
+    )
     return _without_blank(records)
 
 
@@ -144,7 +145,13 @@ def parse_records(records_df: DataFrame, raw_schema: T.StructType) -> DataFrame:
     keys = F.array_except(F.json_object_keys(TEXT), known)
     carried = [HASH] if HASH in records_df.columns else []
     return records_df.select(
-        SOURCE_FILE, LINE, TEXT, parsed.alias("_parsed"), keys.alias(FIELDS), one_json_value(TEXT).alias(ONE_VALUE), *carried
+        SOURCE_FILE,
+        LINE,
+        TEXT,
+        parsed.alias("_parsed"),
+        keys.alias(FIELDS),
+        one_json_value(TEXT).alias(ONE_VALUE),
+        *carried,
     ).select(SOURCE_FILE, LINE, TEXT, "_parsed.*", FIELDS, ONE_VALUE, *carried)
 
 
@@ -178,19 +185,12 @@ def records(files_df: DataFrame | None, source: str, spread: int = 0, lines_df: 
 
 def unknown_fields(parsed_df: DataFrame) -> dict[str, int]:
     """Fields present in the records but not in the raw schema (schema drift), with how many records carry each."""
-    rows = (
-        parsed_df.select(F.explode(F.col(FIELDS)).alias("field"))
-        .groupBy("field")
-        .count()
-        .collect()
-    )
+    rows = parsed_df.select(F.explode(F.col(FIELDS)).alias("field")).groupBy("field").count().collect()
     return {row["field"]: int(row["count"]) for row in sorted(rows, key=lambda r: r["field"])}
 
 
 def _missing(fields: tuple[str, ...]) -> list[Column]:
-    return [
-        F.when(F.col(f).isNull(), F.lit(f"missing required field {f}")) for f in fields
-    ]
+    return [F.when(F.col(f).isNull(), F.lit(f"missing required field {f}")) for f in fields]
 
 
 def _json_kind(text: Column) -> Column:
@@ -252,7 +252,11 @@ def _unparseable(raw_schema: T.StructType, holder: Column | None = None) -> Colu
         .when(~F.col(ONE_VALUE), F.lit("malformed JSON: incomplete or invalid syntax (cut short?)"))
         .when(
             ~F.ltrim(text).startswith("{"),
-            F.concat(F.lit("not a JSON object: "), holder if holder is not None else F.lit("the line holds "), _json_kind(text)),
+            F.concat(
+                F.lit("not a JSON object: "),
+                holder if holder is not None else F.lit("the line holds "),
+                _json_kind(text),
+            ),
         )
         .when(
             F.col(CORRUPT).isNotNull(),

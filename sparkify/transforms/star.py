@@ -40,8 +40,20 @@ def songplays(events_df: DataFrame, songs_df: DataFrame) -> DataFrame:
     """
     require_columns(
         events_df,
-        ["ts", "start_time", "user_id", "level", "session_id", "item_in_session", "song", "artist",
-         "length", "location", "user_agent", "page"],
+        [
+            "ts",
+            "start_time",
+            "user_id",
+            "level",
+            "session_id",
+            "item_in_session",
+            "song",
+            "artist",
+            "length",
+            "location",
+            "user_agent",
+            "page",
+        ],
         "songplays",
     )
     plays = filter_song_plays(events_df)

@@ -52,12 +52,14 @@ def test_generate_into_a_file_is_one_line_and_exit_code_2(tmp_path) -> None:
     out = tmp_path / "sample.txt"
     out.write_text("")
     assert one_line_error(["generate", "--out", str(out)]) == (
-        2, [f"error: --out {out} is a file, not a folder: give a folder (it is created when missing)"],
-    )  # fmt: skip
+        2,
+        [f"error: --out {out} is a file, not a folder: give a folder (it is created when missing)"],
+    )
     under_a_file = out / "raw"
     assert one_line_error(["generate", "--out", str(under_a_file)]) == (
-        2, [f"error: --out {under_a_file} is not a writable folder (Not a directory): give a folder you can write to"],
-    )  # fmt: skip
+        2,
+        [f"error: --out {under_a_file} is not a writable folder (Not a directory): give a folder you can write to"],
+    )
     assert out.read_text() == ""
 
 
@@ -68,8 +70,9 @@ def test_generate_into_a_read_only_folder_is_one_line_and_exit_code_2(tmp_path) 
     out.chmod(0o500)
     try:
         assert one_line_error(["generate", "--out", str(out)]) == (
-            2, [f"error: --out {out} is not a writable folder (Permission denied): give a folder you can write to"],
-        )  # fmt: skip
+            2,
+            [f"error: --out {out} is not a writable folder (Permission denied): give a folder you can write to"],
+        )
     finally:
         out.chmod(0o700)
 
@@ -78,8 +81,11 @@ def test_generate_into_a_read_only_folder_is_one_line_and_exit_code_2(tmp_path) 
 def test_generate_where_no_one_may_make_a_folder_is_one_line_and_exit_code_2() -> None:
     """/proc refuses new folders even to root: the case a read-only folder is for root."""
     assert one_line_error(["generate", "--out", "/proc/sparkify-raw"]) == (
-        2, ["error: --out /proc/sparkify-raw is not a writable folder (No such file or directory): give a folder you can write to"],
-    )  # fmt: skip
+        2,
+        [
+            "error: --out /proc/sparkify-raw is not a writable folder (No such file or directory): give a folder you can write to"
+        ],
+    )
 
 
 def test_generate_still_writes_into_a_new_folder(tmp_path) -> None:
@@ -95,6 +101,7 @@ def test_a_wrong_jit_setting_stops_the_run_before_spark_starts_and_names_the_val
         (raw / prefix).mkdir(parents=True)
     monkeypatch.setenv("SPARKIFY_JIT", "c1")
     assert one_line_error(["run", "--raw", str(raw), "--lake", str(tmp_path / "lake")]) == (
-        2, ["error: SPARKIFY_JIT='c1': use quick, full or auto (the default)"],
-    )  # fmt: skip
+        2,
+        ["error: SPARKIFY_JIT='c1': use quick, full or auto (the default)"],
+    )
     assert not (tmp_path / "lake").exists()

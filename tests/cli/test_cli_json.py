@@ -33,8 +33,9 @@ def test_every_document_has_a_valid_schema_naming_its_version() -> None:
         schema = json.loads(schema_file(document).read_text())
         Draft202012Validator.check_schema(schema)
         assert schema["properties"]["schema_version"] == {
-            "const": f"sparkify.{document}/1", "description": "document name and major version",
-        }, document  # fmt: skip
+            "const": f"sparkify.{document}/1",
+            "description": "document name and major version",
+        }, document
         assert "schema_version" in schema["required"], document
 
 
@@ -47,10 +48,13 @@ def test_an_unknown_step_is_exit_code_2_naming_the_steps() -> None:
     result = runner.invoke(app, ["run", "--step", "publish", "--lake", "/nonexistent/never-made"])
     assert result.exit_code == 2
     assert result.stderr == "error: --step publish: no such step; the steps are stage, model, validate\n"
-    assert _json(["run", "--step", "publish", "--step", "model", "--json"]) == (2, {
-        "schema_version": "sparkify.error/1",
-        "error": {"message": "--step publish: no such step; the steps are stage, model, validate", "exit_code": 2},
-    })  # fmt: skip
+    assert _json(["run", "--step", "publish", "--step", "model", "--json"]) == (
+        2,
+        {
+            "schema_version": "sparkify.error/1",
+            "error": {"message": "--step publish: no such step; the steps are stage, model, validate", "exit_code": 2},
+        },
+    )
 
 
 def test_errors_under_json_are_the_error_document_with_the_same_exit_codes(tmp_path: Path) -> None:
@@ -63,9 +67,13 @@ def test_errors_under_json_are_the_error_document_with_the_same_exit_codes(tmp_p
     )
     assert_document("error", document)
     # Click's own usage errors too.
-    assert _json(["run", "--no-such-option", "--json"]) == (2, {
-        "schema_version": "sparkify.error/1", "error": {"message": "No such option: --no-such-option", "exit_code": 2},
-    })  # fmt: skip
+    assert _json(["run", "--no-such-option", "--json"]) == (
+        2,
+        {
+            "schema_version": "sparkify.error/1",
+            "error": {"message": "No such option: --no-such-option", "exit_code": 2},
+        },
+    )
 
 
 def test_a_lake_held_by_another_run_is_exit_code_3_under_json_too(tmp_path: Path) -> None:
@@ -141,7 +149,12 @@ def test_a_run_that_staged_nothing_new_says_so_in_its_report() -> None:
     assert (report["schema_version"], report["status"]) == ("sparkify.run-report/1", "succeeded")
     assert (report["nothing_new"], report["selected_steps"]) == (True, ["stage"])
     staged_one = {"sources": {"songs": {**STAGED_NOTHING["sources"]["songs"], "file_classes": {"new": 1}}}}
-    assert build_report("local-2", "", 1.0, [StepResult("stage", "job", "succeeded", 1.0, None, staged_one)])["nothing_new"] is False
+    assert (
+        build_report("local-2", "", 1.0, [StepResult("stage", "job", "succeeded", 1.0, None, staged_one)])[
+            "nothing_new"
+        ]
+        is False
+    )
     assert build_report("local-3", "", 1.0, [StepResult("validate", "job", "succeeded")])["nothing_new"] is None
     with console.capture() as captured:
         cli._print_summary(report, Path("/lake"), None)
@@ -165,7 +178,9 @@ def test_a_failed_run_prints_each_expectation_once_and_data_docs_once_unwrapped(
     steps = [
         StepResult("stage", "job", "succeeded", 3.0, None, STAGED_NOTHING),
         StepResult("model", "job", "succeeded", 2.0, None, {"rows": {"songs": 2}}),
-        StepResult("validate", "job", "failed", 4.0, "data quality failed: songs (2 of 11 expectations: …)", SONGS_FAILED),
+        StepResult(
+            "validate", "job", "failed", 4.0, "data quality failed: songs (2 of 11 expectations: …)", SONGS_FAILED
+        ),
     ]
     report = build_report("local-9", "2026-12-03T10:00:00+00:00", 9.0, steps)
     assert_document("run-report", report)
@@ -214,10 +229,28 @@ def test_a_real_run_in_a_pipe_then_single_steps(tmp_path: Path) -> None:
     from tests.helpers import event, song, write_log, write_song
 
     raw, lake = tmp_path / "raw", tmp_path / "lake"
-    write_song(raw, "TRAAAAA128F4287B01", song(song_id="SOAAAAAAAAAAAAAAA1", title="Alpha", artist_id="ARAAAAAAAAAAAAAAA1",
-                                              artist_name="Ann", duration=200.0))
-    write_song(raw, "TRCCCCC128F4287B03", song(song_id="SOCCCCCCCCCCCCCCC3", title="Gamma", artist_id="ARCCCCCCCCCCCCCCC3",
-                                              artist_name="Cat", duration=-5.0))
+    write_song(
+        raw,
+        "TRAAAAA128F4287B01",
+        song(
+            song_id="SOAAAAAAAAAAAAAAA1",
+            title="Alpha",
+            artist_id="ARAAAAAAAAAAAAAAA1",
+            artist_name="Ann",
+            duration=200.0,
+        ),
+    )
+    write_song(
+        raw,
+        "TRCCCCC128F4287B03",
+        song(
+            song_id="SOCCCCCCCCCCCCCCC3",
+            title="Gamma",
+            artist_id="ARCCCCCCCCCCCCCCC3",
+            artist_name="Cat",
+            duration=-5.0,
+        ),
+    )
     write_log(raw, "2018-11-01", [event(song="Alpha", artist="Ann", length=200.0, ts=1541106106796, itemInSession=1)])
     sparkify = str(Path(sys.executable).with_name("sparkify"))
 
@@ -240,7 +273,11 @@ def test_a_real_run_in_a_pipe_then_single_steps(tmp_path: Path) -> None:
     assert staged.returncode == 0, staged.stderr
     report = json.loads(staged.stdout)  # stdout holds the document and nothing else
     assert_document("run-report", report)
-    assert [(s["name"], s["status"]) for s in report["steps"]] == [("stage", "succeeded"), ("model", "skipped"), ("validate", "skipped")]
+    assert [(s["name"], s["status"]) for s in report["steps"]] == [
+        ("stage", "succeeded"),
+        ("model", "skipped"),
+        ("validate", "skipped"),
+    ]
     assert (report["selected_steps"], report["nothing_new"], report["status"]) == (["stage"], True, "succeeded")
     assert json.loads((lake / "reports" / "latest.json").read_text())["schema_version"] == "sparkify.run-report/1"
 
@@ -248,7 +285,11 @@ def test_a_real_run_in_a_pipe_then_single_steps(tmp_path: Path) -> None:
     assert validated.returncode == 1, validated.stderr
     report = json.loads(validated.stdout)
     assert_document("run-report", report)
-    assert [(s["name"], s["status"]) for s in report["steps"]] == [("stage", "skipped"), ("model", "skipped"), ("validate", "failed")]
+    assert [(s["name"], s["status"]) for s in report["steps"]] == [
+        ("stage", "skipped"),
+        ("model", "skipped"),
+        ("validate", "failed"),
+    ]
     assert report["steps"][2]["error"] == (
         "data quality failed: songs (1 of 11 expectations: expect_column_values_to_be_between(duration))"
     )

@@ -31,10 +31,13 @@ RECORDS = [
 def write_parquet(folder: Path, rows: list[tuple]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     duckdb.sql(
-        "SELECT * FROM (VALUES " + ", ".join(
-            "(" + ", ".join("'" + str(v).replace("'", "''") + "'" if isinstance(v, str) else str(v) for v in r) + ")" for r in rows
-        ) + ") AS t(source, source_file, line, record, reason)"
-    ).write_parquet(str(folder / "part-0.parquet"))  # fmt: skip
+        "SELECT * FROM (VALUES "
+        + ", ".join(
+            "(" + ", ".join("'" + str(v).replace("'", "''") + "'" if isinstance(v, str) else str(v) for v in r) + ")"
+            for r in rows
+        )
+        + ") AS t(source, source_file, line, record, reason)"
+    ).write_parquet(str(folder / "part-0.parquet"))
 
 
 @pytest.fixture()
@@ -59,7 +62,11 @@ def test_quarantine_lists_reasons_with_counts_and_every_record_of_the_run(lake):
     assert data["reasons"] == [
         {"source": "events", "reason": "ts out of range (epoch ms, 2000–2100)", "count": 2},
         {"source": "events", "reason": "malformed JSON: incomplete or invalid syntax (cut short?)", "count": 1},
-        {"source": "events", "reason": "trailing characters after the first JSON value (records run together, or a stray tail)", "count": 1},
+        {
+            "source": "events",
+            "reason": "trailing characters after the first JSON value (records run together, or a stray tail)",
+            "count": 1,
+        },
     ]
     assert [(r["line"], r["record"]) for r in data["records"]] == [(r[2], r[3]) for r in RECORDS]
     assert {r["source_file"] for r in data["records"]} == {EVENTS_FILE}
@@ -91,7 +98,9 @@ def test_the_same_listing_from_a_stack_bucket(lake, tmp_path):
     for path in lake.rglob("*"):
         if path.is_file():
             s3.upload_file(str(path), "curated", path.relative_to(lake).as_posix())
-    store = quarantine.S3Lake(s3, {Location.REPORTS: ("curated", "reports"), Location.QUARANTINE: ("curated", "quarantine")})
+    store = quarantine.S3Lake(
+        s3, {Location.REPORTS: ("curated", "reports"), Location.QUARANTINE: ("curated", "quarantine")}
+    )
     result = quarantine.load(store, "local-1")
     assert (result.batch_id, [r["line"] for r in result.records]) == (3, [1, 4, 5, 6])
     assert store.latest_run() in ("local-1", "local-2")
@@ -134,12 +143,14 @@ def test_a_lake_that_is_a_file_is_one_line_and_exit_code_2(tmp_path):
     lake = tmp_path / "lake.txt"
     lake.write_text("")
     assert one_line_error(["run", "--raw", str(raw), "--lake", str(lake)]) == (
-        2, [f"error: --lake {lake} is a file, not a folder: give a folder (it is created when missing)"],
-    )  # fmt: skip
+        2,
+        [f"error: --lake {lake} is a file, not a folder: give a folder (it is created when missing)"],
+    )
     under_a_file = lake / "lake"
     assert one_line_error(["run", "--raw", str(raw), "--lake", str(under_a_file)]) == (
-        2, [f"error: --lake {under_a_file} is not a writable folder (Not a directory): give a folder you can write to"],
-    )  # fmt: skip
+        2,
+        [f"error: --lake {under_a_file} is not a writable folder (Not a directory): give a folder you can write to"],
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders: run as a user to check this")
@@ -152,7 +163,8 @@ def test_a_read_only_lake_is_one_line_and_exit_code_2(tmp_path):
     lake.chmod(0o500)
     try:
         assert one_line_error(["run", "--raw", str(raw), "--lake", str(lake)]) == (
-            2, [f"error: --lake {lake} is not a writable folder (Permission denied): give a folder you can write to"],
-        )  # fmt: skip
+            2,
+            [f"error: --lake {lake} is not a writable folder (Permission denied): give a folder you can write to"],
+        )
     finally:
         lake.chmod(0o700)

@@ -32,8 +32,7 @@ def test_every_job_step_has_a_script_that_runs_on_glue_and_locally(job):
     assert callable(module.run)
     tree = ast.parse(path.read_text())
     main_calls = [
-        node for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "glue_main"
+        node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "glue_main"
     ]
     assert len(main_calls) == 1, f"{job.script} must end with glue_main(STEP, run)"
 
@@ -63,8 +62,14 @@ def test_local_run_provides_every_location_a_job_needs():
         "stage": ["--raw_uri", "--staging_uri", "--quarantine_uri", "--reports_uri", "--staging_namespace"],
         "model": ["--staging_uri", "--curated_uri", "--reports_uri", "--staging_namespace", "--curated_namespace"],
         "validate": [
-            "--staging_uri", "--curated_uri", "--quarantine_uri", "--expectations_uri", "--data_docs_uri",
-            "--reports_uri", "--staging_namespace", "--curated_namespace",
+            "--staging_uri",
+            "--curated_uri",
+            "--quarantine_uri",
+            "--expectations_uri",
+            "--data_docs_uri",
+            "--reports_uri",
+            "--staging_namespace",
+            "--curated_namespace",
         ],
     }
     locations = lake_locations(Path("/data/raw"), Path("/data/lake"))

@@ -93,7 +93,9 @@ def test_no_module_imports_itself_back() -> None:
 
 def test_the_sparkify_package_imports_neither_the_pulumi_program_nor_its_sdk() -> None:
     offending = {
-        str(path.relative_to(REPO_ROOT)): sorted(n for n in imported_names(path) if n.split(".")[0] in {"infra", "pulumi", "pulumi_aws"})
+        str(path.relative_to(REPO_ROOT)): sorted(
+            n for n in imported_names(path) if n.split(".")[0] in {"infra", "pulumi", "pulumi_aws"}
+        )
         for module, path in project_modules().items()
         if module.startswith("sparkify")
     }

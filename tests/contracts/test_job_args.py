@@ -39,7 +39,10 @@ def glue_argv(job_args: JobArgs, *extra: str) -> list[str]:
 def test_a_job_receives_its_places_the_run_id_and_full_refresh(step: pipeline.JobStep) -> None:
     args = JobArgs(step, PLACES, "local-1").as_mapping()
 
-    assert args == {place.value: PLACES[place] for place in step.locations} | {"run_id": "local-1", "full_refresh": "false"}
+    assert args == {place.value: PLACES[place] for place in step.locations} | {
+        "run_id": "local-1",
+        "full_refresh": "false",
+    }
     assert JobArgs(step, PLACES, "local-1", full_refresh=True).as_mapping()["full_refresh"] == "true"
 
 
@@ -79,7 +82,9 @@ def test_a_manual_glue_job_run_reads_back_what_was_sent(step: pipeline.JobStep) 
 def test_a_workflow_job_run_takes_the_workflow_run_id_and_defaults_to_an_incremental_run() -> None:
     sent = JobArgs(MODEL, PLACES, "unused")
 
-    _, received = resolve_glue_arguments(MODEL, glue_argv(sent, "--WORKFLOW_NAME", "sparkify-dev", "--WORKFLOW_RUN_ID", "wr_5"))
+    _, received = resolve_glue_arguments(
+        MODEL, glue_argv(sent, "--WORKFLOW_NAME", "sparkify-dev", "--WORKFLOW_RUN_ID", "wr_5")
+    )
 
     assert (received.run_id, received.full_refresh) == ("wr_5", False)
     assert received.as_mapping()["full_refresh"] == "false"

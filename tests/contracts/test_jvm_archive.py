@@ -48,7 +48,9 @@ def test_without_java_there_is_no_archive(archives, tmp_path, monkeypatch):
 
 def test_training_writes_the_archive_at_exit(archives, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKIFY_JVM_ARCHIVE_OUT", str(tmp_path / "new.jsa"))
-    assert jvm_archive.java_options(tmp_path / "iceberg.jar").startswith(f"-XX:ArchiveClassesAtExit={tmp_path / 'new.jsa'} ")
+    assert jvm_archive.java_options(tmp_path / "iceberg.jar").startswith(
+        f"-XX:ArchiveClassesAtExit={tmp_path / 'new.jsa'} "
+    )
 
 
 def test_the_archive_can_be_switched_off(archives, tmp_path, monkeypatch):

@@ -16,7 +16,14 @@ from __future__ import annotations
 from tests.contracts.test_imports import import_graph, project_modules
 
 GLUE_SIDE = ("glue_jobs", "sparkify.transforms", "sparkify.lake", "sparkify.quality", "sparkify.docs_site")
-LAPTOP_SIDE = ("sparkify.local", "sparkify.cli", "sparkify.ops", "sparkify.bench", "sparkify.soak", "sparkify.synthetic")
+LAPTOP_SIDE = (
+    "sparkify.local",
+    "sparkify.cli",
+    "sparkify.ops",
+    "sparkify.bench",
+    "sparkify.soak",
+    "sparkify.synthetic",
+)
 ENTRY_POINTS = {"sparkify.__main__"}
 
 

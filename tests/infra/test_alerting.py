@@ -39,9 +39,7 @@ def crawler_event(crawler: str, state: str) -> dict[str, Any]:
 
 
 def rules_matching(stack: Rendered, event: dict[str, Any]) -> list[str]:
-    return sorted(
-        r.inputs["name"] for r in stack.of_type(RULE) if matches(json.loads(r.inputs["eventPattern"]), event)
-    )
+    return sorted(r.inputs["name"] for r in stack.of_type(RULE) if matches(json.loads(r.inputs["eventPattern"]), event))
 
 
 @pytest.mark.parametrize("state", ["FAILED", "TIMEOUT", "ERROR", "SUCCEEDED"])
@@ -85,7 +83,9 @@ def test_every_rule_delivers_to_the_router_with_retries_and_a_dead_letter_queue(
     assert invoke["maximumRetryAttempts"] == 2
     assert invoke["destinationConfig"] == {"onFailure": {"destination": dlq}}
     permissions = {p.inputs["sourceArn"] for p in stack.of_type("aws:lambda/permission:Permission")}
-    assert permissions == {f"arn:aws:events:us-east-1:{ACCOUNT}:rule/sparkify-{s}-{r}" for r in ("glue-jobs", "crawler-failed")}
+    assert permissions == {
+        f"arn:aws:events:us-east-1:{ACCOUNT}:rule/sparkify-{s}-{r}" for r in ("glue-jobs", "crawler-failed")
+    }
     (statement,) = policy_of(stack, "aws:sqs/queuePolicy:QueuePolicy", "alerts-dlq-policy")["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert sorted(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(permissions)
@@ -100,19 +100,30 @@ def test_the_router_knows_the_steps_and_where_the_data_docs_are(stack: Rendered)
     assert variables["FINAL_JOB"] == f"sparkify-{s}-validate"
     assert variables["DOCS_LOCATION"] == f"s3://sparkify-{s}-docs-{ACCOUNT}-us-east-1/"
     assert variables["TOPIC_ARN"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:sparkify-{s}-alerts"
-    grants = {st["Sid"]: st for st in policy_of(stack, "aws:iam/rolePolicy:RolePolicy", "alerts-router-policy")["Statement"]}
+    grants = {
+        st["Sid"]: st for st in policy_of(stack, "aws:iam/rolePolicy:RolePolicy", "alerts-router-policy")["Statement"]
+    }
     assert grants["ReadJobRuns"]["Resource"] == [
         f"arn:aws:glue:us-east-1:{ACCOUNT}:job/sparkify-{s}-{j}" for j in ("model", "stage", "validate")
     ]
     assert grants["RecordSuccessfulRuns"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Sparkify"}}
 
 
-def test_a_scheduled_stack_alarms_after_a_day_without_a_successful_run(rendered_stack: Callable[[str], Rendered]) -> None:
+def test_a_scheduled_stack_alarms_after_a_day_without_a_successful_run(
+    rendered_stack: Callable[[str], Rendered],
+) -> None:
     prod = rendered_stack("prod").by_physical_name(ALARM)
     silent = prod["sparkify-prod-no-successful-run-24h"].inputs
-    assert (silent["namespace"], silent["metricName"], silent["dimensions"]) == ("Sparkify", "SuccessfulRuns", {"Stack": "prod"})
+    assert (silent["namespace"], silent["metricName"], silent["dimensions"]) == (
+        "Sparkify",
+        "SuccessfulRuns",
+        {"Stack": "prod"},
+    )
     assert (silent["statistic"], silent["period"], silent["threshold"], silent["comparisonOperator"]) == (
-        "Sum", 86400, 1, "LessThanThreshold"
+        "Sum",
+        86400,
+        1,
+        "LessThanThreshold",
     )
     assert silent["treatMissingData"] == "breaching", "no data at all is the silence this alarm is for"
     assert silent["alarmActions"] == [f"arn:aws:sns:us-east-1:{ACCOUNT}:sparkify-prod-alerts"]

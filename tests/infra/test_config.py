@@ -83,7 +83,9 @@ def test_an_unknown_table_keeper_is_refused_naming_the_key_and_the_choices() -> 
     assert _problems({**VALID, "sparkify:tableUpkeep": "optimizers"}) == [
         "sparkify:tableUpkeep: 'optimizers' must be one of jobs, catalog-optimizers"
     ]
-    assert from_mapping({**VALID, "sparkify:tableUpkeep": "catalog-optimizers"}, "qa").table_upkeep == "catalog-optimizers"
+    assert (
+        from_mapping({**VALID, "sparkify:tableUpkeep": "catalog-optimizers"}, "qa").table_upkeep == "catalog-optimizers"
+    )
 
 
 def _problems(values: dict[str, str], stack: str = "qa") -> list[str]:
@@ -216,7 +218,9 @@ def test_glue_6_is_refused_naming_what_the_lock_still_lacks(monkeypatch: pytest.
 
 
 def test_unknown_glue_versions_name_their_key() -> None:
-    assert _problems({**VALID, "sparkify:glueVersion": "4.0"}) == ["sparkify:glueVersion: '4.0' must be one of 5.1, 6.0"]
+    assert _problems({**VALID, "sparkify:glueVersion": "4.0"}) == [
+        "sparkify:glueVersion: '4.0' must be one of 5.1, 6.0"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -230,14 +234,23 @@ def test_unknown_glue_versions_name_their_key() -> None:
             {"sparkify:alertMail": "ops@example.com"},
             "sparkify:alertMail: unknown key (set to 'ops@example.com'); did you mean sparkify:alertEmail?",
         ),
-        ({"sparkify:region": "eu-west-1"}, "sparkify:region: unknown key (set to 'eu-west-1'); did you mean aws:region?"),
-        ({"sparkify:colour": "blue"}, "sparkify:colour: unknown key (set to 'blue'); the keys are listed in docs/deploy.md"),
+        (
+            {"sparkify:region": "eu-west-1"},
+            "sparkify:region: unknown key (set to 'eu-west-1'); did you mean aws:region?",
+        ),
+        (
+            {"sparkify:colour": "blue"},
+            "sparkify:colour: unknown key (set to 'blue'); the keys are listed in docs/deploy.md",
+        ),
         (
             {"sparkify:jobs": '{"model": {"workers": 4}}'},
             "sparkify:jobs.model.workers: unknown key (set to 4); did you mean numberOfWorkers?",
         ),
         ({"sparkify:jobs": '{"modle": {}}'}, "sparkify:jobs.modle: no job step named 'modle'; did you mean model?"),
-        ({"sparkify:jobs": '{"load": {}}'}, "sparkify:jobs.load: no job step named 'load'; job steps are stage, model, validate"),
+        (
+            {"sparkify:jobs": '{"load": {}}'},
+            "sparkify:jobs.load: no job step named 'load'; job steps are stage, model, validate",
+        ),
     ],
 )
 def test_an_unknown_key_is_refused_with_the_nearest_known_one(change: dict[str, str], problem: str) -> None:
@@ -276,7 +289,10 @@ def test_other_keys_of_the_aws_namespace_belong_to_the_provider() -> None:
             "sparkify:jobs.model.timeoutMinutes: 20000 is outside 1..10080",
         ),
         ({"sparkify:jobs": '{"model": 6}'}, "sparkify:jobs.model: 6 must be a mapping"),
-        ({"sparkify:jobs": "{model: 6"}, "sparkify:jobs: '{model: 6' is not a valid JSON/YAML structure (Expecting property name enclosed in double quotes)"),
+        (
+            {"sparkify:jobs": "{model: 6"},
+            "sparkify:jobs: '{model: 6' is not a valid JSON/YAML structure (Expecting property name enclosed in double quotes)",
+        ),
         (
             {"sparkify:executionClass": "FLEX", "sparkify:workerType": "G.4X"},
             "sparkify:executionClass: FLEX runs only on G.1X or G.2X workers, not G.4X (sparkify:workerType)",

@@ -24,7 +24,10 @@ def test_throughput_is_a_line_through_the_benchmark_sizes(tmp_path: Path) -> Non
         "machine": {"cpus": 2},
         "sizes": [
             {"input_records": 10_000, "ours": {"median": {"steps": {"stage": 11.0, "model": 5.0, "validate": 8.0}}}},
-            {"input_records": 1_010_000, "ours": {"median": {"steps": {"stage": 31.0, "model": 15.0, "validate": 8.0}}}},
+            {
+                "input_records": 1_010_000,
+                "ours": {"median": {"steps": {"stage": 31.0, "model": 15.0, "validate": 8.0}}},
+            },
         ],
     }
     path = tmp_path / "latest.json"
@@ -47,7 +50,9 @@ def test_dev_run_of_a_million_records_on_flex_workers() -> None:
     # 2 × G.1X: 4 executor cores. stage: 30 + 20 + 1M × 1e-4 / 4 = 75 s; model: 30 + 10 + 5 = 45 s and
     # validate: 30 + 4.3 + 10 + 5 = 49.3 s, each billed as the 1-minute minimum.
     assert [(s.step, s.dpus, round(s.minutes, 4)) for s in cost.steps] == [
-        ("stage", 2, 1.25), ("model", 2, 1.0), ("validate", 2, 1.0)
+        ("stage", 2, 1.25),
+        ("model", 2, 1.0),
+        ("validate", 2, 1.0),
     ]
     # 2 DPU × (1.25 + 1 + 1) min / 60 × $0.29
     assert cost.usd == pytest.approx(2 * 3.25 / 60 * 0.29)
@@ -72,6 +77,8 @@ def test_the_estimates_from_the_committed_benchmark_are_stack_outputs(stack: Ren
     exported = stack.exports["estimated_usd_per_run"]
     assert sorted(exported) == ["10M events", "1M events", "sample"]
     # Small runs cost every job's 1-minute minimum: 3 × DPUs / 60 × rate.
-    minimum = sum(s.dpus for s in estimate_run_cost(cfg, 0, MEASURED).steps) / 60 * (0.29 if stack.stack == "dev" else 0.44)
+    minimum = (
+        sum(s.dpus for s in estimate_run_cost(cfg, 0, MEASURED).steps) / 60 * (0.29 if stack.stack == "dev" else 0.44)
+    )
     assert exported["sample"] == round(minimum, 3)
     assert exported["sample"] <= exported["1M events"] <= exported["10M events"]

@@ -75,7 +75,11 @@ def test_s3_grants_match_what_each_bucket_is_for(stack: Rendered) -> None:
         # read/write: the lake prefixes (Iceberg tables, quarantine, reports)
         **{f"{curated}/{p}{tail}": rw for p in ("staging", "curated", "quarantine", "reports") for tail in ("", "/*")},
         # read-only: what Glue loads
-        **{f"{artifacts}/{p}{tail}": {"s3:GetObject"} for p in ("glue_jobs", "lib", "expectations") for tail in ("", "/*")},
+        **{
+            f"{artifacts}/{p}{tail}": {"s3:GetObject"}
+            for p in ("glue_jobs", "lib", "expectations")
+            for tail in ("", "/*")
+        },
         # Glue's scratch space (not Athena's results, which share the bucket) and the Data Docs site
         **{f"{temp}/{p}{tail}": rw for p in ("glue-temp", "spark-ui") for tail in ("", "/*")},
         f"{docs}/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
@@ -88,10 +92,20 @@ def test_listing_raw_and_lake_buckets_is_held_to_their_prefixes(stack: Rendered)
         "StringLike": {"s3:prefix": ["log_data", "log_data/*", "song_data", "song_data/*"]}
     }
     assert statements["ListLake"]["Condition"]["StringLike"]["s3:prefix"] == [
-        "curated", "curated/*", "quarantine", "quarantine/*", "reports", "reports/*", "staging", "staging/*",
+        "curated",
+        "curated/*",
+        "quarantine",
+        "quarantine/*",
+        "reports",
+        "reports/*",
+        "staging",
+        "staging/*",
     ]
     assert statements["ListTempBucket"]["Condition"]["StringLike"]["s3:prefix"] == [
-        "glue-temp", "glue-temp/*", "spark-ui", "spark-ui/*",
+        "glue-temp",
+        "glue-temp/*",
+        "spark-ui",
+        "spark-ui/*",
     ]
 
 
@@ -99,7 +113,14 @@ def test_jobs_get_exactly_the_iceberg_catalog_actions_on_the_two_databases(stack
     allowed = grants(policy_of(stack, ROLE_POLICY, "glue-role-policy"))
     glue = f"arn:aws:glue:us-east-1:{ACCOUNT}"
     db = f"sparkify_{stack.stack}"
-    iceberg = {"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable"}
+    iceberg = {
+        "glue:GetDatabase",
+        "glue:GetTable",
+        "glue:GetTables",
+        "glue:CreateTable",
+        "glue:UpdateTable",
+        "glue:DeleteTable",
+    }
     catalog_grants = {r: a for r, a in allowed.items() if any(x.startswith("glue:") for x in a)}
     tables = ("songplays", "users", "users_history", "songs", "artists", "time")
     assert catalog_grants == {
@@ -112,7 +133,10 @@ def test_jobs_get_exactly_the_iceberg_catalog_actions_on_the_two_databases(stack
         # The stage job registers each batch's quarantine folder as a partition (and reads the table to do so).
         f"{glue}:catalog": iceberg | {"glue:CreatePartition"},
         f"{glue}:database/{db}_staging": iceberg | {"glue:CreatePartition"},
-        **{f"{glue}:table/{db}_staging/quarantine_{s}": {"glue:GetTable", "glue:CreatePartition"} for s in ("events", "songs")},
+        **{
+            f"{glue}:table/{db}_staging/quarantine_{s}": {"glue:GetTable", "glue:CreatePartition"}
+            for s in ("events", "songs")
+        },
     }, "the jobs' catalog grants"
     assert f"{glue}:table/{db}/song_data" not in allowed, "jobs must not touch the raw crawler's tables"
 
@@ -128,7 +152,12 @@ def test_crawler_reads_raw_and_writes_only_its_own_tables(stack: Rendered) -> No
         **{f"{raw}/{p}{tail}": {"s3:GetObject"} for p in ("song_data", "log_data") for tail in ("", "/*")},
     }
     catalog = {r for r, a in allowed.items() if any(x.startswith("glue:") for x in a)}
-    assert catalog == {f"{glue}:catalog", f"{glue}:database/{db}", f"{glue}:table/{db}/song_data", f"{glue}:table/{db}/log_data"}
+    assert catalog == {
+        f"{glue}:catalog",
+        f"{glue}:database/{db}",
+        f"{glue}:table/{db}/song_data",
+        f"{glue}:table/{db}/log_data",
+    }
     assert "glue:BatchCreatePartition" in allowed[f"{glue}:table/{db}/song_data"]
     assert not any(a.startswith("glue:Delete") for a in allowed[f"{glue}:table/{db}/song_data"])
 
@@ -138,9 +167,13 @@ def test_logs_and_keys_are_this_stacks_own(stack: Rendered, hardened: Rendered) 
     logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/sparkify-{stack.stack}"
     log_resources = {r for r, actions in allowed.items() if any(a.startswith("logs:") for a in actions)}
     assert log_resources == {
-        f"{logs}/output", f"{logs}/output:log-stream:*", f"{logs}/error", f"{logs}/error:log-stream:*",
+        f"{logs}/output",
+        f"{logs}/output:log-stream:*",
+        f"{logs}/error",
+        f"{logs}/error:log-stream:*",
         # should Glue name a group otherwise, it stays under the stack's prefix
-        f"{logs}*", f"{logs}*:log-stream:*",
+        f"{logs}*",
+        f"{logs}*:log-stream:*",
     }
     creates = {r for r, actions in allowed.items() if "logs:CreateLogGroup" in actions}
     assert creates == {f"{logs}*", f"{logs}*:log-stream:*"}, "log groups only under the stack's own prefix"
@@ -148,12 +181,16 @@ def test_logs_and_keys_are_this_stacks_own(stack: Rendered, hardened: Rendered) 
     crawler_logs = {r for r, actions in crawler.items() if any(a.startswith("logs:") for a in actions)}
     group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/crawlers-role/sparkify-{stack.stack}-crawler"
     assert crawler_logs == {
-        f"{group}-sparkify-{stack.stack}", f"{group}-sparkify-{stack.stack}:log-stream:*", f"{group}*", f"{group}*:log-stream:*"
+        f"{group}-sparkify-{stack.stack}",
+        f"{group}-sparkify-{stack.stack}:log-stream:*",
+        f"{group}*",
+        f"{group}*:log-stream:*",
     }
     key_resources = {r for r, actions in allowed.items() if any(a.startswith("kms:") for a in actions)}
     assert key_resources == {STACK_KEY}
     hardened_keys = {
-        r for r, actions in grants(policy_of(hardened, ROLE_POLICY, "glue-role-policy")).items()
+        r
+        for r, actions in grants(policy_of(hardened, ROLE_POLICY, "glue-role-policy")).items()
         if any(a.startswith("kms:") for a in actions)
     }
     assert hardened_keys == {STACK_KEY, DATA_KEY_ARN}
@@ -164,4 +201,6 @@ def test_nothing_may_write_the_raw_landing_zone_or_the_artifacts(stack: Rendered
     allowed = grants(policy_of(stack, ROLE_POLICY, policy))
     for resource, actions in allowed.items():
         if "-raw-" in resource or "-artifacts-" in resource:
-            assert actions <= {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"}, f"{policy} {resource}: {actions}"
+            assert actions <= {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"}, (
+                f"{policy} {resource}: {actions}"
+            )

@@ -180,11 +180,15 @@ def test_stack_key_admits_only_the_stacks_log_groups_and_alarms(stack: Rendered)
     assert key["enableKeyRotation"] is True
     statements = {s["Sid"]: s for s in json.loads(key["policy"])["Statement"]}
     assert sorted(statements) == [
-        "AccountAdministersThroughIam", "CloudWatchLogsEncryptsStackLogGroups", "StackAlarmsPublishToEncryptedTopic"
+        "AccountAdministersThroughIam",
+        "CloudWatchLogsEncryptsStackLogGroups",
+        "StackAlarmsPublishToEncryptedTopic",
     ]
     logs = "arn:aws:logs:us-east-1:123456789012:log-group:"
     s = stack.stack
-    assert statements["CloudWatchLogsEncryptsStackLogGroups"]["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert statements["CloudWatchLogsEncryptsStackLogGroups"]["Principal"] == {
+        "Service": "logs.us-east-1.amazonaws.com"
+    }
     assert statements["CloudWatchLogsEncryptsStackLogGroups"]["Condition"] == {
         "ArnEquals": {
             "kms:EncryptionContext:aws:logs:arn": [

@@ -50,7 +50,9 @@ def optimized() -> Rendered:
 
 
 def validate_arguments(stack: Rendered) -> dict[str, str]:
-    arguments: dict[str, str] = stack.by_physical_name(JOB)[f"sparkify-{stack.stack}-validate"].inputs["defaultArguments"]
+    arguments: dict[str, str] = stack.by_physical_name(JOB)[f"sparkify-{stack.stack}-validate"].inputs[
+        "defaultArguments"
+    ]
     return arguments
 
 
@@ -61,7 +63,9 @@ def test_by_default_the_validate_job_keeps_the_tables_and_no_optimizer_is_render
 
 
 def test_catalog_optimizers_are_one_of_each_type_on_every_owned_table(optimized: Rendered) -> None:
-    found = sorted((o.inputs["databaseName"], o.inputs["tableName"], o.inputs["type"]) for o in optimized.of_type(OPTIMIZER))
+    found = sorted(
+        (o.inputs["databaseName"], o.inputs["tableName"], o.inputs["type"]) for o in optimized.of_type(OPTIMIZER)
+    )
     kinds = ("compaction", "orphan_file_deletion", "retention")
     assert found == sorted((db, table, kind) for db, table in OWNED for kind in kinds)
     for optimizer in optimized.of_type(OPTIMIZER):
@@ -72,12 +76,22 @@ def test_catalog_optimizers_are_one_of_each_type_on_every_owned_table(optimized:
 
 
 def test_the_optimizers_keep_what_our_upkeep_keeps(optimized: Rendered) -> None:
-    by_type = {o.inputs["type"]: o.inputs["configuration"] for o in optimized.of_type(OPTIMIZER) if o.inputs["tableName"] == "songplays"}
+    by_type = {
+        o.inputs["type"]: o.inputs["configuration"]
+        for o in optimized.of_type(OPTIMIZER)
+        if o.inputs["tableName"] == "songplays"
+    }
     # Compaction at 5 small files in a partition, as `tables.maintain`.
-    assert by_type["compaction"]["compactionConfiguration"] == {"icebergConfiguration": {"strategy": "binpack", "minInputFiles": 5}}
+    assert by_type["compaction"]["compactionConfiguration"] == {
+        "icebergConfiguration": {"strategy": "binpack", "minInputFiles": 5}
+    }
     # Snapshots from sparkify:snapshotRetentionDays, at least 5 kept, their files deleted with them.
     assert by_type["retention"]["retentionConfiguration"] == {
-        "icebergConfiguration": {"snapshotRetentionPeriodInDays": 10, "numberOfSnapshotsToRetain": 5, "cleanExpiredFiles": True}
+        "icebergConfiguration": {
+            "snapshotRetentionPeriodInDays": 10,
+            "numberOfSnapshotsToRetain": 5,
+            "cleanExpiredFiles": True,
+        }
     }
     # Files no snapshot references, once older than 3 days (a running job's files are younger).
     assert by_type["orphan_file_deletion"]["orphanFileDeletionConfiguration"] == {
@@ -125,5 +139,8 @@ def test_a_data_key_of_ones_own_is_granted_to_the_optimizers_too() -> None:
     hardened = dev_with({**HARDENED_OVERRIDES, **CATALOG_OPTIMIZERS})
     statements = {s["Sid"]: s for s in policy_of(hardened, ROLE_POLICY, "optimizer-role-policy")["Statement"]}
     assert statements["UseDataKey"] == {
-        "Sid": "UseDataKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": DATA_KEY_ARN
-    }  # fmt: skip
+        "Sid": "UseDataKey",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource": DATA_KEY_ARN,
+    }

@@ -84,7 +84,9 @@ def test_query_is_plain_ansi_sql(name: str) -> None:
     duckdb = pytest.importorskip("duckdb")
     con = duckdb.connect()
     for table in STAR:
-        columns = ", ".join(f"{f.name} {DUCKDB_TYPES[f.dataType.simpleString()]}" for f in schemas.CURATED[table].fields)
+        columns = ", ".join(
+            f"{f.name} {DUCKDB_TYPES[f.dataType.simpleString()]}" for f in schemas.CURATED[table].fields
+        )
         con.execute(f"CREATE TABLE {table} ({columns})")
     con.execute(QUERIES[name]).fetchall()
 
@@ -111,8 +113,12 @@ def test_the_quarantine_is_a_parquet_table_per_source_partitioned_by_batch(stack
         assert storage["location"] == f"s3://{curated}/quarantine/{source}/"
         assert storage["serDeInfo"]["serializationLibrary"].endswith("ParquetHiveSerDe")
         assert [(c["name"], c["type"]) for c in storage["columns"]] == [
-            ("source", "string"), ("source_file", "string"), ("line", "int"), ("record", "string"), ("reason", "string"),
-        ]  # fmt: skip
+            ("source", "string"),
+            ("source_file", "string"),
+            ("line", "int"),
+            ("record", "string"),
+            ("reason", "string"),
+        ]
 
 
 def test_the_workgroup_reads_iceberg_with_athena_engine_3(stack: Rendered) -> None:

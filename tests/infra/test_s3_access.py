@@ -29,16 +29,25 @@ BUCKETS = {p: f"sparkify-dev-{p}-{ACCOUNT}-{REGION}" for p in ("raw", "curated",
 # Objects already there when the jobs run (landed raw data, uploaded artifacts).
 EXISTING = {
     "raw": ["song_data/A/B/C/TRAAA.json", "log_data/2018/11/2018-11-01-events.json"],
-    "artifacts": ["glue_jobs/stage.py", "lib/sparkify.zip", "lib/wheels/great_expectations-1.24.1-py3-none-any.whl",
-                  "expectations/songs.json"],
+    "artifacts": [
+        "glue_jobs/stage.py",
+        "lib/sparkify.zip",
+        "lib/wheels/great_expectations-1.24.1-py3-none-any.whl",
+        "expectations/songs.json",
+    ],
 }
 
 
 def policy() -> dict[str, Any]:
     return glue_policy(
         PolicyInputs(
-            partition="aws", region=REGION, account_id=ACCOUNT, buckets=BUCKETS, database="sparkify_dev",
-            staging_database="sparkify_dev_staging", stack_key_arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k",
+            partition="aws",
+            region=REGION,
+            account_id=ACCOUNT,
+            buckets=BUCKETS,
+            database="sparkify_dev",
+            staging_database="sparkify_dev_staging",
+            stack_key_arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k",
             job_log_groups=("/aws-glue/sparkify-dev/output", "/aws-glue/sparkify-dev/error"),
             job_log_prefix="/aws-glue/sparkify-dev",
         )
@@ -67,7 +76,13 @@ CALLS: list[tuple[str, str, str, str]] = [
     *[
         ("stage", op, "curated", key)
         for root in ("staging", "quarantine")
-        for op, key in (("head", root), ("head", f"{root}/"), ("list", f"{root}/"), ("delete", root), ("delete", f"{root}/"))
+        for op, key in (
+            ("head", root),
+            ("head", f"{root}/"),
+            ("list", f"{root}/"),
+            ("delete", root),
+            ("delete", f"{root}/"),
+        )
     ],
     # stage: stream checkpoints (S3A), Iceberg staging tables (S3FileIO), quarantine Parquet (S3A), metrics.
     ("stage", "put", "curated", "staging/_checkpoints/songs/offsets/0"),
@@ -178,7 +193,9 @@ def call(s3: Any, op: str, bucket: str, key: str) -> None:
 def test_the_role_allows_every_call_the_jobs_make(role_s3: Any, job: str, op: str, purpose: str, key: str) -> None:
     bucket = BUCKETS[purpose]
     if op == "list":
-        assert list_allowed(policy()["Statement"], bucket, key), f"job {job}: listing s3://{bucket}/{key} is not allowed"
+        assert list_allowed(policy()["Statement"], bucket, key), (
+            f"job {job}: listing s3://{bucket}/{key} is not allowed"
+        )
     try:
         call(role_s3, op, bucket, key)
     except ClientError as exc:

@@ -17,7 +17,9 @@ PURPOSES = ["raw", "curated", "artifacts", "temp", "docs"]
 @pytest.mark.parametrize("purpose", PURPOSES)
 def test_bucket_blocks_all_public_access(stack: Rendered, purpose: str) -> None:
     block = stack.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{purpose}-public-access").inputs
-    flags = {k: block.get(k) for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")}
+    flags = {
+        k: block.get(k) for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    }
     assert flags == dict.fromkeys(flags, True), f"{stack.stack}/{purpose}: public access not fully blocked: {flags}"
     ownership = stack.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", f"{purpose}-ownership").inputs
     assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}, f"{purpose}: ACLs still enabled"
@@ -26,7 +28,8 @@ def test_bucket_blocks_all_public_access(stack: Rendered, purpose: str) -> None:
 @pytest.mark.parametrize("purpose", PURPOSES)
 def test_bucket_is_encrypted_with_sse_s3_by_default(stack: Rendered, purpose: str) -> None:
     sse = stack.one(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", f"{purpose}-encryption"
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        f"{purpose}-encryption",
     ).inputs
     assert [r["applyServerSideEncryptionByDefault"] for r in sse["rules"]] == [{"sseAlgorithm": "AES256"}], (
         f"{stack.stack}/{purpose}: not SSE-S3"
@@ -36,7 +39,8 @@ def test_bucket_is_encrypted_with_sse_s3_by_default(stack: Rendered, purpose: st
 @pytest.mark.parametrize("purpose", PURPOSES)
 def test_bucket_uses_the_configured_kms_key(hardened: Rendered, purpose: str) -> None:
     sse = hardened.one(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", f"{purpose}-encryption"
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        f"{purpose}-encryption",
     ).inputs
     assert sse["rules"] == [
         {
@@ -153,5 +157,9 @@ def test_every_resource_carries_the_stacks_tags(stack: Rendered) -> None:
     if stack.stack == "prod":
         expected["cost-centre"] = "analytics"
     assert tags == expected
-    untagged = [f"{r.typ} {r.name}" for r in stack.resources if r.custom and r.typ.startswith("aws:") and r.provider != provider.name]
+    untagged = [
+        f"{r.typ} {r.name}"
+        for r in stack.resources
+        if r.custom and r.typ.startswith("aws:") and r.provider != provider.name
+    ]
     assert untagged == [], f"resources outside the tagging provider: {untagged}"

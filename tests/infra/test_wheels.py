@@ -57,7 +57,11 @@ def test_no_locked_wheel_is_picked_for_another_platform() -> None:
         "wheels": [
             {"url": "https://x/demo-1.0-cp311-cp311-macosx_11_0_arm64.whl", "hash": "sha256:aa", "size": 1},
             {"url": "https://x/demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl", "hash": "sha256:bb", "size": 2},
-            {"url": "https://x/demo-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "hash": "sha256:cc", "size": 3},
+            {
+                "url": "https://x/demo-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+                "hash": "sha256:cc",
+                "size": 3,
+            },
             {"url": "https://x/demo-1.0-cp311-cp311-manylinux_2_39_x86_64.whl", "hash": "sha256:dd", "size": 4},
         ],
     }
@@ -74,7 +78,9 @@ def test_dependencies_declared_inside_the_wheels_are_all_met() -> None:
     versions = {w.package: w.version for w in WHEELS}
     unmet: list[str] = []
     for wheel in WHEELS:
-        assert hashlib.sha256(wheel.path.read_bytes()).hexdigest() == wheel.sha256, f"{wheel.filename}: not the locked file"
+        assert hashlib.sha256(wheel.path.read_bytes()).hexdigest() == wheel.sha256, (
+            f"{wheel.filename}: not the locked file"
+        )
         with zipfile.ZipFile(wheel.path) as archive:
             metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
             message = Parser().parsestr(archive.read(metadata).decode())
@@ -123,7 +129,10 @@ def imported_by(script: str) -> set[str]:
                 continue
             seen.add(name)
             if name.split(".")[0] == "sparkify":
-                candidates = [REPO_ROOT / Path(*name.split(".")).with_suffix(".py"), REPO_ROOT / Path(*name.split(".")) / "__init__.py"]
+                candidates = [
+                    REPO_ROOT / Path(*name.split(".")).with_suffix(".py"),
+                    REPO_ROOT / Path(*name.split(".")) / "__init__.py",
+                ]
                 todo.extend(c for c in candidates if c.is_file())
     return seen
 

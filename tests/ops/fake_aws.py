@@ -101,7 +101,11 @@ def deploy(stack: str = "dev", *, with_buckets: bool = True) -> Deployed:
         glue.create_job(
             Name=names.job(step.name),
             Role=role,
-            Command={"Name": "glueetl", "ScriptLocation": f"s3://{buckets['artifacts']}/{step.script}", "PythonVersion": "3"},
+            Command={
+                "Name": "glueetl",
+                "ScriptLocation": f"s3://{buckets['artifacts']}/{step.script}",
+                "PythonVersion": "3",
+            },
             DefaultArguments=pipeline.job_arguments(step, {**locations, **namespaces(names)}),
             GlueVersion="5.1",
             WorkerType=settings.worker_type,
@@ -137,10 +141,16 @@ def deploy(stack: str = "dev", *, with_buckets: bool = True) -> Deployed:
         for upstream in (by_name[u] for u in step.upstream):
             if isinstance(upstream, pipeline.CrawlerStep):
                 conditions.append(
-                    {"CrawlerName": names.crawler(upstream.name), "CrawlState": "SUCCEEDED", "LogicalOperator": "EQUALS"}
+                    {
+                        "CrawlerName": names.crawler(upstream.name),
+                        "CrawlState": "SUCCEEDED",
+                        "LogicalOperator": "EQUALS",
+                    }
                 )
             else:
-                conditions.append({"JobName": names.job(upstream.name), "State": "SUCCEEDED", "LogicalOperator": "EQUALS"})
+                conditions.append(
+                    {"JobName": names.job(upstream.name), "State": "SUCCEEDED", "LogicalOperator": "EQUALS"}
+                )
         glue.create_trigger(
             Name=names.trigger(step.name),
             WorkflowName=names.workflow,
@@ -299,7 +309,14 @@ class GlueSim:
             job_run_id = backend.start_job_run(
                 step.glue_name,
                 {"--WORKFLOW_NAME": self.deployed.names.workflow, "--WORKFLOW_RUN_ID": run.workflow_run.run_id},
-                None, None, None, None, None, None, None, None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
             )
             step.job_run = backend.get_job(step.glue_name).get_job_run(job_run_id)
             self._set_state(step, "STARTING")
@@ -335,7 +352,10 @@ class GlueSim:
             }
             if failed:
                 suites["songplays"] = {
-                    "success": False, "evaluated": 9, "failed": 1, "failed_expectations": [FAILED_EXPECTATION]
+                    "success": False,
+                    "evaluated": 9,
+                    "failed": 1,
+                    "failed_expectations": [FAILED_EXPECTATION],
                 }
             with tempfile.TemporaryDirectory() as site:
                 index = Path(site) / "index.html"
@@ -392,7 +412,9 @@ class GlueSim:
             ExecutionClass=settings.execution_class,
             GlueVersion="5.1",
             LogGroupName=self.deployed.names.log_group_prefix,
-            TriggerName=self.deployed.names.trigger(step.step.name) if step.step.upstream else self.deployed.names.start_trigger,
+            TriggerName=self.deployed.names.trigger(step.step.name)
+            if step.step.upstream
+            else self.deployed.names.start_trigger,
         )
         data.pop("CompletedOn", None)
         if step.done:

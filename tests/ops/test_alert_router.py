@@ -33,7 +33,9 @@ def glue_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
         for step, retries in (("stage", 1), ("model", 1), ("validate", 0)):
             glue.create_job(
-                Name=f"sparkify-prod-{step}", Role="arn:aws:iam::123456789012:role/r", MaxRetries=retries,
+                Name=f"sparkify-prod-{step}",
+                Role="arn:aws:iam::123456789012:role/r",
+                MaxRetries=retries,
                 Command={"Name": "glueetl", "ScriptLocation": "s3://a/b.py"},
             )
         monkeypatch.setenv("STACK", "prod")
@@ -49,7 +51,9 @@ def failed_run(env: dict[str, Any], monkeypatch: pytest.MonkeyPatch, step: str, 
     """A failed job run of `step` (moto reports every run as attempt 0: the attempt is set here)."""
     from moto.glue import models
 
-    run_id = env["glue"].start_job_run(JobName=f"sparkify-prod-{step}", Arguments={"--WORKFLOW_RUN_ID": "wr_42"})["JobRunId"]
+    run_id = env["glue"].start_job_run(JobName=f"sparkify-prod-{step}", Arguments={"--WORKFLOW_RUN_ID": "wr_42"})[
+        "JobRunId"
+    ]
     as_dict = models.FakeJobRun.as_dict
     monkeypatch.setattr(
         models.FakeJobRun, "as_dict", lambda self: {**as_dict(self), "Attempt": attempt, "ErrorMessage": error}
@@ -72,7 +76,11 @@ def inbox(env: dict[str, Any]) -> list[str]:
 
 def test_a_failure_glue_will_retry_stays_quiet(glue_env: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     run_id = failed_run(glue_env, monkeypatch, "model", attempt=0, error="Connection reset")
-    assert alert_router.handler(event("model", "FAILED", run_id)) == {"action": "retrying", "attempt": 0, "max_retries": 1}
+    assert alert_router.handler(event("model", "FAILED", run_id)) == {
+        "action": "retrying",
+        "attempt": 0,
+        "max_retries": 1,
+    }
     assert inbox(glue_env) == []
 
 
@@ -107,13 +115,18 @@ def test_a_successful_run_is_recorded_and_earlier_steps_are_not(glue_env: dict[s
     assert alert_router.handler(event("stage", "SUCCEEDED")) == {"action": "ignored"}
     assert alert_router.handler(event("validate", "SUCCEEDED")) == {"action": "recorded"}
     metrics = boto3.client("cloudwatch", region_name=REGION).list_metrics(Namespace="Sparkify")["Metrics"]
-    assert [(m["MetricName"], m["Dimensions"]) for m in metrics] == [("SuccessfulRuns", [{"Name": "Stack", "Value": "prod"}])]
+    assert [(m["MetricName"], m["Dimensions"]) for m in metrics] == [
+        ("SuccessfulRuns", [{"Name": "Stack", "Value": "prod"}])
+    ]
     assert inbox(glue_env) == []
 
 
 def test_a_failed_crawl_alerts(glue_env: dict[str, Any]) -> None:
-    crawl = {"source": "aws.glue", "detail-type": "Glue Crawler State Change",
-             "detail": {"crawlerName": "sparkify-prod-raw", "state": "Failed", "errorMessage": "Access denied"}}
+    crawl = {
+        "source": "aws.glue",
+        "detail-type": "Glue Crawler State Change",
+        "detail": {"crawlerName": "sparkify-prod-raw", "state": "Failed", "errorMessage": "Access denied"},
+    }
     alert_router.handler(crawl)
     (message,) = inbox(glue_env)
     assert message.splitlines()[:2] == ["Sparkify prod: crawler sparkify-prod-raw failed", "Reason: Access denied"]

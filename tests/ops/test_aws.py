@@ -36,10 +36,19 @@ def test_clients_retry_adaptively(aws: str) -> None:
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        ("ThrottlingException", "AWS kept throttling GetWorkflowRun (ThrottlingException) while reading run wr_1, through 1 attempts with backoff: wait a minute and try again"),
+        (
+            "ThrottlingException",
+            "AWS kept throttling GetWorkflowRun (ThrottlingException) while reading run wr_1, through 1 attempts with backoff: wait a minute and try again",
+        ),
         ("AccessDeniedException", "access denied while reading run wr_1: the identity is not allowed GetWorkflowRun"),
-        ("ExpiredTokenException", "the AWS credentials have expired (ExpiredTokenException) while reading run wr_1: refresh them (`aws sso login`)"),
-        ("UnrecognizedClientException", "AWS rejected the credentials (UnrecognizedClientException) while reading run wr_1: run `aws configure`"),
+        (
+            "ExpiredTokenException",
+            "the AWS credentials have expired (ExpiredTokenException) while reading run wr_1: refresh them (`aws sso login`)",
+        ),
+        (
+            "UnrecognizedClientException",
+            "AWS rejected the credentials (UnrecognizedClientException) while reading run wr_1: run `aws configure`",
+        ),
         ("EntityNotFoundException", "no such run"),
         ("InternalServiceException", "AWS error while reading run wr_1: InternalServiceException: it [broke]"),
     ],
@@ -61,7 +70,10 @@ def test_client_errors_become_one_line(aws: str, code: str, expected: str) -> No
     [
         (NoCredentialsError(), "no AWS credentials found while doing it: run `aws configure` or `aws sso login`"),
         (NoRegionError(), "no AWS region while doing it: pass --region, set AWS_REGION"),
-        (EndpointConnectionError(endpoint_url="https://glue.us-east-1.amazonaws.com"), "cannot reach AWS while doing it"),
+        (
+            EndpointConnectionError(endpoint_url="https://glue.us-east-1.amazonaws.com"),
+            "cannot reach AWS while doing it",
+        ),
     ],
 )
 def test_client_side_failures_become_one_line(exc: Exception, expected: str) -> None:
@@ -154,12 +166,23 @@ def test_a_failed_athena_query_is_one_line_with_its_reason(aws: str) -> None:
     answers = {
         "StartQueryExecution": [{"QueryExecutionId": "q-1"}],
         "GetQueryExecution": [
-            {"QueryExecution": {"QueryExecutionId": "q-1", "Query": "SELECT …", "StatementType": "DML",
-                                "Status": {"State": "RUNNING"}}},
             {
                 "QueryExecution": {
-                    "QueryExecutionId": "q-1", "Query": "SELECT …", "StatementType": "DML",
-                    "Status": {"State": "FAILED", "StateChangeReason": "TABLE_NOT_FOUND: Table 'sparkify_dev.songplays' does not exist"},
+                    "QueryExecutionId": "q-1",
+                    "Query": "SELECT …",
+                    "StatementType": "DML",
+                    "Status": {"State": "RUNNING"},
+                }
+            },
+            {
+                "QueryExecution": {
+                    "QueryExecutionId": "q-1",
+                    "Query": "SELECT …",
+                    "StatementType": "DML",
+                    "Status": {
+                        "State": "FAILED",
+                        "StateChangeReason": "TABLE_NOT_FOUND: Table 'sparkify_dev.songplays' does not exist",
+                    },
                 }
             },
         ],

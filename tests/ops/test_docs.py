@@ -179,7 +179,9 @@ def test_a_docs_bucket_that_does_not_exist(two_sites, tmp_path: Path) -> None:
 def test_docs_of_a_run_named_by_a_prefix(two_sites: tuple[str, str], cli, tmp_path: Path) -> None:
     first, _ = two_sites
 
-    result = cli.invoke(app, ["docs", "--stack", "dev", "--run", first[:12] + "…", "--out", str(tmp_path / "s"), "--json"])
+    result = cli.invoke(
+        app, ["docs", "--stack", "dev", "--run", first[:12] + "…", "--out", str(tmp_path / "s"), "--json"]
+    )
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["run_id"] == first

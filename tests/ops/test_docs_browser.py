@@ -111,7 +111,9 @@ def test_every_suite_result_is_on_the_data_docs_in_a_browser(
     run_id = report["run_id"]
     one_run = CliRunner().invoke(app, ["docs", "--lake", str(lake_dir), "--run", run_id, "--json"])
     assert one_run.exit_code == 0, one_run.output
-    assert json.loads(one_run.stdout)["index"] == str((lake_dir / "data_docs" / "runs" / run_id / "index.html").resolve())
+    assert json.loads(one_run.stdout)["index"] == str(
+        (lake_dir / "data_docs" / "runs" / run_id / "index.html").resolve()
+    )
 
     # The run's Great Expectations pages, under runs/<run_id>/ of the site.
     profile = tmp_path / "chromium-profile"
@@ -145,7 +147,6 @@ def test_every_suite_result_is_on_the_data_docs_in_a_browser(
                 f"--screenshot={ARTIFACTS / 'data_docs_songplays.png'}",
                 "--window-size=1280,900",
             )
-
 
 
 def screenshot(url: str, profile: Path, name: str) -> None:

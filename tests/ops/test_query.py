@@ -33,8 +33,18 @@ def _queue_athena_result(
             {
                 "rows": [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in [columns, *rows]],
                 "column_info": [
-                    {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": c, "Label": c, "Type": t,
-                     "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": True}
+                    {
+                        "CatalogName": "hive",
+                        "SchemaName": "",
+                        "TableName": "",
+                        "Name": c,
+                        "Label": c,
+                        "Type": t,
+                        "Precision": 0,
+                        "Scale": 0,
+                        "Nullable": "UNKNOWN",
+                        "CaseSensitive": True,
+                    }
                     for c, t in zip(columns, types or ["varchar"] * len(columns), strict=False)
                 ],
             }
@@ -91,7 +101,10 @@ def test_athena_results_are_typed_as_local_ones(dev: Deployed, aws: str, cli) ->
     _queue_athena_result(
         aws,
         ["start_time", "hour", "user_id", "duration", "level", "title"],
-        [["2018-11-01 21:01:46.796", "21", "8", "200.50", "free", None], ["2018-11-01 23:00:00.000", "23", "15", "180.00", "paid", "Beta"]],
+        [
+            ["2018-11-01 21:01:46.796", "21", "8", "200.50", "free", None],
+            ["2018-11-01 23:00:00.000", "23", "15", "180.00", "paid", "Beta"],
+        ],
         ["timestamp", "integer", "bigint", "decimal", "varchar", "varchar"],
     )
 
@@ -108,7 +121,9 @@ def test_an_unknown_query_lists_the_known_ones(cli) -> None:
     result = cli.invoke(app, ["query", "top_artists", "--lake", "lake"])
 
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: no query named 'top_artists'; queries: songs_played_by_hour, top_user_agents")
+    assert result.stderr.startswith(
+        "error: no query named 'top_artists'; queries: songs_played_by_hour, top_user_agents"
+    )
 
 
 def test_query_without_a_name_lists_the_queries(cli) -> None:
@@ -179,11 +194,23 @@ def test_query_on_a_lake_prints_a_table(tiny_lake: Path, cli) -> None:
 # A lake written by real runs of the pipeline, from raw data written by hand: every answer below is counted
 # from these lines, not read back from the tables.
 
-ALPHA = song(song_id="SOAAAAAAAAAAAAAAA1", title="Alpha", artist_id="ARAAAAAAAAAAAAAAA1", artist_name="Ann", duration=200.0)
-BETA = song(song_id="SOBBBBBBBBBBBBBBB2", title="Beta", artist_id="ARBBBBBBBBBBBBBBB2", artist_name="Bob", duration=180.5)
+ALPHA = song(
+    song_id="SOAAAAAAAAAAAAAAA1", title="Alpha", artist_id="ARAAAAAAAAAAAAAAA1", artist_name="Ann", duration=200.0
+)
+BETA = song(
+    song_id="SOBBBBBBBBBBBBBBB2", title="Beta", artist_id="ARBBBBBBBBBBBBBBB2", artist_name="Bob", duration=180.5
+)
 KAYLEE = {"userId": "8", "firstName": "Kaylee", "lastName": "Summers", "level": "free", "sessionId": 139}
-LILY = {"userId": "15", "firstName": "Lily", "lastName": "Koch", "gender": "F", "level": "paid", "sessionId": 200,
-        "location": "Chicago-Naperville-Elgin, IL-IN-WI", "userAgent": "curl/7.0"}
+LILY = {
+    "userId": "15",
+    "firstName": "Lily",
+    "lastName": "Koch",
+    "gender": "F",
+    "level": "paid",
+    "sessionId": 200,
+    "location": "Chicago-Naperville-Elgin, IL-IN-WI",
+    "userAgent": "curl/7.0",
+}
 
 
 @pytest.fixture(scope="module")
@@ -194,20 +221,49 @@ def run_lake(spark, tmp_path_factory) -> Path:
     raw, lake = base / "raw", base / "lake"
     write_song(raw, "TRAAAAA128F4287B01", ALPHA)
     write_song(raw, "TRBBBBB128F4287B02", BETA)
-    write_log(raw, "2018-11-01", [
-        event(**KAYLEE, song="Alpha", artist="Ann", length=200.0, ts=1541106106796, itemInSession=1),  # 21:01:46.796
-        event(**KAYLEE, song="Alpha", artist="Ann", length=200.0, ts=1541106406796, itemInSession=2),  # 21:06:46.796
-        event(**KAYLEE, page="Home", song=None, artist=None, length=None, ts=1541106500000, itemInSession=3),
-        event(**LILY, song="Beta", artist="Bob", length=180.5, ts=1541113200000, itemInSession=0),  # 23:00:00
-        event(**{**LILY, "userAgent": None}, song="Unknown", artist="Nobody", length=100.0, ts=1541113500000,
-              itemInSession=1),  # 23:05:00, matches no song
-    ])
+    write_log(
+        raw,
+        "2018-11-01",
+        [
+            event(
+                **KAYLEE, song="Alpha", artist="Ann", length=200.0, ts=1541106106796, itemInSession=1
+            ),  # 21:01:46.796
+            event(
+                **KAYLEE, song="Alpha", artist="Ann", length=200.0, ts=1541106406796, itemInSession=2
+            ),  # 21:06:46.796
+            event(**KAYLEE, page="Home", song=None, artist=None, length=None, ts=1541106500000, itemInSession=3),
+            event(**LILY, song="Beta", artist="Bob", length=180.5, ts=1541113200000, itemInSession=0),  # 23:00:00
+            event(
+                **{**LILY, "userAgent": None},
+                song="Unknown",
+                artist="Nobody",
+                length=100.0,
+                ts=1541113500000,
+                itemInSession=1,
+            ),  # 23:05:00, matches no song
+        ],
+    )
     assert run_pipeline(raw, lake)["status"] == "succeeded"
-    write_song(raw, "TRCCCCC128F4287B03", song(song_id="SOCCCCCCCCCCCCCCC3", title="Gamma", artist_id="ARCCCCCCCCCCCCCCC3",
-                                               artist_name="Cat", duration=-5.0))
-    write_log(raw, "2018-11-02", [
-        event(**{**LILY, "sessionId": 201}, song="Beta", artist="Bob", length=180.5, ts=1541152800000, itemInSession=0),  # 10:00
-    ])
+    write_song(
+        raw,
+        "TRCCCCC128F4287B03",
+        song(
+            song_id="SOCCCCCCCCCCCCCCC3",
+            title="Gamma",
+            artist_id="ARCCCCCCCCCCCCCCC3",
+            artist_name="Cat",
+            duration=-5.0,
+        ),
+    )
+    write_log(
+        raw,
+        "2018-11-02",
+        [
+            event(
+                **{**LILY, "sessionId": 201}, song="Beta", artist="Bob", length=180.5, ts=1541152800000, itemInSession=0
+            ),  # 10:00
+        ],
+    )
     assert run_pipeline(raw, lake)["status"] == "failed"
     return lake
 
@@ -245,14 +301,70 @@ def test_the_star_join_is_typed_as_local_spark_gave_it(run_lake: Path, cli) -> N
     assert isinstance(rows, list)
     assert all(isinstance(r[0], str) and len(r[0]) == 32 for r in rows)  # songplay_id: an md5
     assert [r[1:] for r in rows] == [
-        ["2018-11-01 21:01:46.796000", 2018, 11, 4, 21, 8, "Kaylee", "Summers", "free", "Alpha", 200.0, "Ann",
-         "Phoenix-Mesa-Scottsdale, AZ", "Mozilla/5.0"],
-        ["2018-11-01 21:06:46.796000", 2018, 11, 4, 21, 8, "Kaylee", "Summers", "free", "Alpha", 200.0, "Ann",
-         "Phoenix-Mesa-Scottsdale, AZ", "Mozilla/5.0"],
-        ["2018-11-01 23:00:00", 2018, 11, 4, 23, 15, "Lily", "Koch", "paid", "Beta", 180.5, "Bob",
-         "Chicago-Naperville-Elgin, IL-IN-WI", "curl/7.0"],
-        ["2018-11-01 23:05:00", 2018, 11, 4, 23, 15, "Lily", "Koch", "paid", None, None, None,
-         "Chicago-Naperville-Elgin, IL-IN-WI", None],
+        [
+            "2018-11-01 21:01:46.796000",
+            2018,
+            11,
+            4,
+            21,
+            8,
+            "Kaylee",
+            "Summers",
+            "free",
+            "Alpha",
+            200.0,
+            "Ann",
+            "Phoenix-Mesa-Scottsdale, AZ",
+            "Mozilla/5.0",
+        ],
+        [
+            "2018-11-01 21:06:46.796000",
+            2018,
+            11,
+            4,
+            21,
+            8,
+            "Kaylee",
+            "Summers",
+            "free",
+            "Alpha",
+            200.0,
+            "Ann",
+            "Phoenix-Mesa-Scottsdale, AZ",
+            "Mozilla/5.0",
+        ],
+        [
+            "2018-11-01 23:00:00",
+            2018,
+            11,
+            4,
+            23,
+            15,
+            "Lily",
+            "Koch",
+            "paid",
+            "Beta",
+            180.5,
+            "Bob",
+            "Chicago-Naperville-Elgin, IL-IN-WI",
+            "curl/7.0",
+        ],
+        [
+            "2018-11-01 23:05:00",
+            2018,
+            11,
+            4,
+            23,
+            15,
+            "Lily",
+            "Koch",
+            "paid",
+            None,
+            None,
+            None,
+            "Chicago-Naperville-Elgin, IL-IN-WI",
+            None,
+        ],
     ]
 
 

@@ -22,7 +22,11 @@ def test_dev_names_follow_the_naming_scheme_with_the_account_from_sts(dev: Deplo
     names, _ = ops_stack.resolve(ops_aws.connect(), "dev", require_workflow=True)
 
     assert names.workflow == "sparkify-dev"
-    assert names.jobs == {"stage": "sparkify-dev-stage", "model": "sparkify-dev-model", "validate": "sparkify-dev-validate"}
+    assert names.jobs == {
+        "stage": "sparkify-dev-stage",
+        "model": "sparkify-dev-model",
+        "validate": "sparkify-dev-validate",
+    }
     assert names.crawlers == {"raw": "sparkify-dev-raw"}
     assert names.staging_database == "sparkify_dev_staging"
     assert names.job_log_prefix == "/aws-glue/sparkify-dev"
@@ -126,7 +130,11 @@ def test_names_come_from_pulumi_stack_output_when_the_cli_answers(
 ) -> None:
     outputs = {
         "workflow_name": "sparkify-dev",
-        "job_names": {"stage": "sparkify-dev-stage", "model": "sparkify-dev-model", "validate": "sparkify-dev-validate"},
+        "job_names": {
+            "stage": "sparkify-dev-stage",
+            "model": "sparkify-dev-model",
+            "validate": "sparkify-dev-validate",
+        },
         "crawler_names": {"raw": "sparkify-dev-raw"},
         "buckets": {**dev.buckets, "docs": "docs-from-pulumi"},
         # no database_name: an older deployment's outputs; the naming scheme fills it in

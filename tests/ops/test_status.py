@@ -72,7 +72,11 @@ def test_status_of_one_run_shows_steps_tables_and_the_failure(two_runs: tuple[st
     out = result.stdout
     assert f"Run {bad} of sparkify-dev" in out
     assert "started 2025-03-04 06:00:00 UTC, took 5m20s" in out
-    step_rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.strip().startswith(("stage ", "model ", "validate "))}
+    step_rows = {
+        line.split()[0]: line.split()[1:]
+        for line in out.splitlines()
+        if line.strip().startswith(("stage ", "model ", "validate "))
+    }
     assert step_rows["stage"][:5] == ["job", "✓", "succeeded", "1m35s", "190"]
     assert "songplays        401   1 of 9 failed" in out
     assert "raw events: 500 read, 498 staged, 2 quarantined" in out
@@ -91,7 +95,10 @@ def test_a_run_can_be_named_by_the_prefix_the_table_shows(two_runs: tuple[str, s
 
 
 def test_a_run_id_that_does_not_exist_is_one_line(two_runs: tuple[str, str], cli) -> None:
-    result = cli.invoke(app, ["status", "--stack", "dev", "--run", "wr_0000000000000000000000000000000000000000000000000000000000000000"])
+    result = cli.invoke(
+        app,
+        ["status", "--stack", "dev", "--run", "wr_0000000000000000000000000000000000000000000000000000000000000000"],
+    )
 
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1, result.stderr
@@ -139,7 +146,13 @@ def test_job_runs_under_a_minute_are_billed_a_minute() -> None:
 
 
 def test_flex_job_cost_uses_the_reported_dpu_seconds() -> None:
-    run = {"ExecutionClass": "FLEX", "ExecutionTime": 100, "WorkerType": "G.1X", "NumberOfWorkers": 10, "DPUSeconds": 450.0}
+    run = {
+        "ExecutionClass": "FLEX",
+        "ExecutionTime": 100,
+        "WorkerType": "G.1X",
+        "NumberOfWorkers": 10,
+        "DPUSeconds": 450.0,
+    }
 
     used, usd = job_run_cost(run)
 
@@ -155,7 +168,9 @@ def test_job_without_worker_type_uses_max_capacity() -> None:
 
 
 def test_a_job_run_that_never_ran_costs_nothing() -> None:
-    assert job_run_cost({"JobRunState": "STARTING", "ExecutionTime": 0, "WorkerType": "G.1X", "NumberOfWorkers": 2}) == (0, 0)
+    assert job_run_cost(
+        {"JobRunState": "STARTING", "ExecutionTime": 0, "WorkerType": "G.1X", "NumberOfWorkers": 2}
+    ) == (0, 0)
 
 
 def test_crawls_are_billed_ten_minutes_at_least() -> None:

@@ -86,7 +86,9 @@ def test_follow_of_a_run_failing_in_validation_exits_1_with_the_step_error_and_l
         "error:   StepFailed: data quality failed: songplays (1 of 9 expectations: "
         "expect_column_values_to_not_be_null(user_id))\n"
     ) in out
-    assert f"logs:    aws logs tail /aws-glue/sparkify-dev/error --log-stream-names {job_run_id} --region us-east-1" in out
+    assert (
+        f"logs:    aws logs tail /aws-glue/sparkify-dev/error --log-stream-names {job_run_id} --region us-east-1" in out
+    )
     assert (
         "console: https://us-east-1.console.aws.amazon.com/gluestudio/home?region=us-east-1"
         f"#/job/sparkify-dev-validate/run/{job_run_id}" in out
@@ -155,6 +157,8 @@ def test_follow_on_a_terminal_redraws_one_table(glue: GlueSim, cli, monkeypatch)
     final = frames[-1]
     assert "✓ succeeded  5m20s" in final
     assert [line.split()[0] for line in final.splitlines() if "job" in line or "crawler" in line] == [
-        "stage", "model", "validate"
+        "stage",
+        "model",
+        "validate",
     ]
     assert final.count("✓ succeeded") == 4  # the run and its three steps

@@ -65,8 +65,10 @@ def test_the_assets_are_found_when_the_package_is_imported_from_a_zip(tmp_path: 
     )
     subprocess.run(
         [sys.executable, "-c", script, str(archive), str(site)],
-        check=True, cwd=tmp_path, env={"PYTHONPATH": str(archive), "PATH": "/usr/bin:/bin"},
-    )  # fmt: skip
+        check=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(archive), "PATH": "/usr/bin:/bin"},
+    )
     assert (site / SITE_VENDOR / "vega" / "vega.min.js").read_bytes() == (
         docs_assets.VENDOR_DIR / "vega" / "vega.min.js"
     ).read_bytes()
@@ -75,7 +77,7 @@ def test_the_assets_are_found_when_the_package_is_imported_from_a_zip(tmp_path: 
 
 DARK_LOGO = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/full_logo_dark.png"
 GX_FOOTER = (
-    '<footer>\n  <p>Stay current on everything GX with our newsletter '
+    "<footer>\n  <p>Stay current on everything GX with our newsletter "
     f'<a href="{NEWSLETTER}?utm_source=datadocs">Subscribe</a></p>\n</footer>'
 )
 
@@ -108,5 +110,5 @@ def test_no_theme_loads_anything_remote_and_the_footer_leads_home(tmp_path: Path
     index = (site / "index.html").read_text()
     assert "newsletter" not in index
     assert '<a href="../../index.html">' in index
-    assert index.startswith("<html><head>\n<script src=\"static/vendor/vega/vega.min.js\"></script>")
+    assert index.startswith('<html><head>\n<script src="static/vendor/vega/vega.min.js"></script>')
     assert "<p>results</p>" in index

@@ -256,9 +256,7 @@ def test_logged_out_and_guest_events_carry_no_user(events: list[Record]) -> None
             assert e["gender"] in ("M", "F"), e
 
 
-def test_users_are_stable_and_sessions_ordered(
-    events: list[Record], generated: tuple[Path, GenerateSummary]
-) -> None:
+def test_users_are_stable_and_sessions_ordered(events: list[Record], generated: tuple[Path, GenerateSummary]) -> None:
     histories = user_histories(events)
     assert generated[1].users == len(histories)
     for user_id, history in histories.items():

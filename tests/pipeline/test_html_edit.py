@@ -8,8 +8,8 @@ PAGE = (
     "<!DOCTYPE html>\n<html><head>\n"
     '<link rel="stylesheet" href="https://cdn.example/a.css"/>\n'
     "<script>var s = '<script src=\"https://cdn.example/in-a-string.js\">';</script>\n"
-    "<!-- <img src=\"https://cdn.example/commented.png\"> -->\n"
-    "</head>\n<body class=\"x\">\n<a href=\"https://example.org/\">docs</a>\n"
+    '<!-- <img src="https://cdn.example/commented.png"> -->\n'
+    '</head>\n<body class="x">\n<a href="https://example.org/">docs</a>\n'
     "<img\n  alt=\"logo\"\n  src='https://cdn.example/logo.png?v=1'>\n"
     "<footer><p>banner <b>here</b></p></footer>\n</body></html>\n"
 )
@@ -31,8 +31,8 @@ def test_rewrite_changes_only_the_named_tags():
         "<!DOCTYPE html>\n<html><head>\n"
         '<link rel="stylesheet" href="static/a.css" />\n'
         "<script>var s = '<script src=\"https://cdn.example/in-a-string.js\">';</script>\n"
-        "<!-- <img src=\"https://cdn.example/commented.png\"> -->\n"
-        "</head>\n<body class=\"x\"><nav>runs</nav>\n<a href=\"https://example.org/\">docs</a>\n"
+        '<!-- <img src="https://cdn.example/commented.png"> -->\n'
+        '</head>\n<body class="x"><nav>runs</nav>\n<a href="https://example.org/">docs</a>\n'
         '<img alt="logo" src="static/logo.png">\n'
         "<footer>home</footer>\n</body></html>\n"
     )

@@ -33,8 +33,12 @@ def test_readable_names_and_the_reason_for_the_others():
         assert unsupported_reason(f"s3://raw/log_data/{name}") is None, name
     reads = ".json, .jsonl, .json.gz, .jsonl.gz, .json.bz2, .jsonl.bz2"
     assert unsupported_reason("s3://raw/log_data/a.csv") == f"not a readable name (.csv): only {reads} are read"
-    assert unsupported_reason("s3://raw/log_data/a.json.zip") == f"not a readable name (.json.zip): only {reads} are read"
-    assert unsupported_reason("s3://raw/log_data/README") == f"not a readable name (no extension): only {reads} are read"
+    assert (
+        unsupported_reason("s3://raw/log_data/a.json.zip") == f"not a readable name (.json.zip): only {reads} are read"
+    )
+    assert (
+        unsupported_reason("s3://raw/log_data/README") == f"not a readable name (no extension): only {reads} are read"
+    )
     assert unsupported_reason("s3://raw/log_data/A.JSON") == f"not a readable name (.JSON): only {reads} are read"
 
 
@@ -48,10 +52,16 @@ def test_a_first_run_reads_every_readable_file_whatever_its_age():
         Entry("events", DAY, 100, 0, "h1", Status.STAGED, 0),
         Entry("events", DAY2, 50, 1_000, "h2", Status.STAGED, 0),
         Entry(
-            "events", "s3://raw/log_data/notes.txt", 9, 5, None, Status.UNSUPPORTED, 0,
+            "events",
+            "s3://raw/log_data/notes.txt",
+            9,
+            5,
+            None,
+            Status.UNSUPPORTED,
+            0,
             "not a readable name (.txt): only .json, .jsonl, .json.gz, .jsonl.gz, .json.bz2, .jsonl.bz2 are read",
         ),
-    ]  # fmt: skip
+    ]
     assert check_accounted(p, outcome) == 3
 
 
@@ -82,13 +92,17 @@ def test_a_deleted_file_is_reported_once_and_a_returning_one_is_new():
     p = plan("events", [Listed(DAY, 100, 10)], [staged(DAY, 100, 10, "h1"), staged(DAY2, 50, 20, "h2")])
     outcome = resolve(p, {}, batch_id=3)
     assert outcome.classes == {DAY: FileClass.UNCHANGED, DAY2: FileClass.DELETED}
-    assert outcome.updates == [
-        Entry("events", DAY2, 50, 20, "h2", Status.DELETED, 3, "gone from the raw prefix")
-    ]
+    assert outcome.updates == [Entry("events", DAY2, 50, 20, "h2", Status.DELETED, 3, "gone from the raw prefix")]
     # The next run: the deleted file is no longer seen, so it is in no class.
     gone = Entry("events", DAY2, 50, 20, "h2", Status.DELETED, 3, "gone from the raw prefix")
     p2 = plan("events", [Listed(DAY, 100, 10)], [staged(DAY, 100, 10, "h1"), gone])
-    assert resolve(p2, {}, batch_id=4).counts() == {"new": 0, "unchanged": 1, "changed": 0, "deleted": 0, "unsupported": 0}
+    assert resolve(p2, {}, batch_id=4).counts() == {
+        "new": 0,
+        "unchanged": 1,
+        "changed": 0,
+        "deleted": 0,
+        "unsupported": 0,
+    }
     # It comes back: new again.
     p3 = plan("events", [Listed(DAY, 100, 10), Listed(DAY2, 50, 20)], [staged(DAY, 100, 10, "h1"), gone])
     assert p3.classes[DAY2] == FileClass.NEW
@@ -111,7 +125,10 @@ def test_a_file_that_falls_through_the_classification_fails_the_check():
     p = plan("events", [Listed(DAY, 100, 10), Listed(DAY2, 5, 1)], [])
     outcome = resolve(p, {DAY: "h", DAY2: "h2"}, batch_id=0)
     broken = Outcome({DAY: FileClass.NEW}, outcome.updates)
-    with pytest.raises(LedgerMismatch, match=r"events: 2 files seen but 1 accounted for \(not classed: \['s3://raw/log_data/2018/11/2018-11-02-events.json'\]"):
+    with pytest.raises(
+        LedgerMismatch,
+        match=r"events: 2 files seen but 1 accounted for \(not classed: \['s3://raw/log_data/2018/11/2018-11-02-events.json'\]",
+    ):
         check_accounted(p, broken)
 
 
@@ -124,8 +141,11 @@ def test_files_holding_duplicates_of_rows_that_leave_staging_are_read_again_in_t
         staged(other, 30, 13, "h3", batch=2),  # read again in batch 2: its batch-0 verdicts are gone
     ]
     duplicates = [
-        Duplicate(moved, 1, DAY), Duplicate(later, 0, DAY), Duplicate(other, 0, DAY), Duplicate(other, 2, later),
-    ]  # fmt: skip
+        Duplicate(moved, 1, DAY),
+        Duplicate(later, 0, DAY),
+        Duplicate(other, 0, DAY),
+        Duplicate(other, 2, later),
+    ]
     listed = [Listed(moved, 100, 11), Listed(later, 40, 12), Listed(other, 30, 13)]  # DAY deleted
     p = plan("events", listed, previous)
     outcome = resolve(p, {}, batch_id=3)

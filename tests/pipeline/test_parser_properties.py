@@ -35,7 +35,10 @@ FIELD_VALUES = {
     "userId": st.one_of(st.just(""), st.integers(1, 300).map(str)),
 }
 # Values of the wrong type for a field, as producers get them wrong.
-WRONG = st.one_of(st.text(min_size=1, max_size=5).filter(lambda s: not s.strip().lstrip("-").isdigit()), st.lists(st.integers(), max_size=2))
+WRONG = st.one_of(
+    st.text(min_size=1, max_size=5).filter(lambda s: not s.strip().lstrip("-").isdigit()),
+    st.lists(st.integers(), max_size=2),
+)
 
 event = st.fixed_dictionaries({}, optional=FIELD_VALUES)
 broken_event = st.tuples(event, st.sampled_from(["itemInSession", "length", "sessionId", "ts", "status"]), WRONG).map(
@@ -53,7 +56,9 @@ line = st.one_of(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(line, min_size=1, max_size=12))
 def test_every_line_is_staged_as_written_or_quarantined_with_a_reason(spark, lines):
-    files = spark.createDataFrame([("file:/raw/log_data/day.json", "\n".join(lines).encode())], "path string, content binary")
+    files = spark.createDataFrame(
+        [("file:/raw/log_data/day.json", "\n".join(lines).encode())], "path string, content binary"
+    )
     tagged = staging.tag_events(staging.records(files, "events")).collect()
 
     # Blank as JSON defines whitespace; Python's str.strip() would also strip form feeds and the like.
@@ -76,7 +81,6 @@ def test_every_line_is_staged_as_written_or_quarantined_with_a_reason(spark, lin
             assert record.get("userId"), "a staged play has a user"
 
 
-
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.tuples(event, st.sampled_from(["itemInSession", "length", "sessionId", "ts", "status"]), WRONG))
 def test_a_value_of_the_wrong_type_is_named_with_its_field_type_and_json_type(spark, case):
@@ -89,6 +93,7 @@ def test_a_value_of_the_wrong_type_is_named_with_its_field_type_and_json_type(sp
     # Unquoted, a string holding a number would read like the number: the JSON type is named too.
     shown = f'string "{value[:80]}"' if isinstance(value, str) else "array " + json.dumps(value, separators=(",", ":"))
     assert row[staging.REASON] == f"field {field}: expected {expected}, got {shown}", text
+
 
 # --- byte-level damage ------------------------------------------------------------------------------------
 # Files as they arrive broken: cut off, run together (`cat a b` without a final newline), re-encoded,
@@ -136,7 +141,10 @@ def _flip_byte(data: bytes, at: int) -> bytes:
 
 DAMAGE = st.sampled_from([_cut, _join_two_lines, _latin1, _bom, _bom_mid_file, _crlf, _flip_byte])
 good_event = st.fixed_dictionaries(
-    {name: FIELD_VALUES[name] for name in ("ts", "page", "userId", "sessionId", "itemInSession", "level", "song", "artist", "length")}
+    {
+        name: FIELD_VALUES[name]
+        for name in ("ts", "page", "userId", "sessionId", "itemInSession", "level", "song", "artist", "length")
+    }
 )
 
 
@@ -174,7 +182,9 @@ def test_damaged_bytes_never_lose_or_alter_a_record(spark, events, damage):
         if row[staging.REASON] is not None:
             assert row[staging.REASON].strip()
             continue
-        assert record is not None, f"staged, but line {row[staging.LINE]} holds no single JSON object: {lines[row[staging.LINE] - 1]!r}"
+        assert record is not None, (
+            f"staged, but line {row[staging.LINE]} holds no single JSON object: {lines[row[staging.LINE] - 1]!r}"
+        )
         for field in schemas.RAW_EVENT.fieldNames():  # no staged record differs from its source line
             expected = record.get(field)
             if isinstance(expected, int) and field in ("length", "registration"):

@@ -52,10 +52,10 @@ def test_suite_columns_are_exactly_the_schema_columns(suites, table):
     assert set(columns["kwargs"]["column_set"]) == schema_columns
     assert len(columns["kwargs"]["column_set"]) == len(schema_columns)
     assert columns["kwargs"]["exact_match"] is True
-    mentioned = {
-        c for e in suite["expectations"] for c in (suites_module.expectation_column(e) or "").split(",") if c
-    }
-    assert mentioned <= schema_columns, f"{table.name} suite names columns not in the schema: {mentioned - schema_columns}"
+    mentioned = {c for e in suite["expectations"] for c in (suites_module.expectation_column(e) or "").split(",") if c}
+    assert mentioned <= schema_columns, (
+        f"{table.name} suite names columns not in the schema: {mentioned - schema_columns}"
+    )
 
 
 @pytest.mark.parametrize("table", pipeline.CURATED_TABLES, ids=lambda t: t.name)
@@ -65,8 +65,11 @@ def test_suite_checks_the_key_and_every_required_column(suites, table):
     required = {f.name for f in schemas.CURATED[table.name].fields if not f.nullable}
     assert not_null == required
     if len(table.key) == 1:
-        unique = {e["kwargs"]["column"] for e in _expectations(suite, "expect_column_values_to_be_unique")
-                  if "row_condition" not in e["kwargs"]}
+        unique = {
+            e["kwargs"]["column"]
+            for e in _expectations(suite, "expect_column_values_to_be_unique")
+            if "row_condition" not in e["kwargs"]
+        }
         assert unique == {table.key[0]}
     else:
         [compound] = _expectations(suite, "expect_compound_columns_to_be_unique")
@@ -175,54 +178,141 @@ def _append_copy(table: str, index: int) -> Callable[[Rows], None]:
     return lambda rows: rows[table].append(rows[table][index])
 
 
-UNIQUE, IN_SET, BETWEEN = "expect_column_values_to_be_unique", "expect_column_values_to_be_in_set", "expect_column_values_to_be_between"
+UNIQUE, IN_SET, BETWEEN = (
+    "expect_column_values_to_be_unique",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_be_between",
+)
 QUERY, REGEX = "expect_no_unexpected_rows", "expect_column_values_to_match_regex"
 TIME_PARTS = "hour,day,week,month,year,weekday"
 
 BROKEN = [
     # (id, suite, change to the good rows, staging NextSong events, expected failures {(type, column): details})
     # A details of None only requires a detail that is not an error.
-    ("duplicate songplay_id", "songplays", _replace("songplays", 2, songplay_id=PLAY_1), 3, {(UNIQUE, "songplay_id"): None}),
-    ("songplay_id not md5", "songplays", _replace("songplays", 0, songplay_id="play-1"), 3,
-     {(REGEX, "songplay_id"): "1 of 3 rows unexpected (e.g. play-1); rows: songplay_id=play-1"}),
-    ("level gold", "songplays", _replace("songplays", 0, level="gold"), 3,
-     {(IN_SET, "level"): "1 of 3 rows unexpected (e.g. gold); rows: songplay_id=00000000000000000000000000000001"}),
-    ("song not in songs", "songplays", _replace("songplays", 2, song_id="SOZZZZZZZZZZZZZZZZ"), 3,
-     {(QUERY, "song_id"): "1 row unexpected: Foreign key: every non-null songplays.song_id exists in songs.song_id."}),
+    (
+        "duplicate songplay_id",
+        "songplays",
+        _replace("songplays", 2, songplay_id=PLAY_1),
+        3,
+        {(UNIQUE, "songplay_id"): None},
+    ),
+    (
+        "songplay_id not md5",
+        "songplays",
+        _replace("songplays", 0, songplay_id="play-1"),
+        3,
+        {(REGEX, "songplay_id"): "1 of 3 rows unexpected (e.g. play-1); rows: songplay_id=play-1"},
+    ),
+    (
+        "level gold",
+        "songplays",
+        _replace("songplays", 0, level="gold"),
+        3,
+        {(IN_SET, "level"): "1 of 3 rows unexpected (e.g. gold); rows: songplay_id=00000000000000000000000000000001"},
+    ),
+    (
+        "song not in songs",
+        "songplays",
+        _replace("songplays", 2, song_id="SOZZZZZZZZZZZZZZZZ"),
+        3,
+        {
+            (
+                QUERY,
+                "song_id",
+            ): "1 row unexpected: Foreign key: every non-null songplays.song_id exists in songs.song_id."
+        },
+    ),
     ("user not in users", "songplays", _replace("songplays", 2, user_id=40), 3, {(QUERY, "user_id"): None}),
-    ("partition month not start_time's", "songplays", _replace("songplays", 0, month=12), 3, {(QUERY, "year,month"): None}),
-    ("row count differs from staging", "songplays", lambda rows: None, 4,
-     {("expect_table_row_count_to_equal", None): "observed 3, expected 4"}),
-    ("duplicate user", "users", _append_copy("users", 1), 3, {(UNIQUE, "user_id"): "2 of 3 rows unexpected (e.g. 39); rows: user_id=39; user_id=39"}),
+    (
+        "partition month not start_time's",
+        "songplays",
+        _replace("songplays", 0, month=12),
+        3,
+        {(QUERY, "year,month"): None},
+    ),
+    (
+        "row count differs from staging",
+        "songplays",
+        lambda rows: None,
+        4,
+        {("expect_table_row_count_to_equal", None): "observed 3, expected 4"},
+    ),
+    (
+        "duplicate user",
+        "users",
+        _append_copy("users", 1),
+        3,
+        {(UNIQUE, "user_id"): "2 of 3 rows unexpected (e.g. 39); rows: user_id=39; user_id=39"},
+    ),
     ("gender X", "users", _replace("users", 0, gender="X"), 3, {(IN_SET, "gender"): None}),
     ("level differs from current history", "users", _replace("users", 0, level="free"), 3, {(QUERY, "level"): None}),
-    ("two current versions", "users_history", _replace("users_history", 0, valid_to=None, is_current=True), 3,
-     {(UNIQUE, "user_id"): None}),
-    ("duplicate version key", "users_history", _replace("users_history", 1, valid_from=SUNDAY), 3,
-     {("expect_compound_columns_to_be_unique", "user_id,valid_from"):
-      "2 of 3 rows unexpected (e.g. user_id=8 valid_from=2018-11-04 10:00:00); "
-      "rows: user_id=8 valid_from=2018-11-04 10:00:00; user_id=8 valid_from=2018-11-04 10:00:00"}),
-    ("current version with an end", "users_history", _replace("users_history", 1, valid_to=at(6, 0)), 3,
-     {(QUERY, "valid_to,is_current"): None}),
-    ("version ends before it starts", "users_history", _replace("users_history", 0, valid_to=at(3, 0)), 3,
-     {("expect_column_pair_values_a_to_be_greater_than_b", "valid_to,valid_from"): None}),
+    (
+        "two current versions",
+        "users_history",
+        _replace("users_history", 0, valid_to=None, is_current=True),
+        3,
+        {(UNIQUE, "user_id"): None},
+    ),
+    (
+        "duplicate version key",
+        "users_history",
+        _replace("users_history", 1, valid_from=SUNDAY),
+        3,
+        {
+            (
+                "expect_compound_columns_to_be_unique",
+                "user_id,valid_from",
+            ): "2 of 3 rows unexpected (e.g. user_id=8 valid_from=2018-11-04 10:00:00); "
+            "rows: user_id=8 valid_from=2018-11-04 10:00:00; user_id=8 valid_from=2018-11-04 10:00:00"
+        },
+    ),
+    (
+        "current version with an end",
+        "users_history",
+        _replace("users_history", 1, valid_to=at(6, 0)),
+        3,
+        {(QUERY, "valid_to,is_current"): None},
+    ),
+    (
+        "version ends before it starts",
+        "users_history",
+        _replace("users_history", 0, valid_to=at(3, 0)),
+        3,
+        {("expect_column_pair_values_a_to_be_greater_than_b", "valid_to,valid_from"): None},
+    ),
     ("zero duration", "songs", _replace("songs", 0, duration=0.0), 3, {(BETWEEN, "duration"): None}),
-    ("song artist not in artists", "songs", _replace("songs", 1, artist_id="ARZZZZZZZZZZZZZZZZ"), 3,
-     {(QUERY, "artist_id"): None}),
+    (
+        "song artist not in artists",
+        "songs",
+        _replace("songs", 1, artist_id="ARZZZZZZZZZZZZZZZZ"),
+        3,
+        {(QUERY, "artist_id"): None},
+    ),
     ("latitude 91", "artists", _replace("artists", 1, latitude=91.0), 3, {(BETWEEN, "latitude"): None}),
-    ("hour 24", "time", _replace("time", 0, hour=24), 3,
-     {(BETWEEN, "hour"): "1 of 2 rows unexpected (e.g. 24); rows: start_time=2018-11-04 10:00:00", (QUERY, TIME_PARTS): None}),
+    (
+        "hour 24",
+        "time",
+        _replace("time", 0, hour=24),
+        3,
+        {
+            (BETWEEN, "hour"): "1 of 2 rows unexpected (e.g. 24); rows: start_time=2018-11-04 10:00:00",
+            (QUERY, TIME_PARTS): None,
+        },
+    ),
     ("weekday counted from Sunday", "time", _replace("time", 0, weekday=1), 3, {(QUERY, TIME_PARTS): None}),
 ]
 
 
-@pytest.mark.parametrize(("suite_name", "change", "next_song_events", "expected"),
-                         [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+@pytest.mark.parametrize(
+    ("suite_name", "change", "next_song_events", "expected"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN]
+)
 def test_each_defect_fails_exactly_its_expectation(spark, suites, suite_name, change, next_song_events, expected):
     rows = copy.deepcopy(curated_rows())
     change(rows)
     summary = quality.validate(
-        curated_frames(spark, rows), {suite_name: suites[suite_name]}, {**SUITE_PARAMETERS, "staging_next_song_events": next_song_events}
+        curated_frames(spark, rows),
+        {suite_name: suites[suite_name]},
+        {**SUITE_PARAMETERS, "staging_next_song_events": next_song_events},
     )[suite_name]
     assert summary["success"] is False
     failures = {(f["type"], f["column"]): f["details"] for f in summary["failed_expectations"]}
@@ -242,11 +332,19 @@ def test_a_play_later_than_the_run_date_and_a_day_fails_songplays_and_time(spark
     # Monday's plays to the minute; one a minute earlier rejects them, in both tables.
     frames = curated_frames(spark, curated_rows())
     judged = {"songplays": suites["songplays"], "time": suites["time"]}
-    on_time = quality.validate(frames, judged, {**SUITE_PARAMETERS, "latest_start_time": quality.latest_start_time(
-        dt.datetime(2018, 11, 4, 23, 59, tzinfo=dt.UTC))})  # fmt: skip
+    on_time = quality.validate(
+        frames,
+        judged,
+        {
+            **SUITE_PARAMETERS,
+            "latest_start_time": quality.latest_start_time(dt.datetime(2018, 11, 4, 23, 59, tzinfo=dt.UTC)),
+        },
+    )
     assert all(summary["success"] for summary in on_time.values()), on_time
     early = quality.validate(frames, judged, {**SUITE_PARAMETERS, "latest_start_time": "2018-11-05T23:58:59+00:00"})
-    failures = {name: [(f["type"], f["column"], f["details"]) for f in s["failed_expectations"]] for name, s in early.items()}
+    failures = {
+        name: [(f["type"], f["column"], f["details"]) for f in s["failed_expectations"]] for name, s in early.items()
+    }
     assert failures == {
         "songplays": [(BETWEEN, "start_time", "2 of 3 rows unexpected (e.g. 2018-11-05 23:59:00); "
                        f"rows: songplay_id={PLAY_2}; songplay_id={PLAY_3}")],
@@ -287,14 +385,21 @@ def _queries_like(monkeypatch, spark, marker: str) -> list[str]:
     """Every SQL text run through the session that holds `marker`, in the order run."""
     seen: list[str] = []
     original = type(spark).sql
-    monkeypatch.setattr(type(spark), "sql", lambda self, query, *a, **k: (
-        seen.append(query) if marker in query else None) or original(self, query, *a, **k))
+    monkeypatch.setattr(
+        type(spark),
+        "sql",
+        lambda self, query, *a, **k: (
+            (seen.append(query) if marker in query else None) or original(self, query, *a, **k)
+        ),
+    )
     return seen
 
 
 def test_an_sql_rule_runs_its_query_once_when_it_passes_and_once_more_to_explain_a_failure(spark, suites, monkeypatch):
     # songs' foreign key into artists is an anti-join over whole tables: the costliest kind of rule.
-    [rule] = [e for e in suites["songs"]["expectations"] if "`artists`" in str(e["kwargs"].get("unexpected_rows_query"))]
+    [rule] = [
+        e for e in suites["songs"]["expectations"] if "`artists`" in str(e["kwargs"].get("unexpected_rows_query"))
+    ]
     suite = {"name": "songs", "expectations": [rule]}
     queries = _queries_like(monkeypatch, spark, "FROM `artists`")
     passed = quality.validate(curated_frames(spark, curated_rows()), {"songs": suite})["songs"]
@@ -312,7 +417,10 @@ def test_an_sql_rule_runs_its_query_once_when_it_passes_and_once_more_to_explain
 def test_suites_judged_side_by_side_each_read_their_own_batch(spark, monkeypatch):
     # GX's query metrics register every batch under the one view name `tmp_view`: two validations at
     # once would count each other's rows. Table i has i failing rows.
-    rule = {"type": "expect_no_unexpected_rows", "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch} WHERE x < 0"}}
+    rule = {
+        "type": "expect_no_unexpected_rows",
+        "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch} WHERE x < 0"},
+    }
     frames = {f"t{i}": spark.createDataFrame([(-i,)] * i + [(i,)], "x int") for i in range(6)}
     queries = _queries_like(monkeypatch, spark, "WHERE x < 0")
     summaries = quality.validate(frames, {name: {"name": name, "expectations": [rule]} for name in frames})
@@ -326,8 +434,15 @@ def test_suites_judged_side_by_side_each_read_their_own_batch(spark, monkeypatch
 def test_the_sql_rule_gives_its_rows_only_under_the_complete_result_format(spark):
     gx = quality._gx()
     context = quality._context(None)
-    batch = context.data_sources.add_spark("t", persist=False).add_dataframe_asset("t").add_batch_definition_whole_dataframe("t")
-    rule = {"type": "expect_no_unexpected_rows", "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch} WHERE x < 0"}}
+    batch = (
+        context.data_sources.add_spark("t", persist=False)
+        .add_dataframe_asset("t")
+        .add_batch_definition_whole_dataframe("t")
+    )
+    rule = {
+        "type": "expect_no_unexpected_rows",
+        "kwargs": {"unexpected_rows_query": "SELECT * FROM {batch} WHERE x < 0"},
+    }
     suite = context.suites.add(quality.to_gx_suite({"name": "t", "expectations": [rule]}))
     definition = context.validation_definitions.add(gx.ValidationDefinition(name="t", data=batch, suite=suite))
     frame = spark.createDataFrame([(1,), (-2,)], "x int")
@@ -373,8 +488,11 @@ def test_a_missing_column_fails_the_columns_expectation_and_names_the_column(spa
 def s3(monkeypatch):
     from moto import mock_aws
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         import boto3
@@ -409,8 +527,14 @@ def test_upload_site_copies_to_the_run_and_replaces_latest(s3, tmp_path):
     index = docs_publish.upload_site(second, "s3://docs/data_docs/", "r2", s3_client=s3)
 
     assert index == "s3://docs/data_docs/latest/index.html"
-    assert _keys(s3, "data_docs/latest/") == {"data_docs/latest/index.html", "data_docs/latest/validations/songs/r2/b.html"}
-    assert _keys(s3, "data_docs/runs/r1/") == {"data_docs/runs/r1/index.html", "data_docs/runs/r1/validations/songs/r1/a.html"}
+    assert _keys(s3, "data_docs/latest/") == {
+        "data_docs/latest/index.html",
+        "data_docs/latest/validations/songs/r2/b.html",
+    }
+    assert _keys(s3, "data_docs/runs/r1/") == {
+        "data_docs/runs/r1/index.html",
+        "data_docs/runs/r1/validations/songs/r1/a.html",
+    }
     latest = s3.get_object(Bucket="docs", Key="data_docs/latest/index.html")
     assert latest["Body"].read() == b"<html>2</html>"
     assert latest["ContentType"] == "text/html"

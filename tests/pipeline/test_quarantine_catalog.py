@@ -21,8 +21,11 @@ DATABASE = "sparkify_test_staging"
 def aws(monkeypatch):
     from moto import mock_aws
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():  # fmt: skip
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         import boto3
@@ -42,7 +45,9 @@ def aws(monkeypatch):
                         "Columns": [{"Name": n, "Type": t} for n, t in quarantine_catalog.columns()],
                         "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
                         "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-                        "SerdeInfo": {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+                        "SerdeInfo": {
+                            "SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+                        },
                     },
                 },
             )
@@ -56,8 +61,12 @@ def partitions(glue, source: str) -> dict[str, str]:
 
 def test_the_columns_are_the_quarantine_files_columns() -> None:
     assert quarantine_catalog.columns() == [
-        ("source", "string"), ("source_file", "string"), ("line", "int"), ("record", "string"), ("reason", "string"),
-    ]  # fmt: skip
+        ("source", "string"),
+        ("source_file", "string"),
+        ("line", "int"),
+        ("record", "string"),
+        ("reason", "string"),
+    ]
 
 
 def test_registering_a_batch_twice_adds_one_partition(aws) -> None:
@@ -67,7 +76,13 @@ def test_registering_a_batch_twice_adds_one_partition(aws) -> None:
     assert quarantine_catalog.register_batch(DATABASE, "events", 7, location, aws) is False
     assert partitions(aws, "events") == {"7": location}
     stored = aws.get_partition(DatabaseName=DATABASE, TableName="quarantine_events", PartitionValues=["7"])["Partition"]
-    assert [c["Name"] for c in stored["StorageDescriptor"]["Columns"]] == ["source", "source_file", "line", "record", "reason"]
+    assert [c["Name"] for c in stored["StorageDescriptor"]["Columns"]] == [
+        "source",
+        "source_file",
+        "line",
+        "record",
+        "reason",
+    ]
 
 
 @pytest.mark.slow  # the stage job over a tiny raw folder
@@ -110,9 +125,10 @@ def test_the_saved_quarantine_queries_read_the_stage_jobs_files(spark, tmp_path:
     by_batch = db.execute(quarantine_catalog.QUERIES["quarantine_by_batch"]).fetchall()
 
     assert [(r[1], Path(r[3]).name, r[4]) for r in recent] == [
-        ("events", "2018-11-01-events.json", 2), ("events", "2018-11-01-events.json", 3),
+        ("events", "2018-11-01-events.json", 2),
+        ("events", "2018-11-01-events.json", 3),
         ("songs", "TRAAAAW128F429D538.json", 1),
-    ]  # fmt: skip
+    ]
     assert all(r[2] for r in recent), "every record says why"
     assert by_batch == [(0, "events", 2, 1), (0, "songs", 1, 1)]
     assert set(quarantine_catalog.QUERIES) == set(quarantine_catalog.DESCRIPTIONS)

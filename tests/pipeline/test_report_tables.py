@@ -11,25 +11,40 @@ def run(*steps: StepResult) -> dict:
 
 
 MODEL = StepResult(
-    "model", "job", "succeeded", metrics={"rows": {"songs": 72, "users": 5}, "published_rows": {"songs": 71, "users": 5}}
+    "model",
+    "job",
+    "succeeded",
+    metrics={"rows": {"songs": 72, "users": 5}, "published_rows": {"songs": 71, "users": 5}},
 )
 
 
 def test_a_publish_reports_the_published_rows_and_nothing_waiting():
     validate = StepResult(
-        "validate", "job", "succeeded",
-        metrics={"audited": ["songs"], "published": {"songs": 9}, "published_rows": {"songs": 72, "users": 5},
-                 "suites": {"songs": {"success": True}}},
-    )  # fmt: skip
+        "validate",
+        "job",
+        "succeeded",
+        metrics={
+            "audited": ["songs"],
+            "published": {"songs": 9},
+            "published_rows": {"songs": 72, "users": 5},
+            "suites": {"songs": {"success": True}},
+        },
+    )
     assert run(MODEL, validate)["tables"] == {"songs": {"rows": 72}, "users": {"rows": 5}}
 
 
 def test_a_rejected_change_is_counted_apart_from_what_is_published():
     validate = StepResult(
-        "validate", "job", "failed",
-        metrics={"audited": ["songs"], "published": {}, "published_rows": {"songs": 71, "users": 5},
-                 "suites": {"songs": {"success": False}}},
-    )  # fmt: skip
+        "validate",
+        "job",
+        "failed",
+        metrics={
+            "audited": ["songs"],
+            "published": {},
+            "published_rows": {"songs": 71, "users": 5},
+            "suites": {"songs": {"success": False}},
+        },
+    )
     assert run(MODEL, validate)["tables"] == {
         "songs": {"rows": 71, "audit": {"rows": 72, "state": "rejected"}},
         "users": {"rows": 5},
@@ -37,4 +52,7 @@ def test_a_rejected_change_is_counted_apart_from_what_is_published():
 
 
 def test_a_model_run_alone_leaves_its_change_waiting():
-    assert run(MODEL)["tables"] == {"songs": {"rows": 71, "audit": {"rows": 72, "state": "waiting"}}, "users": {"rows": 5}}
+    assert run(MODEL)["tables"] == {
+        "songs": {"rows": 71, "audit": {"rows": 72, "state": "waiting"}},
+        "users": {"rows": 5},
+    }

@@ -57,7 +57,9 @@ def test_a_missing_data_file_is_named_with_its_table():
         ": org.apache.iceberg.exceptions.NotFoundException: File does not exist: file:/lake/curated/time/data/year=2018/month=11/00000-1.parquet\n"
     )
     line = run_errors.explain(gone)
-    assert line.startswith("curated.time: file:/lake/curated/time/data/year=2018/month=11/00000-1.parquet is missing: restore")
+    assert line.startswith(
+        "curated.time: file:/lake/curated/time/data/year=2018/month=11/00000-1.parquet is missing: restore"
+    )
 
 
 def test_any_other_java_error_is_its_innermost_cause():
@@ -78,14 +80,20 @@ def test_a_jvm_that_crashed_is_named_with_its_crash_log(tmp_path: Path):
         "# JRE version: OpenJDK Runtime Environment (17.0.15+6)\n"
     )
     line = run_errors.jvm_exited(134, crash, tmp_path / "jvm.log")
-    assert line.startswith(f"the Spark JVM exited (exit code 134): its crash log {crash} says: Internal Error (codeBlob.cpp:409)")
+    assert line.startswith(
+        f"the Spark JVM exited (exit code 134): its crash log {crash} says: Internal Error (codeBlob.cpp:409)"
+    )
 
 
 def test_a_jvm_killed_from_outside_says_what_it_last_logged(tmp_path: Path):
     log = tmp_path / "jvm.log"
-    log.write_text("26/12/06 20:00:01 ERROR Executor: Exception in task 0.0\njava.lang.OutOfMemoryError: Java heap space\n\tat x.y(Z.java:1)\n")
+    log.write_text(
+        "26/12/06 20:00:01 ERROR Executor: Exception in task 0.0\njava.lang.OutOfMemoryError: Java heap space\n\tat x.y(Z.java:1)\n"
+    )
     line = run_errors.jvm_exited(-signal.SIGKILL, None, log)
-    assert line.startswith("the Spark JVM exited (killed by SIGKILL): no crash log; its output ends: java.lang.OutOfMemoryError: Java heap space")
+    assert line.startswith(
+        "the Spark JVM exited (killed by SIGKILL): no crash log; its output ends: java.lang.OutOfMemoryError: Java heap space"
+    )
     assert "the kernel when memory ran out" in line
 
 

@@ -52,15 +52,20 @@ def parsed(text: str) -> Tables:
 
 FAILED = {
     "songs": {
-        "success": False, "evaluated": 9, "failed": 1,
-        "failed_expectations": [{
-            "type": "expect_column_values_to_be_between", "column": "duration",
-            "details": "1 of 21 rows unexpected (e.g. -5.0)",
-            "rows": [{"song_id": "SOZZZZZ12AB0187A77", "duration": -5.0}],
-        }],
+        "success": False,
+        "evaluated": 9,
+        "failed": 1,
+        "failed_expectations": [
+            {
+                "type": "expect_column_values_to_be_between",
+                "column": "duration",
+                "details": "1 of 21 rows unexpected (e.g. -5.0)",
+                "rows": [{"song_id": "SOZZZZZ12AB0187A77", "duration": -5.0}],
+            }
+        ],
     },
     "users": {"success": True, "evaluated": 7, "failed": 0, "failed_expectations": []},
-}  # fmt: skip
+}
 QUARANTINE = run_page.Quarantine(
     batch_id=3,
     total=2,

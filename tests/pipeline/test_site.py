@@ -77,7 +77,10 @@ def test_a_table_page_has_columns_types_descriptions_rules_and_rows(suites):
         "<tr><td>year</td><td>int</td><td>yes</td><td>Release year; null when unknown (0 in the raw data).</td>"
         in songs
     )
-    assert "<tr><td>song_id</td><td>string</td><td>no</td><td>The song&#x27;s id in the Million Song Dataset.</td>" in songs
+    assert (
+        "<tr><td>song_id</td><td>string</td><td>no</td><td>The song&#x27;s id in the Million Song Dataset.</td>"
+        in songs
+    )
     assert "<td>expect_column_values_to_be_unique</td><td>song_id</td>" in songs
     assert f"Rules ({len(suites['songs']['expectations'])}, suite <code>songs</code>)" in songs
     assert "30 rows published in the latest run (run-new)" in songs
@@ -85,16 +88,23 @@ def test_a_table_page_has_columns_types_descriptions_rules_and_rows(suites):
     assert "run-old" not in songs  # beyond the history
     assert "staging <code>songs</code> (raw <code>song_data/</code>)" in songs
     assert sorted(p for p in pages if p.startswith("tables/")) == [
-        "tables/artists.html", "tables/index.html", "tables/songplays.html", "tables/songs.html",
-        "tables/time.html", "tables/users.html", "tables/users_history.html",
-    ]  # fmt: skip
+        "tables/artists.html",
+        "tables/index.html",
+        "tables/songplays.html",
+        "tables/songs.html",
+        "tables/time.html",
+        "tables/users.html",
+        "tables/users_history.html",
+    ]
 
 
 def test_the_table_list_counts_what_is_published_and_shows_audit_apart(suites):
     rejected = report(
-        "run-rejected", "2026-12-03T03:00:00+00:00", status="failed",
+        "run-rejected",
+        "2026-12-03T03:00:00+00:00",
+        status="failed",
         tables={"songs": {"rows": 0, "audit": {"rows": 72, "state": "rejected"}}, "songplays": {"rows": 0}},
-    )  # fmt: skip
+    )
     listing = site.pages([rejected, NEW], suites, set(), NOW, 90)["tables/index.html"]
 
     assert "rows (main, published)" in listing and "audit (not published)" in listing
@@ -139,11 +149,17 @@ def test_chart_data_are_the_runs_oldest_first():
         {"order": 0, "run": "2026-11-01 08:00", "run_id": "run-mid", "step": "validate", "seconds": 25.0},
     ]
     assert [(r["run_id"], r["table"], r["rows"]) for r in data["rows"]] == [
-        ("run-mid", "songs", 30), ("run-mid", "songplays", 401), ("run-new", "songs", 30), ("run-new", "songplays", 401),
-    ]  # fmt: skip
+        ("run-mid", "songs", 30),
+        ("run-mid", "songplays", 401),
+        ("run-new", "songs", 30),
+        ("run-new", "songplays", 401),
+    ]
     assert [(r["run_id"], r["source"], r["records"]) for r in data["quarantined"]] == [
-        ("run-mid", "songs", 0), ("run-mid", "events", 2), ("run-new", "songs", 0), ("run-new", "events", 2),
-    ]  # fmt: skip
+        ("run-mid", "songs", 0),
+        ("run-mid", "events", 2),
+        ("run-new", "songs", 0),
+        ("run-new", "events", 2),
+    ]
 
 
 def test_the_site_loads_nothing_remote_and_has_its_chart_library(tmp_path: Path, suites):
@@ -158,7 +174,13 @@ def test_the_site_loads_nothing_remote_and_has_its_chart_library(tmp_path: Path,
 
 
 def test_chart_data_carry_each_tables_health_from_the_reports_that_have_it():
-    health = {"data_files": 3, "most_files_in_a_partition": 2, "snapshots": 6, "metadata_files": 19, "metadata_bytes": 91_000}
+    health = {
+        "data_files": 3,
+        "most_files_in_a_partition": 2,
+        "snapshots": 6,
+        "metadata_files": 19,
+        "metadata_bytes": 91_000,
+    }
     with_lake = report("run-lake", "2026-12-03T03:00:00+00:00", lake={"curated.songs": health})
     data = site_charts.chart_data([with_lake, NEW])  # NEW is from before reports had `lake`
     assert data["lake"] == [
@@ -186,15 +208,22 @@ def test_prune_removes_runs_and_quarantine_batches_beyond_the_history(tmp_path: 
     removed = site.prune_local(docs, reports, quarantine, NOW, 90)
 
     assert sorted(p.relative_to(tmp_path).as_posix() for p in removed) == [
-        "data_docs/runs/run-old", "quarantine/events/batch_id=1", "reports/runs/run-old",
-    ]  # fmt: skip
+        "data_docs/runs/run-old",
+        "quarantine/events/batch_id=1",
+        "reports/runs/run-old",
+    ]
     assert (reports / "runs" / "run-new" / "report.json").is_file()
     assert (docs / "runs" / "run-new" / "index.html").is_file()
     assert (quarantine / "events" / "batch_id=2").is_dir()
 
 
 def test_an_interrupted_run_is_listed_as_interrupted_with_why_it_stopped():
-    stopped = report("run-stopped", "2026-12-02T10:00:00+00:00", status="interrupted", error="interrupted by SIGINT during step model")
+    stopped = report(
+        "run-stopped",
+        "2026-12-02T10:00:00+00:00",
+        status="interrupted",
+        error="interrupted by SIGINT during step model",
+    )
     stopped["steps"][1]["status"], stopped["steps"][2]["status"] = "interrupted", "not run"
     page = site_history.render_index([stopped], with_pages=set(), history_days=90)
     assert '<span class="interrupted">interrupted</span>' in page and '<span class="failed">' not in page

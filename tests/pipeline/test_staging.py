@@ -45,8 +45,20 @@ def test_each_bad_event_is_tagged_with_the_rule_it_breaks(spark, tmp_path):
         "2018-11-01",
         [
             event(ts=1541106106796, itemInSession=1),  # good play
-            event(page="Home", userId="", firstName=None, lastName=None, gender=None, auth="Logged Out",
-                  artist=None, song=None, length=None, registration=None, ts=1541106106800, itemInSession=2),
+            event(
+                page="Home",
+                userId="",
+                firstName=None,
+                lastName=None,
+                gender=None,
+                auth="Logged Out",
+                artist=None,
+                song=None,
+                length=None,
+                registration=None,
+                ts=1541106106800,
+                itemInSession=2,
+            ),
             '{"ts": 1541106106900, "page": "NextSong", "userId": "8"',  # truncated line
             '{"artist": "X", "page": "NextSong", "ts": 1541106107000, "sessionId": "abc", "userId": "8"}',
             event(ts=None, itemInSession=4),
@@ -68,23 +80,31 @@ def test_each_bad_event_is_tagged_with_the_rule_it_breaks(spark, tmp_path):
         ("1541106110000/8/8", None),
         ("1541106110000/8/8", f"duplicate event (first seen in {log_file} line 9)"),
         ("None/8/4", "missing required field ts"),
-        ('{"artist": "X", "page": "NextSong", "ts": 1541106107000, "sessionId": "abc", "userId": "8"}',
-         'field sessionId: expected bigint, got string "abc"'),
-        ('{"ts": 1541106106900, "page": "NextSong", "userId": "8"',
-         "malformed JSON: incomplete or invalid syntax (cut short?)"),
+        (
+            '{"artist": "X", "page": "NextSong", "ts": 1541106107000, "sessionId": "abc", "userId": "8"}',
+            'field sessionId: expected bigint, got string "abc"',
+        ),
+        (
+            '{"ts": 1541106106900, "page": "NextSong", "userId": "8"',
+            "malformed JSON: incomplete or invalid syntax (cut short?)",
+        ),
     ]
 
 
 def test_a_value_of_the_wrong_type_is_named_with_its_json_type(spark, tmp_path):
     # A number sent as a string reads the same as the number once unquoted: the reason says which it was.
-    write_log(tmp_path, "2018-11-01", [
-        event(itemInSession=1, length="231.23546"),
-        event(itemInSession=2, sessionId=True),
-        event(itemInSession=3, status=[200]),
-        event(itemInSession=4, registration={"at": 1}),
-        event(itemInSession=5, sessionId=1.5),
-        event(itemInSession=6, sessionId=""),
-    ])  # fmt: skip
+    write_log(
+        tmp_path,
+        "2018-11-01",
+        [
+            event(itemInSession=1, length="231.23546"),
+            event(itemInSession=2, sessionId=True),
+            event(itemInSession=3, status=[200]),
+            event(itemInSession=4, registration={"at": 1}),
+            event(itemInSession=5, sessionId=1.5),
+            event(itemInSession=6, sessionId=""),
+        ],
+    )
     tagged = staging.tag_events(read_raw(spark, str(tmp_path), "events"))
     got = sorted((r[staging.LINE], r[staging.REASON]) for r in tagged.collect())
     assert got == [
@@ -96,7 +116,10 @@ def test_a_value_of_the_wrong_type_is_named_with_its_json_type(spark, tmp_path):
         (6, 'field sessionId: expected bigint, got string ""'),
     ]
     kinds = tagged.select(staging.reason_kind(F.col(staging.REASON)).alias("kind")).collect()
-    assert sorted(r["kind"] for r in kinds)[:2] == ["field length: expected double", "field registration: expected double"]
+    assert sorted(r["kind"] for r in kinds)[:2] == [
+        "field length: expected double",
+        "field registration: expected double",
+    ]
 
 
 def test_quarantine_keeps_file_record_and_reason(spark, tmp_path):
@@ -113,37 +136,50 @@ def test_quarantine_keeps_file_record_and_reason(spark, tmp_path):
 
 def test_a_duplicate_names_the_file_its_kept_copy_was_staged_from(spark):
     reasons_df = spark.createDataFrame(
-        [("duplicate event (first seen in s3://raw/log_data/a (copy) line 2.json line 7)",),
-         ("duplicate song_id (already staged from s3://raw/song_data/A/TR (1).json)",),
-         ("missing required field song",), (None,)],
+        [
+            ("duplicate event (first seen in s3://raw/log_data/a (copy) line 2.json line 7)",),
+            ("duplicate song_id (already staged from s3://raw/song_data/A/TR (1).json)",),
+            ("missing required field song",),
+            (None,),
+        ],
         "reason string",
-    )  # fmt: skip
+    )
     got = [r["of"] for r in reasons_df.select(staging.duplicate_of(F.col("reason")).alias("of")).collect()]
     assert got == ["s3://raw/log_data/a (copy) line 2.json", "s3://raw/song_data/A/TR (1).json", None, None]
 
 
 def test_only_quarantined_records_keep_their_text(spark):
     tagged_df = spark.createDataFrame(
-        [("f.json", 1, '{"ts": 1}', None), ("f.json", 2, "not json", "malformed JSON: not a JSON object"),
-         ("f.json", 3, None, "missing required field ts")],
+        [
+            ("f.json", 1, '{"ts": 1}', None),
+            ("f.json", 2, "not json", "malformed JSON: not a JSON object"),
+            ("f.json", 3, None, "missing required field ts"),
+        ],
         "source_file string, line int, text string, quarantine_reason string",
-    )  # fmt: skip
+    )
     expected_df = spark.createDataFrame(
-        [("f.json", 1, None, None), ("f.json", 2, "not json", "malformed JSON: not a JSON object"),
-         ("f.json", 3, None, "missing required field ts")],
+        [
+            ("f.json", 1, None, None),
+            ("f.json", 2, "not json", "malformed JSON: not a JSON object"),
+            ("f.json", 3, None, "missing required field ts"),
+        ],
         "source_file string, line int, text string, quarantine_reason string",
-    )  # fmt: skip
+    )
     assert_df_equality(staging.drop_text_of_good(tagged_df), expected_df, ignore_nullable=True)
 
 
 def test_unknown_fields_are_counted_per_field_and_non_objects_carry_none(spark, tmp_path):
-    write_log(tmp_path, "2018-11-02", [
-        {**event(), "device": "ios"},
-        {**event(itemInSession=1), "device": "web", "experiment": {"arm": "b"}},
-        event(itemInSession=2),
-        "[1, 2]",  # not an object: no keys
-        "{broken",
-    ])  # fmt: skip
+    write_log(
+        tmp_path,
+        "2018-11-02",
+        [
+            {**event(), "device": "ios"},
+            {**event(itemInSession=1), "device": "web", "experiment": {"arm": "b"}},
+            event(itemInSession=2),
+            "[1, 2]",  # not an object: no keys
+            "{broken",
+        ],
+    )
     assert staging.unknown_fields(read_raw(spark, str(tmp_path), "events")) == {"device": 2, "experiment": 1}
 
 
@@ -153,8 +189,20 @@ def test_staged_events_are_renamed_and_cast(spark, tmp_path):
         "2018-11-01",
         [
             event(),
-            event(page="Home", userId="", auth="Logged Out", firstName=None, lastName=None, gender=None,
-                  artist=None, song=None, length=None, registration=None, itemInSession=2, sessionId=140),
+            event(
+                page="Home",
+                userId="",
+                auth="Logged Out",
+                firstName=None,
+                lastName=None,
+                gender=None,
+                artist=None,
+                song=None,
+                length=None,
+                registration=None,
+                itemInSession=2,
+                sessionId=140,
+            ),
         ],
     )
     staged = staging.staged_events(staging.tag_events(read_raw(spark, str(tmp_path), "events")))
@@ -193,8 +241,28 @@ def test_songs_blank_location_and_zero_year_become_null_and_duplicates_are_quara
     staged = staging.staged_songs(tagged).drop("source_file")
     expected = spark.createDataFrame(
         [
-            ("SOAAAAAAAAAAAAAAA1", "I Didn't Mean To", "ARD7TVE1187B99BFB1", "Casual", None, None, None, None, 218.93179),
-            ("SOAAAAAAAAAAAAAAA2", "Soul Deep", "ARD7TVE1187B99BFB1", "Casual", "California - LA", None, None, 1969, 218.93179),
+            (
+                "SOAAAAAAAAAAAAAAA1",
+                "I Didn't Mean To",
+                "ARD7TVE1187B99BFB1",
+                "Casual",
+                None,
+                None,
+                None,
+                None,
+                218.93179,
+            ),
+            (
+                "SOAAAAAAAAAAAAAAA2",
+                "Soul Deep",
+                "ARD7TVE1187B99BFB1",
+                "Casual",
+                "California - LA",
+                None,
+                None,
+                1969,
+                218.93179,
+            ),
         ],
         T.StructType(schemas.STAGING_SONGS.fields[:-1]),
     )
@@ -218,7 +286,9 @@ def test_a_source_without_any_file_stops_the_stage_job_with_the_folder_named(spa
     stage = load_job(pipeline.step("stage"))
     register_local_catalog(spark, tmp_path / "lake")
     args = {place.value: value for place, value in lake_locations(raw, tmp_path / "lake").items()}
-    with pytest.raises(RawInputError, match=r"no readable files \(\.json, \.jsonl, .*\) under .*song_data: nothing to stage for songs"):
+    with pytest.raises(
+        RawInputError, match=r"no readable files \(\.json, \.jsonl, .*\) under .*song_data: nothing to stage for songs"
+    ):
         stage.run(spark, args)
 
 
@@ -235,19 +305,26 @@ def test_two_records_run_together_are_quarantined_whole_not_staged_as_the_first(
     # `cat a b > c` when a has no final newline: a's last record and b's first share a line.
     first = json.dumps(event(ts=1541106106796, itemInSession=1))
     second = '{"ts": 15431'
-    write_log(tmp_path, "2018-11-01", [
-        first + second,
-        first.replace('"itemInSession": 1', '"itemInSession": 2') + "]",
-        first.replace('"itemInSession": 1', '"itemInSession": 3') + '}, "x": 1',
-        first.replace('"itemInSession": 1', '"itemInSession": 4') + ' \t',  # trailing blanks are fine
-    ])  # fmt: skip
+    write_log(
+        tmp_path,
+        "2018-11-01",
+        [
+            first + second,
+            first.replace('"itemInSession": 1', '"itemInSession": 2') + "]",
+            first.replace('"itemInSession": 1', '"itemInSession": 3') + '}, "x": 1',
+            first.replace('"itemInSession": 1', '"itemInSession": 4') + " \t",  # trailing blanks are fine
+        ],
+    )
     got, tagged = quarantine_of(spark, tmp_path, "events")
     assert got == [
         (1, first + second, RUN_TOGETHER),
         (2, first.replace('"itemInSession": 1', '"itemInSession": 2') + "]", RUN_TOGETHER),
         (3, first.replace('"itemInSession": 1', '"itemInSession": 3') + '}, "x": 1', RUN_TOGETHER),
     ]
-    assert [r["itemInSession"] for r in staging.staged_events(tagged).select(F.col("item_in_session").alias("itemInSession")).collect()] == [4]
+    assert [
+        r["itemInSession"]
+        for r in staging.staged_events(tagged).select(F.col("item_in_session").alias("itemInSession")).collect()
+    ] == [4]
 
 
 def test_brackets_inside_values_are_staged_and_a_bracket_tail_after_them_is_not(spark, tmp_path):

@@ -13,8 +13,21 @@ from sparkify.transforms import star
 from sparkify.transforms.common import MissingColumnsError
 
 EVENT_COLUMNS = [
-    "ts", "start_time", "user_id", "first_name", "last_name", "gender", "level", "location", "user_agent",
-    "session_id", "item_in_session", "page", "song", "artist", "length",
+    "ts",
+    "start_time",
+    "user_id",
+    "first_name",
+    "last_name",
+    "gender",
+    "level",
+    "location",
+    "user_agent",
+    "session_id",
+    "item_in_session",
+    "page",
+    "song",
+    "artist",
+    "length",
 ]
 EVENT_SCHEMA = T.StructType([schemas.STAGING_EVENTS[c] for c in EVENT_COLUMNS])
 SONG_SCHEMA = T.StructType(schemas.STAGING_SONGS.fields[:-1])  # without source_file
@@ -24,17 +37,54 @@ def at(ms: int) -> dt.datetime:
     return dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=ms)
 
 
-def ev(ts, user, level, session, item, page="NextSong", song=None, artist=None, length=None,
-       first="Lily", last="Koch", gender="F"):
-    return (ts, at(ts), user, first, last, gender, level, "Chicago, IL", "Mozilla/5.0", session, item, page,
-            song, artist, length)
+def ev(
+    ts,
+    user,
+    level,
+    session,
+    item,
+    page="NextSong",
+    song=None,
+    artist=None,
+    length=None,
+    first="Lily",
+    last="Koch",
+    gender="F",
+):
+    return (
+        ts,
+        at(ts),
+        user,
+        first,
+        last,
+        gender,
+        level,
+        "Chicago, IL",
+        "Mozilla/5.0",
+        session,
+        item,
+        page,
+        song,
+        artist,
+        length,
+    )
 
 
 @pytest.fixture
 def songs_df(spark):
     return spark.createDataFrame(
         [
-            ("SOZCTXZ12AB0182364", "Setanta matins", "AR5KOSW1187FB35FF4", "Elena", "Dubai UAE", 49.80388, 15.47491, None, 269.58322),
+            (
+                "SOZCTXZ12AB0182364",
+                "Setanta matins",
+                "AR5KOSW1187FB35FF4",
+                "Elena",
+                "Dubai UAE",
+                49.80388,
+                15.47491,
+                None,
+                269.58322,
+            ),
             # the same song twice under two ids: a play must still count once, for the smaller id
             ("SOBBBBBBBBBBBBBBB2", "Twice", "ARBBBBBBBBBBBBBBB2", "Duo", None, None, None, 1999, 200.0),
             ("SOBBBBBBBBBBBBBBB1", "Twice", "ARBBBBBBBBBBBBBBB2", "Duo", None, None, None, 1999, 200.0),
@@ -65,10 +115,58 @@ def test_songplays_one_row_per_next_song_matched_on_title_artist_and_duration(sp
     }
     expected = spark.createDataFrame(
         [
-            (key[1542837407796, 15, 818, 11], at(1542837407796), 15, "paid", "SOZCTXZ12AB0182364", "AR5KOSW1187FB35FF4", 818, "Chicago, IL", "Mozilla/5.0", 2018, 11),
-            (key[1542837607796, 15, 818, 12], at(1542837607796), 15, "paid", None, None, 818, "Chicago, IL", "Mozilla/5.0", 2018, 11),
-            (key[1542837807796, 15, 818, 13], at(1542837807796), 15, "paid", "SOBBBBBBBBBBBBBBB1", "ARBBBBBBBBBBBBBBB2", 818, "Chicago, IL", "Mozilla/5.0", 2018, 11),
-            (key[1542838007796, 26, 900, 0], at(1542838007796), 26, "free", None, None, 900, "Chicago, IL", "Mozilla/5.0", 2018, 11),
+            (
+                key[1542837407796, 15, 818, 11],
+                at(1542837407796),
+                15,
+                "paid",
+                "SOZCTXZ12AB0182364",
+                "AR5KOSW1187FB35FF4",
+                818,
+                "Chicago, IL",
+                "Mozilla/5.0",
+                2018,
+                11,
+            ),
+            (
+                key[1542837607796, 15, 818, 12],
+                at(1542837607796),
+                15,
+                "paid",
+                None,
+                None,
+                818,
+                "Chicago, IL",
+                "Mozilla/5.0",
+                2018,
+                11,
+            ),
+            (
+                key[1542837807796, 15, 818, 13],
+                at(1542837807796),
+                15,
+                "paid",
+                "SOBBBBBBBBBBBBBBB1",
+                "ARBBBBBBBBBBBBBBB2",
+                818,
+                "Chicago, IL",
+                "Mozilla/5.0",
+                2018,
+                11,
+            ),
+            (
+                key[1542838007796, 26, 900, 0],
+                at(1542838007796),
+                26,
+                "free",
+                None,
+                None,
+                900,
+                "Chicago, IL",
+                "Mozilla/5.0",
+                2018,
+                11,
+            ),
         ],
         schemas.SONGPLAYS,
     )

@@ -53,7 +53,9 @@ def test_counting_the_staged_rows_of_many_raw_files_takes_a_few_jvm_calls_not_on
 
 def test_a_value_list_matches_names_with_quotes_backslashes_and_other_scripts_exactly(spark):
     names = ["it's.json", "back\\slash.json", "dir/ünï cödé 曲.json", "plain.json", "a'b\\'c.json"]
-    df = spark.createDataFrame([(n,) for n in [*names, "its.json", "backslash.json", "other.json"]], "source_file string")
+    df = spark.createDataFrame(
+        [(n,) for n in [*names, "its.json", "backslash.json", "other.json"]], "source_file string"
+    )
 
     matched = {r["source_file"] for r in df.filter(tables.in_values("source_file", names)).collect()}
 

@@ -21,8 +21,9 @@ def test_log_files_are_named_as_the_generator_writes_them():
 def test_fifteen_days_hold_every_bad_day_in_order():
     days = {d.number: d for d in cal.build(15, seed=1)}
     assert [d.run_date for d in days.values()][:2] == [
-        datetime(2026, 1, 1, 3, tzinfo=UTC), datetime(2026, 1, 2, 3, tzinfo=UTC),
-    ]  # fmt: skip
+        datetime(2026, 1, 1, 3, tzinfo=UTC),
+        datetime(2026, 1, 2, 3, tzinfo=UTC),
+    ]
     assert days[1].deliver == (F(1),) and days[1].how == "in-process" and days[1].expect == "succeeded"
     assert days[2].how == days[14].how == "fresh-process"
     assert days[3].deliver == ()  # late: it comes with day 6's

@@ -24,7 +24,9 @@ def test_published_figures(spark, sample_run):
     count = {t: lake_table(spark, lake, t).count() for t in ("songplays", "users", "songs", "artists", "time")}
     assert count == {"songplays": 6820, "users": 96, "songs": 71, "artists": 69, "time": 6813}
     assert {t: report["tables"][t]["rows"] for t in count} == count
-    counts = {s: {k: report["sources"][s][k] for k in ("files", "read", "staged", "quarantined")} for s in ("songs", "events")}
+    counts = {
+        s: {k: report["sources"][s][k] for k in ("files", "read", "staged", "quarantined")} for s in ("songs", "events")
+    }
     assert counts == {
         "songs": {"files": 71, "read": 71, "staged": 71, "quarantined": 0},
         "events": {"files": 30, "read": 8056, "staged": 8056, "quarantined": 0},
@@ -53,7 +55,9 @@ def test_every_suite_passes_and_the_run_succeeds(sample_run):
     report, lake = sample_run
     assert report["status"] == "succeeded", report["steps"]
     assert [(s["name"], s["status"]) for s in report["steps"]] == [
-        ("stage", "succeeded"), ("model", "succeeded"), ("validate", "succeeded"),
+        ("stage", "succeeded"),
+        ("model", "succeeded"),
+        ("validate", "succeeded"),
     ]
     assert sorted(report["suites"]) == ["artists", "songplays", "songs", "time", "users", "users_history"]
     assert all(s["success"] for s in report["suites"].values())

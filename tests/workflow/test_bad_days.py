@@ -43,9 +43,12 @@ def _start_run(raw: Path, lake: Path, *extra: str, env: dict[str, str] | None = 
     """`sparkify run` in a process group of its own (its JVM included), as a terminal or a service runs it."""
     return subprocess.Popen(
         [sys.executable, "-m", "sparkify", "run", "--raw", str(raw), "--lake", str(lake), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
         env={**os.environ, **(env or {})},
-    )  # fmt: skip
+    )
 
 
 def _wait_for(reached: Callable[[], bool], run: subprocess.Popen[str], what: str) -> None:
@@ -97,7 +100,9 @@ def test_an_interrupted_run_ends_in_one_line_and_the_next_run_publishes(spark, r
     assert_document("run-report", report)
     assert report["status"] == "interrupted"
     assert [(s["name"], s["status"]) for s in report["steps"]] == [
-        ("stage", "succeeded"), ("model", "interrupted"), ("validate", "not run"),
+        ("stage", "succeeded"),
+        ("model", "interrupted"),
+        ("validate", "not run"),
     ]
     assert '<span class="interrupted">interrupted</span>' in (lake / "data_docs" / "index.html").read_text()
 

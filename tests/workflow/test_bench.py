@@ -25,12 +25,43 @@ T0 = 1_541_030_400_000  # 2018-11-01T00:00:00Z in epoch ms
 def hand_raw(tmp_path_factory):
     """3 songs by 2 artists and 10 log lines, of which 3 are bad; the expected counts are in the test."""
     raw = tmp_path_factory.mktemp("hand_raw")
-    write_song(raw, "TRAAAAA128F4287B01", song(song_id="SOAAAAA12A8C13C001", title="Alpha", artist_id="ARAAAAA1187B99BF01",
-                                              artist_name="Casual", duration=200.0, year=2001))
-    write_song(raw, "TRAAAAB128F4287B02", song(song_id="SOAAAAB12A8C13C002", title="Beta", artist_id="ARAAAAA1187B99BF01",
-                                              artist_name="Casual", duration=150.5, year=0, artist_location=""))
-    write_song(raw, "TRAAAAC128F4287B03", song(song_id="SOAAAAC12A8C13C003", title="Gamma", artist_id="ARAAAAC1187B99BF03",
-                                              artist_name="Other", duration=300.25, year=1999))
+    write_song(
+        raw,
+        "TRAAAAA128F4287B01",
+        song(
+            song_id="SOAAAAA12A8C13C001",
+            title="Alpha",
+            artist_id="ARAAAAA1187B99BF01",
+            artist_name="Casual",
+            duration=200.0,
+            year=2001,
+        ),
+    )
+    write_song(
+        raw,
+        "TRAAAAB128F4287B02",
+        song(
+            song_id="SOAAAAB12A8C13C002",
+            title="Beta",
+            artist_id="ARAAAAA1187B99BF01",
+            artist_name="Casual",
+            duration=150.5,
+            year=0,
+            artist_location="",
+        ),
+    )
+    write_song(
+        raw,
+        "TRAAAAC128F4287B03",
+        song(
+            song_id="SOAAAAC12A8C13C003",
+            title="Gamma",
+            artist_id="ARAAAAC1187B99BF03",
+            artist_name="Other",
+            duration=300.25,
+            year=1999,
+        ),
+    )
     user_8 = {"userId": "8", "sessionId": 1}
     user_9 = {"userId": "9", "sessionId": 2, "firstName": "Lily", "lastName": "Koch"}
     no_song = {"song": None, "artist": None, "length": None}
@@ -119,7 +150,8 @@ def test_bench_smoke_writes_json_with_medians_ratio_and_files(tmp_path):
     register(app)
     out = tmp_path / "result.json"
     result = CliRunner().invoke(
-        app, ["bench", "--sizes", "40x400", "--repeat", "1", "--data", str(tmp_path / "data"), "--out", str(out), "--json"]
+        app,
+        ["bench", "--sizes", "40x400", "--repeat", "1", "--data", str(tmp_path / "data"), "--out", str(out), "--json"],
     )
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text())

@@ -97,7 +97,9 @@ def test_the_new_day_floor_merges_what_the_workflow_publishes(spark, generated, 
     floor.new_day(spark, register_local_catalog(spark, lake), day_two)
     for name in floor.MERGED:
         ours = lake_table(spark, single_run_lake, name)
-        assert_df_equality(lake_table(spark, lake, name).select(*ours.columns), ours, ignore_row_order=True, ignore_nullable=True)
+        assert_df_equality(
+            lake_table(spark, lake, name).select(*ours.columns), ours, ignore_row_order=True, ignore_nullable=True
+        )
 
 
 @pytest.mark.slow
@@ -150,7 +152,9 @@ def _run_dirs(lake: Path) -> list[Path]:
 KILL_MOMENTS = {
     "stage": lambda lake, seen: len(list((lake / "staging").glob("*/metadata/*.metadata.json"))) > seen["staging"],
     "model": lambda lake, seen: (_run_dirs(lake)[-1] / "stage.json").is_file() and len(_run_dirs(lake)) > seen["runs"],
-    "validate": lambda lake, seen: (_run_dirs(lake)[-1] / "model.json").is_file() and len(_run_dirs(lake)) > seen["runs"],
+    "validate": lambda lake, seen: (
+        (_run_dirs(lake)[-1] / "model.json").is_file() and len(_run_dirs(lake)) > seen["runs"]
+    ),
     "publish": lambda lake, seen: _main_snapshot(lake, "songplays") not in (None, seen["songplays_main"]),
 }
 
@@ -189,7 +193,9 @@ def test_a_run_killed_at_any_moment_leaves_committed_tables_and_the_next_run_equ
     # A separate process, killed without warning at the chosen moment.
     run = subprocess.Popen(
         [sys.executable, "-m", "sparkify", "run", "--raw", str(raw), "--lake", str(lake)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 300
     while not KILL_MOMENTS[moment](lake, seen):

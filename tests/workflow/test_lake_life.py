@@ -101,7 +101,9 @@ def test_a_rejected_change_is_judged_again_after_main_moves_and_published_once_f
     raw, lake = tmp_path / "raw", tmp_path / "lake"
     copy_raw(generated, raw, lambda p: p.parts[0] == "song_data" or p.name == day_file(1))
     assert run_pipeline(raw, lake)["status"] == "succeeded"
-    bad = write_song(raw, "TRZZZZZ128F4287B47", song(song_id="SOZZZZZZZZZZZZZZZ1", artist_id="ARZZZZZZZZZZZZZZZ1", duration=-5.0))
+    bad = write_song(
+        raw, "TRZZZZZ128F4287B47", song(song_id="SOZZZZZZZZZZZZZZZ1", artist_id="ARZZZZZZZZZZZZZZZ1", duration=-5.0)
+    )
     assert run_pipeline(raw, lake)["status"] == "failed"
     # A person's fix on `main` of another table while the rejected song waits on `songs`' audit branch
     # (an artist no later change touches: a derived row is rebuilt from staging when its inputs change).

@@ -30,14 +30,19 @@ def test_run_succeeds_and_reports_every_step_table_source_and_suite(spark, gener
     report = json.loads(report_file.read_text())
     assert report["status"] == "succeeded"
     assert [(s["name"], s["status"]) for s in report["steps"]] == [
-        ("stage", "succeeded"), ("model", "succeeded"), ("validate", "succeeded"),
+        ("stage", "succeeded"),
+        ("model", "succeeded"),
+        ("validate", "succeeded"),
     ]
     assert all(isinstance(s["seconds"], float) for s in report["steps"])
     # Rows in = rows staged + rows quarantined, per source, against what the generator wrote.
     songs, events = report["sources"]["songs"], report["sources"]["events"]
     assert (songs["files"], songs["read"], songs["staged"], songs["quarantined"]) == (summary.song_files,) * 3 + (0,)
     assert (events["files"], events["read"], events["staged"], events["quarantined"]) == (
-        summary.log_files, summary.events, summary.events, 0,
+        summary.log_files,
+        summary.events,
+        summary.events,
+        0,
     )
     assert report["tables"]["songplays"]["rows"] == summary.next_song_events
     assert report["tables"]["artists"]["rows"] == summary.artists
@@ -62,19 +67,25 @@ def test_run_fails_with_exit_1_when_a_suite_fails(spark, generated_raw, tmp_path
     shutil.copytree(raw, bad_raw)
     # A song with a negative duration is well-formed JSON of the right types: staging keeps it,
     # and the songs suite must reject it.
-    write_song(bad_raw, "TRZZZZZ128F4287B47", song(song_id="SOZZZZZZZZZZZZZZZ1", artist_id="ARZZZZZZZZZZZZZZZ1", duration=-5.0))
+    write_song(
+        bad_raw, "TRZZZZZ128F4287B47", song(song_id="SOZZZZZZZZZZZZZZZ1", artist_id="ARZZZZZZZZZZZZZZZ1", duration=-5.0)
+    )
     lake = tmp_path / "lake"
     result = runner.invoke(app, ["run", "--raw", str(bad_raw), "--lake", str(lake)])
     assert result.exit_code == 1, result.output
     report = json.loads((lake / "reports" / "latest.json").read_text())
     assert report["status"] == "failed"
     assert [(s["name"], s["status"]) for s in report["steps"]] == [
-        ("stage", "succeeded"), ("model", "succeeded"), ("validate", "failed"),
+        ("stage", "succeeded"),
+        ("model", "succeeded"),
+        ("validate", "failed"),
     ]
     assert report["suites"]["songs"]["success"] is False
     assert report["suites"]["songplays"]["success"] is True
     assert (lake / "data_docs" / "index.html").is_file()
-    assert (lake / "data_docs" / "runs" / report["run_id"] / "index.html").is_file(), "Data Docs are built for a failing run too"
+    assert (lake / "data_docs" / "runs" / report["run_id"] / "index.html").is_file(), (
+        "Data Docs are built for a failing run too"
+    )
 
 
 def test_run_refuses_a_raw_folder_without_the_sources(tmp_path):
@@ -93,7 +104,9 @@ def test_a_lake_whose_path_holds_a_space_and_non_ascii_keeps_its_tables_inside_i
         result = runner.invoke(app, ["run", "--raw", str(raw), "--lake", str(lake)])
         assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lake sp ü"]
-    assert (lake / "curated" / "songplays" / "metadata").is_dir() and (lake / "staging" / "events" / "metadata").is_dir()
+    assert (lake / "curated" / "songplays" / "metadata").is_dir() and (
+        lake / "staging" / "events" / "metadata"
+    ).is_dir()
     assert lake_table(spark, lake, "songplays").count() == summary.next_song_events
     answer = runner.invoke(app, ["query", "plays_by_level", "--lake", str(lake), "--json"])
     assert answer.exit_code == 0, answer.output

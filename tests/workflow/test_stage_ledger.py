@@ -46,9 +46,7 @@ def stage(spark, raw: Path, lake: Path) -> dict:
 def staged_rows(spark, lake: Path, source: str = "events") -> list[tuple]:
     table = tables.ident(lake_locations(Path("."), lake)[pipeline.Namespace.STAGING], source)
     key = "item_in_session" if source == "events" else "song_id"
-    return sorted(
-        (r["source_file"].rsplit("/", 1)[1], r[key], r["batch_id"]) for r in spark.table(table).collect()
-    )
+    return sorted((r["source_file"].rsplit("/", 1)[1], r[key], r["batch_id"]) for r in spark.table(table).collect())
 
 
 def ledger_rows(spark, lake: Path) -> list[tuple]:
@@ -66,15 +64,19 @@ def classes(report: dict, source: str = "events") -> dict[str, int]:
 def test_a_new_file_with_an_old_modification_time_is_staged(spark, raw, lake):
     write_log(raw, "2018-11-01", [event(itemInSession=1)])
     first = stage(spark, raw, lake)
-    late = write_log(raw, "2018-11-02", [event(itemInSession=2, ts=1541190000000), event(itemInSession=3, ts=1541190000001)])
+    late = write_log(
+        raw, "2018-11-02", [event(itemInSession=2, ts=1541190000000), event(itemInSession=3, ts=1541190000001)]
+    )
     os.utime(late, (OLD, OLD))
     second = stage(spark, raw, lake)
     assert (first["batch_id"], second["batch_id"]) == (0, 1)
     assert classes(second) == {"new": 1, "unchanged": 1}
     assert second["sources"]["events"]["read"] == 2
     assert staged_rows(spark, lake) == [
-        ("2018-11-01-events.json", 1, 0), ("2018-11-02-events.json", 2, 1), ("2018-11-02-events.json", 3, 1),
-    ]  # fmt: skip
+        ("2018-11-01-events.json", 1, 0),
+        ("2018-11-02-events.json", 2, 1),
+        ("2018-11-02-events.json", 3, 1),
+    ]
 
 
 def test_compressed_and_jsonl_files_are_read_and_other_names_are_listed_as_skipped(spark, raw, lake):
@@ -91,22 +93,34 @@ def test_compressed_and_jsonl_files_are_read_and_other_names_are_listed_as_skipp
     assert classes(report) == {"new": 5, "unsupported": 1}
     assert events["files_seen"] == 6
     assert (events["read"], events["staged"], events["quarantined"]) == (5, 4, 1)
-    assert events["unsupported_files"] == [{
-        "path": (day / "notes.csv").as_uri().replace("file:///", "file:/"),
-        "reason": "not a readable name (.csv): only .json, .jsonl, .json.gz, .jsonl.gz, .json.bz2, .jsonl.bz2 are read",
-    }]  # fmt: skip
-    assert events["top_reasons"] == [{
-        "reason": "unreadable gzip data: Not a gzipped file (b'no')", "count": 1,
-        "example": (day / "d.json.gz").as_uri().replace("file:///", "file:/") + " line 0",
-    }]  # fmt: skip
+    assert events["unsupported_files"] == [
+        {
+            "path": (day / "notes.csv").as_uri().replace("file:///", "file:/"),
+            "reason": "not a readable name (.csv): only .json, .jsonl, .json.gz, .jsonl.gz, .json.bz2, .jsonl.bz2 are read",
+        }
+    ]
+    assert events["top_reasons"] == [
+        {
+            "reason": "unreadable gzip data: Not a gzipped file (b'no')",
+            "count": 1,
+            "example": (day / "d.json.gz").as_uri().replace("file:///", "file:/") + " line 0",
+        }
+    ]
     assert staged_rows(spark, lake) == [
-        ("a.jsonl", 1, 0), ("a.jsonl", 2, 0), ("b.json.gz", 3, 0), ("c.jsonl.bz2", 4, 0),
-    ]  # fmt: skip
+        ("a.jsonl", 1, 0),
+        ("a.jsonl", 2, 0),
+        ("b.json.gz", 3, 0),
+        ("c.jsonl.bz2", 4, 0),
+    ]
     ledger = [r for r in ledger_rows(spark, lake) if r[0] == "events"]
     assert [(name, status) for _, name, _, status, _, _ in ledger] == [
-        ("a.jsonl", "staged"), ("b.json.gz", "staged"), ("c.jsonl.bz2", "staged"), ("d.json.gz", "unreadable"),
-        ("e.json", "staged"), ("notes.csv", "unsupported"),
-    ]  # fmt: skip
+        ("a.jsonl", "staged"),
+        ("b.json.gz", "staged"),
+        ("c.jsonl.bz2", "staged"),
+        ("d.json.gz", "unreadable"),
+        ("e.json", "staged"),
+        ("notes.csv", "unsupported"),
+    ]
 
 
 def test_a_changed_file_replaces_its_rows_a_touched_one_is_not_read_and_a_deleted_one_takes_its_rows(spark, raw, lake):
@@ -121,9 +135,11 @@ def test_a_changed_file_replaces_its_rows_a_touched_one_is_not_read_and_a_delete
     assert classes(second) == {"changed": 1, "unchanged": 1}
     assert (second["sources"]["events"]["read"], second["sources"]["events"]["rows_removed"]) == (3, 2)
     assert staged_rows(spark, lake) == [
-        ("2018-11-01-events.json", 1, 1), ("2018-11-01-events.json", 2, 1), ("2018-11-01-events.json", 3, 1),
+        ("2018-11-01-events.json", 1, 1),
+        ("2018-11-01-events.json", 2, 1),
+        ("2018-11-01-events.json", 3, 1),
         ("2018-11-02-events.json", 7, 0),
-    ]  # fmt: skip
+    ]
     # Nothing new: nothing read, no commit to staging.
     table = tables.ident(lake_locations(raw, lake)[pipeline.Namespace.STAGING], "events")
     snapshot = tables.snapshot_id(spark, table)
@@ -139,9 +155,15 @@ def test_a_changed_file_replaces_its_rows_a_touched_one_is_not_read_and_a_delete
     assert [r[:2] for r in staged_rows(spark, lake)] == [("2018-11-01-events.json", i) for i in (1, 2, 3)]
     assert [r for r in ledger_rows(spark, lake) if r[0] == "events"] == [
         ("events", "2018-11-01-events.json", day1.stat().st_size, "staged", 1, None),
-        ("events", "2018-11-02-events.json", len(json.dumps(event(itemInSession=7, ts=1541190000000))) + 1, "deleted", 2,
-         "gone from the raw prefix"),
-    ]  # fmt: skip
+        (
+            "events",
+            "2018-11-02-events.json",
+            len(json.dumps(event(itemInSession=7, ts=1541190000000))) + 1,
+            "deleted",
+            2,
+            "gone from the raw prefix",
+        ),
+    ]
 
 
 def test_a_replayed_batch_gives_the_same_staging_table(spark, raw, lake):
@@ -182,7 +204,13 @@ def test_the_star_schema_follows_changed_and_deleted_raw_files(spark, tmp_path):
     day2.unlink()
     report = run_pipeline(raw, lake)
     assert report["status"] == "succeeded", report["steps"]
-    assert report["sources"]["events"]["file_classes"] == {"new": 0, "changed": 1, "unchanged": 0, "deleted": 1, "unsupported": 0}
+    assert report["sources"]["events"]["file_classes"] == {
+        "new": 0,
+        "changed": 1,
+        "unchanged": 0,
+        "deleted": 1,
+        "unsupported": 0,
+    }
     plays = sorted(r["start_time"].isoformat() for r in lake_table(spark, lake, "songplays").collect())
     # 1541106106796/797/798 ms: the three plays of day 1; day 2's play went with its file.
     assert plays == ["2018-11-01T21:01:46.796000", "2018-11-01T21:01:46.797000", "2018-11-01T21:01:46.798000"]
@@ -208,7 +236,9 @@ def test_a_run_with_nothing_new_takes_no_batch_and_commits_nothing(spark, raw, l
     write_log(raw, "2018-11-01", [event(itemInSession=1)])
     first = stage(spark, raw, lake)
     namespace = lake_locations(raw, lake)[pipeline.Namespace.STAGING]
-    before = {name: tables.snapshot_id(spark, tables.ident(namespace, name)) for name in ("events", "songs", "raw_files")}
+    before = {
+        name: tables.snapshot_id(spark, tables.ident(namespace, name)) for name in ("events", "songs", "raw_files")
+    }
     again = stage(spark, raw, lake)
     assert first["batch_id"] == 0 and again["batch_id"] is None
     assert classes(again) == {"unchanged": 1} and classes(again, "songs") == {"unchanged": 1}
@@ -229,7 +259,11 @@ def test_a_key_twice_in_a_batch_and_a_key_staged_before_are_told_apart(spark, ra
     # The batch is tagged first without looking for a key twice in it; a batch that holds one is tagged
     # again. Either way each copy gets the reason of a whole tagging: the first copy of a key staged by
     # an earlier batch was "already staged", the copies after it in the batch are "first seen in" it.
-    one, two, three = event(itemInSession=1), event(itemInSession=2, ts=1541106106797), event(itemInSession=3, ts=1541106106798)
+    one, two, three = (
+        event(itemInSession=1),
+        event(itemInSession=2, ts=1541106106797),
+        event(itemInSession=3, ts=1541106106798),
+    )
     write_log(raw, "2018-11-01", [one])
     stage(spark, raw, lake)
     write_log(raw, "2018-11-02", [one, one, two, two, three])
@@ -238,13 +272,15 @@ def test_a_key_twice_in_a_batch_and_a_key_staged_before_are_told_apart(spark, ra
 
     assert report["sources"]["events"]["staged"] == 2 and report["sources"]["events"]["quarantined"] == 3
     assert staged_rows(spark, lake) == [
-        ("2018-11-01-events.json", 1, 0), ("2018-11-02-events.json", 2, 1), ("2018-11-02-events.json", 3, 1),
-    ]  # fmt: skip
+        ("2018-11-01-events.json", 1, 0),
+        ("2018-11-02-events.json", 2, 1),
+        ("2018-11-02-events.json", 3, 1),
+    ]
     assert quarantined(spark, lake, 1) == [
         ("2018-11-02-events.json", 1, json.dumps(one), "duplicate event (already staged from 2018-11-01-events.json)"),
         ("2018-11-02-events.json", 2, json.dumps(one), "duplicate event (first seen in 2018-11-02-events.json line 1)"),
         ("2018-11-02-events.json", 4, json.dumps(two), "duplicate event (first seen in 2018-11-02-events.json line 3)"),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.fixture()
@@ -284,7 +320,8 @@ def test_a_log_file_too_large_to_read_whole_is_read_in_blocks_and_keeps_its_line
 
     assert report["sources"]["events"]["staged"] == 35 and report["sources"]["events"]["quarantined"] == 3
     assert staged_rows(spark, lake) == [
-        *[("2018-11-01-events.json", i, 0) for i in range(1, 35)], ("2018-11-02-events.json", 50, 0)
+        *[("2018-11-01-events.json", i, 0) for i in range(1, 35)],
+        ("2018-11-02-events.json", 50, 0),
     ]
     found = [(name, line, reason) for name, line, _, reason in quarantined(spark, lake, 0)]
     assert found == [
@@ -302,7 +339,9 @@ def test_a_valid_json_line_of_50_mb_is_staged_not_called_malformed(spark, raw, l
     # Jackson refuses a string value over 20 MB by default, which read as invalid syntax: a valid
     # record of any size a task can hold is staged. The file is over 32 MB, so it is read in blocks.
     agent = "Mozilla/5.0 " + "x" * (50 * 1024 * 1024)
-    log = write_log(raw, "2018-11-01", [event(itemInSession=1, userAgent=agent), event(itemInSession=2, ts=1541106106797)])
+    log = write_log(
+        raw, "2018-11-01", [event(itemInSession=1, userAgent=agent), event(itemInSession=2, ts=1541106106797)]
+    )
     assert log.stat().st_size > 50 * 1024 * 1024
 
     report = stage(spark, raw, lake)
@@ -342,7 +381,11 @@ def test_duplicates_of_rows_that_leave_staging_are_judged_again_and_staged(spark
 
     raw, lake, fresh = tmp_path / "raw", tmp_path / "lake", tmp_path / "fresh"
     write_song(raw, "TRAAAAW128F429D538", song())
-    one, two, three = event(itemInSession=1), event(itemInSession=2, ts=1541106106797), event(itemInSession=3, ts=1541106106798)
+    one, two, three = (
+        event(itemInSession=1),
+        event(itemInSession=2, ts=1541106106797),
+        event(itemInSession=3, ts=1541106106798),
+    )
     original = write_log(raw, "2018-11-01", [one, two])
     later = write_log(raw, "2018-11-02", [two, three])  # same batch: its copy of `two` is "first seen in" the original
     assert run_pipeline(raw, lake)["status"] == "succeeded"
@@ -360,8 +403,10 @@ def test_duplicates_of_rows_that_leave_staging_are_judged_again_and_staged(spark
     assert third["sources"]["events"]["judged_again_files"] == [uri(later), uri(moved)]
     # Both holders are read again: `two` is staged from the first of them by path, as a full refresh does.
     assert [r[:2] for r in staged_rows(spark, lake)] == [
-        ("2018-11-01-events.json", 1), ("2018-11-02-events.json", 2), ("2018-11-02-events.json", 3),
-    ]  # fmt: skip
+        ("2018-11-01-events.json", 1),
+        ("2018-11-02-events.json", 2),
+        ("2018-11-02-events.json", 3),
+    ]
     assert lake_table(spark, lake, "songplays").count() == 3
     assert run_pipeline(raw, fresh, full_refresh=True)["status"] == "succeeded"
     assert_same_tables(spark, lake, fresh)
@@ -373,7 +418,9 @@ def test_duplicates_of_rows_that_leave_staging_are_judged_again_and_staged(spark
     assert fourth["sources"]["events"]["file_classes"]["changed"] == 1
     assert fourth["sources"]["events"]["judged_again_files"] == [uri(moved)]
     assert [r[:2] for r in staged_rows(spark, lake)] == [
-        ("2018-11-01-events.json", 1), ("2018-11-01-events.json", 2), ("2018-11-02-events.json", 3),
-    ]  # fmt: skip
+        ("2018-11-01-events.json", 1),
+        ("2018-11-01-events.json", 2),
+        ("2018-11-02-events.json", 3),
+    ]
     assert run_pipeline(raw, fresh, full_refresh=True)["status"] == "succeeded"
     assert_same_tables(spark, lake, fresh)

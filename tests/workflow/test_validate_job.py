@@ -25,8 +25,11 @@ def validate_job():
 def test_good_lake_returns_metrics_and_uploads_data_docs_to_s3(spark, validate_job, tmp_path, monkeypatch):
     from moto import mock_aws
 
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(name, value)
     args = write_lake(spark, tmp_path, next_song_events=3)
     # Earlier runs' step metrics, as their Glue jobs wrote them: one from yesterday, one beyond the history.
@@ -34,10 +37,16 @@ def test_good_lake_returns_metrics_and_uploads_data_docs_to_s3(spark, validate_j
     for run_id, started_at in (("run-0", yesterday), ("run-old", "2020-01-01T00:00:00+00:00")):
         folder = tmp_path / "reports" / "runs" / run_id
         folder.mkdir(parents=True)
-        (folder / "stage.json").write_text(json.dumps({
-            "status": "succeeded", "step_started_at": started_at, "step_seconds": 61.0,
-            "sources": {"events": {"read": 9, "staged": 7, "quarantined": 2}},
-        }))  # fmt: skip
+        (folder / "stage.json").write_text(
+            json.dumps(
+                {
+                    "status": "succeeded",
+                    "step_started_at": started_at,
+                    "step_seconds": 61.0,
+                    "sources": {"events": {"read": 9, "staged": 7, "quarantined": 2}},
+                }
+            )
+        )
         (folder / "validate.json").write_text(json.dumps({
             "status": "failed", "step_started_at": started_at, "step_seconds": 20.0,
             "suites": {"songs": {"success": False}}, "data_docs_index": "s3://docs-bucket/data_docs/latest/index.html",
@@ -67,9 +76,13 @@ def test_good_lake_returns_metrics_and_uploads_data_docs_to_s3(spark, validate_j
     # The site's own pages sit at the docs location's root, with the chart library they load.
     assert metrics["data_docs_site"] == "s3://docs-bucket/data_docs/index.html"
     assert {
-        "data_docs/index.html", "data_docs/lineage.html", "data_docs/charts.html", "data_docs/tables/index.html",
-        "data_docs/tables/songplays.html", "data_docs/static/vendor/vega/vega-embed.min.js",
-    } <= keys  # fmt: skip
+        "data_docs/index.html",
+        "data_docs/lineage.html",
+        "data_docs/charts.html",
+        "data_docs/tables/index.html",
+        "data_docs/tables/songplays.html",
+        "data_docs/static/vendor/vega/vega-embed.min.js",
+    } <= keys
     assert "(2 runs)" in index and "run-old" not in index, "kept: this run and yesterday's, within 3 days"
     assert index.index("run-1") < index.index("run-0"), "newest first"
     assert '<a href="runs/run-1/index.html">run-1</a>' in index
@@ -88,7 +101,9 @@ def test_bad_lake_raises_step_failed_with_the_metrics(spark, validate_job, tmp_p
     metrics = failure.value.metrics
     assert metrics["status"] == "failed"
     assert metrics["data_docs_index"] == str(tmp_path / "data_docs" / "runs" / "run-1" / "index.html")
-    assert (tmp_path / "data_docs" / "runs" / "run-1" / "index.html").is_file(), "Data Docs are built for a failing run too"
+    assert (tmp_path / "data_docs" / "runs" / "run-1" / "index.html").is_file(), (
+        "Data Docs are built for a failing run too"
+    )
     songplays = metrics["suites"]["songplays"]
     assert songplays["success"] is False
     assert songplays["failed_expectations"] == [
@@ -105,7 +120,9 @@ def test_bad_lake_raises_step_failed_with_the_metrics(spark, validate_job, tmp_p
 
 def test_a_passing_audit_publishes_every_table_at_its_branch_snapshot(spark, validate_job, tmp_path):
     args = write_lake(spark, tmp_path, next_song_events=3)
-    audit = {t.name: tables.snapshot_id(spark, curated_table(args, t.name), tables.AUDIT) for t in pipeline.CURATED_TABLES}
+    audit = {
+        t.name: tables.snapshot_id(spark, curated_table(args, t.name), tables.AUDIT) for t in pipeline.CURATED_TABLES
+    }
 
     metrics = validate_job.run(spark, args)
 
@@ -123,8 +140,10 @@ def test_only_suites_whose_tables_changed_are_judged_again(spark, validate_job, 
     published = validate_job.run(spark, args)["published"]
     # One artist's location is corrected on the branch: only `artists` differs from what is published.
     artists = curated_table(args, "artists")
-    fixed = tables.read(spark, artists, tables.AUDIT).filter("name = 'Casual'").selectExpr(
-        "artist_id", "name", "'Los Angeles, CA' AS location", "latitude", "longitude"
+    fixed = (
+        tables.read(spark, artists, tables.AUDIT)
+        .filter("name = 'Casual'")
+        .selectExpr("artist_id", "name", "'Los Angeles, CA' AS location", "latitude", "longitude")
     )
     tables.merge(spark, fixed, artists, tables.AUDIT, ("artist_id",))
 
@@ -135,7 +154,10 @@ def test_only_suites_whose_tables_changed_are_judged_again(spark, validate_job, 
     assert {name for name, s in metrics["suites"].items() if s["evaluated"] > 0} == {"artists", "songplays", "songs"}
     for name in ("users", "users_history", "time"):
         assert metrics["suites"][name] == {
-            "success": True, "evaluated": 0, "failed": 0, "failed_expectations": [],
+            "success": True,
+            "evaluated": 0,
+            "failed": 0,
+            "failed_expectations": [],
             "unchanged_since_snapshot": published[name],
         }, name
     assert tables.read(spark, artists).filter("name = 'Casual'").first()["location"] == "Los Angeles, CA"
@@ -165,7 +187,9 @@ def test_upkeep_runs_when_due_and_orphan_files_are_swept_once_per_their_age(spar
     assert {key: table["swept_at"] for key, table in json.loads(state.read_text()).items()} == swept
 
 
-def test_when_the_catalog_keeps_the_tables_validate_maintains_nothing_and_measures_health(spark, validate_job, tmp_path):
+def test_when_the_catalog_keeps_the_tables_validate_maintains_nothing_and_measures_health(
+    spark, validate_job, tmp_path
+):
     args = {**write_lake(spark, tmp_path, next_song_events=3), "table_upkeep": "catalog-optimizers"}
     validate_job.run(spark, args)
     artists = curated_table(args, "artists")
@@ -203,7 +227,10 @@ def test_a_first_publish_starts_the_orphan_clock_and_the_sweep_due_after_it_take
 
     # `orphan_age_days` (3) later, the sweep is due, and a new commit gives validate work to do.
     earlier = {
-        key: {**table, "swept_at": (dt.datetime.fromisoformat(table["swept_at"]) - dt.timedelta(days=3, minutes=1)).isoformat()}
+        key: {
+            **table,
+            "swept_at": (dt.datetime.fromisoformat(table["swept_at"]) - dt.timedelta(days=3, minutes=1)).isoformat(),
+        }
         for key, table in started.items()
     }
     write_text(spark, state.as_uri(), json.dumps(earlier))

@@ -37,7 +37,9 @@ def test_a_failed_audit_leaves_main_as_it_was_and_later_runs_judge_the_rejected_
     assert songs_before == 20 and None not in published.values()
 
     # Well-formed, right types, so staging keeps it; the songs suite must reject a negative duration.
-    bad_file = write_song(raw, "TRZZZZZ128F4287B47", song(song_id=BAD_SONG, artist_id="ARZZZZZZZZZZZZZZZ1", duration=-5.0))
+    bad_file = write_song(
+        raw, "TRZZZZZ128F4287B47", song(song_id=BAD_SONG, artist_id="ARZZZZZZZZZZZZZZZ1", duration=-5.0)
+    )
     failed = run_pipeline(raw, lake)
 
     assert failed["status"] == "failed"
@@ -100,12 +102,20 @@ def test_a_play_dated_after_the_run_date_fails_the_audit_and_is_not_published(sp
     report = run_pipeline(raw, lake, run_date=dt.datetime(2018, 11, 2, tzinfo=dt.UTC))
 
     assert report["status"] == "failed"
-    failed = {name: [(f["type"], f["column"], f["details"]) for f in s["failed_expectations"]]
-              for name, s in report["suites"].items() if not s["success"]}  # fmt: skip
+    failed = {
+        name: [(f["type"], f["column"], f["details"]) for f in s["failed_expectations"]]
+        for name, s in report["suites"].items()
+        if not s["success"]
+    }
     assert sorted(failed) == ["songplays", "time"]
     ((rule, column, details),) = failed["songplays"]
     assert (rule, column) == ("expect_column_values_to_be_between", "start_time")
     assert details.startswith("1 of 2 rows unexpected (e.g. 2099-01-01 00:00:00); rows: songplay_id=")
-    assert failed["time"] == [("expect_column_values_to_be_between", "start_time",
-                               "1 of 2 rows unexpected (e.g. 2099-01-01 00:00:00); rows: start_time=2099-01-01 00:00:00")]
+    assert failed["time"] == [
+        (
+            "expect_column_values_to_be_between",
+            "start_time",
+            "1 of 2 rows unexpected (e.g. 2099-01-01 00:00:00); rows: start_time=2099-01-01 00:00:00",
+        )
+    ]
     assert lake_table(spark, lake, "songplays").count() == 0, "nothing is published"
