@@ -186,8 +186,9 @@ def _build_whole(curated: Mapping[str, str], events: DataFrame, songs: DataFrame
     for t in CURATED_TABLES:
         df = _conform(built[t.name], t.name)
         # A partitioned table is clustered by Iceberg's own write distribution (hash on the partition
-        # columns; a partition larger than its advisory size is written by several tasks). A dimension is one file through a shuffle: `coalesce(1)`
-        # would run the window or aggregate before it (users over every event) in one task.
+        # columns; a partition larger than its advisory size is written by several tasks). A dimension is
+        # one file through a shuffle: `coalesce(1)` would run the window or aggregate before it (users over
+        # every event) in one task.
         tables.replace(df if t.partition_by else df.repartition(1), curated[t.name], tables.AUDIT)
     songplays.unpersist()
 

@@ -445,7 +445,8 @@ def _update_ledger(spark: SparkSession, table: str, updates: list[ledger.Entry])
             (e.source, e.path, e.size, e.modification_time, e.content_hash, e.status.value, e.batch_id, e.reason)
             for e in updates
         ],
-        "source string, path string, size long, mtime long, content_hash string, status string, batch_id long, reason string",
+        "source string, path string, size long, mtime long, content_hash string, status string, batch_id "
+        "long, reason string",
     ).select(
         "source",
         "path",

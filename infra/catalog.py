@@ -114,7 +114,9 @@ class Catalog(pulumi.ComponentResource):
                 f"{name}-{quarantine_catalog.table_name(source)}",
                 name=quarantine_catalog.table_name(source),
                 database_name=self.staging_database.name,
-                description=f"Rejected {source} records with their reason, file and line; one partition per stage batch",
+                description=(
+                    f"Rejected {source} records with their reason, file and line; one partition per stage batch"
+                ),
                 table_type="EXTERNAL_TABLE",
                 parameters={"classification": "parquet", "EXTERNAL": "TRUE"},
                 partition_keys=[

@@ -1,9 +1,9 @@
 """One `aws.glue.Job` per `JobStep` of the pipeline definition, on Glue 5.1.
 
 The job's own arguments (its places, locations and Iceberg namespaces, and its stack settings) come from
-`sparkify.job_args.glue_defaults`, the contract the local runner and `runtime.glue_main` share, so a job
-gets exactly the `--<place>` arguments its step lists; Glue's own switches ride alongside. The Iceberg settings come from `sparkify.lake.spark_conf.glue_catalog_conf`, the one
-definition of them. Job parameters:
+`sparkify.job_args.glue_defaults`, the contract the local runner and `glue_entry.glue_main` share, so a job
+gets exactly the `--<place>` arguments its step lists; Glue's own switches ride alongside. The Iceberg
+settings come from `sparkify.lake.spark_conf.glue_catalog_conf`, the one definition of them. Job parameters:
 https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
 """
 

@@ -22,6 +22,8 @@ from sparkify.lake import tables
 from sparkify.layout import Names
 
 G = aws.glue  # the optimizer's nested argument types have long names
+_OrphanDeletion = G.CatalogTableOptimizerConfigurationOrphanFileDeletionConfigurationArgs
+_OrphanDeletionIceberg = G.CatalogTableOptimizerConfigurationOrphanFileDeletionConfigurationIcebergConfigurationArgs
 
 
 def optimizer_settings(upkeep: tables.Upkeep) -> dict[str, dict[str, Any]]:
@@ -49,8 +51,8 @@ def optimizer_settings(upkeep: tables.Upkeep) -> dict[str, dict[str, Any]]:
         # Files younger than this are never taken: a running job's uncommitted files are safe.
         # https://docs.aws.amazon.com/glue/latest/webapi/API_IcebergOrphanFileDeletionConfiguration.html
         "orphan_file_deletion": {
-            "orphan_file_deletion_configuration": G.CatalogTableOptimizerConfigurationOrphanFileDeletionConfigurationArgs(
-                iceberg_configuration=G.CatalogTableOptimizerConfigurationOrphanFileDeletionConfigurationIcebergConfigurationArgs(
+            "orphan_file_deletion_configuration": _OrphanDeletion(
+                iceberg_configuration=_OrphanDeletionIceberg(
                     orphan_file_retention_period_in_days=upkeep.orphan_age_days
                 )
             )

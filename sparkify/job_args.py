@@ -12,7 +12,7 @@ A job's `run(spark, args)` reads `args`, a `Mapping[str, str]` (`JobArgs.as_mapp
 
 On Glue they arrive as `--name value` arguments: places and settings are the job's default arguments
 (`glue_defaults`, which infra/jobs.py deploys), the run id is Glue's own, and a manual job run may add
-`--full_refresh true`; `runtime.glue_main` reads them back with `JobArgs.from_glue`. The local runner
+`--full_refresh true`; `sparkify.lake.glue_entry.glue_main` reads them back with `JobArgs.from_glue`. The local runner
 builds a `JobArgs` directly.
 """
 

@@ -3,7 +3,8 @@
 The harness starts this module once per repeat, so interpreter start, imports and (for ours) Spark
 start-up are part of every measurement, and the process's peak memory is its own. It writes a JSON
 result to RESULT: ours = the run report of `sparkify.local.runner.run_pipeline`; reference = the dict of
-`reference.run_reference`; floor = the steps of `floor.full_run`. The harness measures wall time and peak memory from outside (`wait4`).
+`reference.run_reference`; floor = the steps of `floor.full_run`. The harness measures wall time and peak
+memory from outside (`wait4`).
 """
 
 from __future__ import annotations

@@ -244,7 +244,8 @@ def run(
     if interrupted:
         err.print(
             escape(
-                f"{report_data['error']}: what it committed stays, and the next run carries on from there (run report: {latest})"
+                f"{report_data['error']}: what it committed stays, and the next run carries on from there "
+                f"(run report: {latest})"
             ),
             soft_wrap=True,
         )
@@ -265,7 +266,10 @@ def _write_copy(target: Path | None, report: dict[str, Any]) -> str | None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(report, indent=2))
     except OSError as exc:
-        return f"the run report's copy could not be written to {target} ({exc.strerror}); the lake's reports/latest.json has it"
+        return (
+            f"the run report's copy could not be written to {target} ({exc.strerror}); "
+            "the lake's reports/latest.json has it"
+        )
     return None
 
 

@@ -122,7 +122,8 @@ class FollowDisplay:
                 self.seen[step.name] = step.status
                 detail = f"  {escape(short(step.error, 90))}" if step.error else ""
                 self.console.print(
-                    f"  {step.kind:<7} {step.name:<10} {status_text(step.status):<22} {duration(step.seconds):>7}{detail}",
+                    f"  {step.kind:<7} {step.name:<10} {status_text(step.status):<22} "
+                    f"{duration(step.seconds):>7}{detail}",
                     soft_wrap=True,
                 )
 
@@ -158,7 +159,8 @@ def failure(view: RunView, names: StackNames) -> None:
 
         bucket, prefix = site_prefix(names, view.run_id)
         console.print(
-            f"  Data Docs: s3://{bucket}/{prefix}index.html  (sparkify docs --stack {names.stack} --run {view.run_id} --open)",
+            f"  Data Docs: s3://{bucket}/{prefix}index.html  (sparkify docs --stack {names.stack} --run "
+            f"{view.run_id} --open)",
             soft_wrap=True,
         )
 

@@ -89,7 +89,8 @@ def svg(found: list[Edge]) -> str:
         dash = ' stroke-dasharray="4 3"' if edge.target.layer == QUARANTINE else ""
         parts.append(
             f'<path d="M{a[0]},{a[1]} C{middle},{a[1]} {middle},{b[1]} {b[0]},{b[1]}" fill="none" '
-            f'stroke="#6b7280"{dash}><title>{escape(edge.step)}: {escape(edge.source.label)} → {escape(edge.target.label)}</title></path>'
+            f'stroke="#6b7280"{dash}><title>{escape(edge.step)}: {escape(edge.source.label)} → '
+            f"{escape(edge.target.label)}</title></path>"
         )
     for node, (x, y) in at.items():
         fill = {RAW: "#fde68a", STAGING: "#bfdbfe", QUARANTINE: "#fecaca", CURATED: "#bbf7d0"}[node.layer]

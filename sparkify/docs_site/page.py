@@ -73,6 +73,7 @@ def page(title: str, body: str, root: str = "", here: str = "", head: str = "") 
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style>{head}</head>'
-        f'<body><nav class="site"><strong style="color:#f3f4f6;margin-right:2rem">Sparkify Data Docs</strong>{nav}</nav>'
+        '<body><nav class="site"><strong style="color:#f3f4f6;margin-right:2rem">Sparkify Data '
+        f"Docs</strong>{nav}</nav>"
         f"<main><h1>{escape(title)}</h1>{body}</main></body></html>\n"
     )

@@ -120,7 +120,8 @@ def last_words(log: Path) -> str:
 def crash_headline(crash_log: Path) -> str:
     """The first line of an hs_err file that says what happened (its `#` header, without the boilerplate)."""
     skip = ("A fatal error has been detected", "JRE version", "Java VM:", "Problematic frame", "Core dump",
-            "If you would like to submit", "An error report file", "The crash happened", "See problematic frame")  # fmt: skip
+            "If you would like to submit", "An error report file", "The crash happened",
+            "See problematic frame")  # fmt: skip
     try:
         lines = crash_log.read_text(errors="replace").splitlines()[:40]
     except OSError:

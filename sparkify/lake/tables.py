@@ -85,7 +85,8 @@ def ensure_table(
     placed = f" LOCATION '{location}'" if location and not _is_path_based(spark, catalog) else ""
     properties = ", ".join(f"'{k}'='{v}'" for k, v in TABLE_PROPERTIES.items())
     spark.sql(
-        f"CREATE TABLE IF NOT EXISTS {table} ({columns}) USING iceberg{partitioned}{placed} TBLPROPERTIES ({properties})"
+        f"CREATE TABLE IF NOT EXISTS {table} ({columns}) USING iceberg{partitioned}{placed} TBLPROPERTIES "
+        f"({properties})"
     )
 
 
@@ -359,7 +360,8 @@ def maintain(
         ).first()
         done["files_compacted"] = int(compacted["rewritten_data_files_count"]) if compacted else 0
     snapshots = spark.sql(
-        f"SELECT count(*) AS kept, min(committed_at) < TIMESTAMP '{_sql_time(expire_before)}' AS has_old FROM {table}.snapshots"
+        f"SELECT count(*) AS kept, min(committed_at) < TIMESTAMP '{_sql_time(expire_before)}' AS has_old "
+        f"FROM {table}.snapshots"
     ).first()
     if snapshots is not None and snapshots["kept"] > upkeep.min_snapshots and snapshots["has_old"]:
         expired = spark.sql(
@@ -369,7 +371,8 @@ def maintain(
         done["data_files_expired"] = int(expired["deleted_data_files_count"]) if expired else 0
     if orphans_swept_at is None or orphans_swept_at < orphan_before:
         done["orphan_files_removed"] = spark.sql(
-            f"CALL {catalog}.system.remove_orphan_files(table => '{path}', older_than => TIMESTAMP '{_sql_time(orphan_older_than)}')"
+            f"CALL {catalog}.system.remove_orphan_files(table => '{path}', older_than => TIMESTAMP "
+            f"'{_sql_time(orphan_older_than)}')"
         ).count()
         done["orphans_swept"] = True
     return done

@@ -58,7 +58,8 @@ def build(iceberg_jar: Path) -> Path:
             [
                 sys.executable,
                 "-c",
-                f"from pathlib import Path; from sparkify.local.jvm_archive_build import _train; _train(Path({folder!r}))",
+                "from pathlib import Path; from sparkify.local.jvm_archive_build import _train; "
+                f"_train(Path({folder!r}))",
             ],
             env=env,
             stdout=subprocess.DEVNULL,

@@ -53,9 +53,15 @@ class RunRecord:
             }
             try:
                 self._rewrite(_padded(cut))
-                return f"the run report was cut short ({full.strerror}): {self.paths[1]} has the run's status and error only"
+                return (
+                    f"the run report was cut short ({full.strerror}): "
+                    f"{self.paths[1]} has the run's status and error only"
+                )
             except OSError as fuller:
-                return f"the run report could not be written ({fuller.strerror}): {self.paths[1]} does not describe this run"
+                return (
+                    f"the run report could not be written ({fuller.strerror}): "
+                    f"{self.paths[1]} does not describe this run"
+                )
 
     def release(self) -> None:
         """Give back the padding once nothing more will be written."""

@@ -82,7 +82,8 @@ def run_local(lake: Path, name: str, branch: str = "main") -> QueryResult:
     missing = [t for t in used if not (curated / t / "metadata").is_dir()]
     if missing:
         raise OpsError(
-            f"no curated table {', '.join(missing)} under {curated}: run the pipeline first (`sparkify run --lake {lake}`)"
+            f"no curated table {', '.join(missing)} under {curated}: run the pipeline first (`sparkify run "
+            f"--lake {lake}`)"
         )
     start = time.perf_counter()
     with duckdb.connect() as db:

@@ -44,7 +44,8 @@ def soak(
 def print_summary(summary: dict[str, Any]) -> None:
     table = Table(title=f"A lake's life · {summary['days']} daily runs · seconds, and the lake after each run")
     for column in ("day", "how", "status", "seconds", "stage", "model", "validate", "= recompute",
-                   "data files", "most/partition", "snapshots", "metadata files (max/table)", "metadata MB"):  # fmt: skip
+                   "data files", "most/partition", "snapshots", "metadata files (max/table)",
+                   "metadata MB"):  # fmt: skip
         table.add_column(column, justify="right")
     for r in summary["runs"]:
         lake = r["lake"].values()

@@ -136,7 +136,8 @@ def one_json_value(text: str) -> Column:
 
 
 def parse_records(records_df: DataFrame, raw_schema: T.StructType) -> DataFrame:
-    """Parse each record's text with the raw schema; unparseable text and wrong types keep the text in `_corrupt_record`."""
+    """Parse each record's text with the raw schema; unparseable text and wrong types keep the text in
+    `_corrupt_record`."""
     require_columns(records_df, [SOURCE_FILE, LINE, TEXT], "parse_records")
     schema = T.StructType([*raw_schema.fields, T.StructField(CORRUPT, T.StringType())])
     parsed = F.from_json(TEXT, schema, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, **JSON_OPTIONS})

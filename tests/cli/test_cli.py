@@ -83,7 +83,8 @@ def test_generate_where_no_one_may_make_a_folder_is_one_line_and_exit_code_2() -
     assert one_line_error(["generate", "--out", "/proc/sparkify-raw"]) == (
         2,
         [
-            "error: --out /proc/sparkify-raw is not a writable folder (No such file or directory): give a folder you can write to"
+            "error: --out /proc/sparkify-raw is not a writable folder (No such file or directory): give a "
+            "folder you can write to"
         ],
     )
 

@@ -169,7 +169,8 @@ def test_a_run_that_staged_nothing_new_says_so_in_its_report() -> None:
 
 def test_each_failed_expectation_is_one_readable_line() -> None:
     assert failed_expectation_lines(SONGS_FAILED) == [
-        "songs: expect_column_values_to_be_between(duration): 1 of 2 rows unexpected (e.g. -5.0); rows: song_id=SOCCCCCCCCCCCCCCC3",
+        "songs: expect_column_values_to_be_between(duration): 1 of 2 rows unexpected (e.g. -5.0); rows: "
+        "song_id=SOCCCCCCCCCCCCCCC3",
         "songs: expect_table_row_count_to_be_between: observed 2",
     ]
 
@@ -188,7 +189,8 @@ def test_a_failed_run_prints_each_expectation_once_and_data_docs_once_unwrapped(
         cli._print_summary(report, Path("/lake"), None)
     lines = captured.get().splitlines()
     assert [line for line in lines if "✗" in line or "Data Docs" in line] == [
-        "✗ songs: expect_column_values_to_be_between(duration): 1 of 2 rows unexpected (e.g. -5.0); rows: song_id=SOCCCCCCCCCCCCCCC3",
+        "✗ songs: expect_column_values_to_be_between(duration): 1 of 2 rows unexpected (e.g. -5.0); rows: "
+        "song_id=SOCCCCCCCCCCCCCCC3",
         "✗ songs: expect_table_row_count_to_be_between: observed 2",
         "Data Docs: /lake/data_docs/index.html",
     ]
@@ -208,7 +210,10 @@ def test_a_local_spark_session_prints_no_jvm_chatter() -> None:
     import subprocess
     import sys
 
-    code = "from sparkify.local.session import local_session; local_session('quiet', master='local[1]').stop(); print('ok')"
+    code = (
+        "from sparkify.local.session import local_session; "
+        "local_session('quiet', master='local[1]').stop(); print('ok')"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")
 
@@ -264,7 +269,8 @@ def test_a_real_run_in_a_pipe_then_single_steps(tmp_path: Path) -> None:
     assert [re.sub(r" +\d+\.\d s ", " N s ", line) for line in lines if line.startswith("✗")] == [
         "✗ [3/3] job validate       failed N s  data quality failed: songs (1 of 11 expectations: "
         "expect_column_values_to_be_between(duration))",
-        "✗ songs: expect_column_values_to_be_between(duration): 1 of 2 rows unexpected (e.g. -5.0); rows: song_id=SOCCCCCCCCCCCCCCC3",
+        "✗ songs: expect_column_values_to_be_between(duration): 1 of 2 rows unexpected (e.g. -5.0); rows: "
+        "song_id=SOCCCCCCCCCCCCCCC3",
     ]
     assert [line for line in lines if "Data Docs" in line] == [f"Data Docs: {lake}/data_docs/index.html"]
     assert "Setting default log level" not in failed.stderr and "NativeCodeLoader" not in failed.stderr

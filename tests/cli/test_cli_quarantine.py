@@ -22,9 +22,12 @@ runner = CliRunner()
 EVENTS_FILE = "file:/raw/log_data/2018/11/2018-11-03-events.json"
 RECORDS = [
     ("events", EVENTS_FILE, 1, '{"ts": 15431', "malformed JSON: incomplete or invalid syntax (cut short?)"),
-    ("events", EVENTS_FILE, 4, '{"ts": 1541107000, "page": "Home"}', "ts out of range (epoch ms, 2000–2100): 1541107000"),
-    ("events", EVENTS_FILE, 5, '{"ts": 1541107000001, "page": "Home"}[x]', "trailing characters after the first JSON value (records run together, or a stray tail)"),
-    ("events", EVENTS_FILE, 6, '{"ts": 1541107000, "page": "Home", "userId": "1"}', "ts out of range (epoch ms, 2000–2100): 1541107000"),
+    ("events", EVENTS_FILE, 4, '{"ts": 1541107000, "page": "Home"}',
+     "ts out of range (epoch ms, 2000–2100): 1541107000"),
+    ("events", EVENTS_FILE, 5, '{"ts": 1541107000001, "page": "Home"}[x]',
+     "trailing characters after the first JSON value (records run together, or a stray tail)"),
+    ("events", EVENTS_FILE, 6, '{"ts": 1541107000, "page": "Home", "userId": "1"}',
+     "ts out of range (epoch ms, 2000–2100): 1541107000"),
 ]  # fmt: skip
 
 

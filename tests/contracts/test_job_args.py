@@ -1,5 +1,5 @@
 """The job-argument contract (`sparkify.job_args`): what the local runner hands a job, what infra deploys as
-a Glue job's default arguments, and what `runtime.glue_main` reads back from a Glue job run's argv with
+a Glue job's default arguments, and what `glue_entry.glue_main` reads back from a Glue job run's argv with
 awsglue's own `getResolvedOptions`: the same `args` either way."""
 
 from __future__ import annotations

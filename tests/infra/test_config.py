@@ -211,7 +211,8 @@ def test_glue_6_is_refused_naming_what_the_lock_still_lacks(monkeypatch: pytest.
         render("dev", {**stack_config("dev"), "sparkify:glueVersion": "6.0"})
     (problem,) = caught.value.problems
     assert problem.startswith(
-        "sparkify:glueVersion: 6.0: uv.lock has no wheels for Glue 6.0 (CPython 3.13, manylinux x86_64) of cffi==2.1.1, "
+        "sparkify:glueVersion: 6.0: uv.lock has no wheels for Glue 6.0 (CPython 3.13, manylinux x86_64) of "
+        "cffi==2.1.1, "
     ), problem
     assert problem.endswith("lock the project for Python 3.13 first (requires-python, `make lock`)")
     assert created == []
@@ -291,7 +292,8 @@ def test_other_keys_of_the_aws_namespace_belong_to_the_provider() -> None:
         ({"sparkify:jobs": '{"model": 6}'}, "sparkify:jobs.model: 6 must be a mapping"),
         (
             {"sparkify:jobs": "{model: 6"},
-            "sparkify:jobs: '{model: 6' is not a valid JSON/YAML structure (Expecting property name enclosed in double quotes)",
+            "sparkify:jobs: '{model: 6' is not a valid JSON/YAML structure (Expecting property name "
+            "enclosed in double quotes)",
         ),
         (
             {"sparkify:executionClass": "FLEX", "sparkify:workerType": "G.4X"},
@@ -299,7 +301,8 @@ def test_other_keys_of_the_aws_namespace_belong_to_the_provider() -> None:
         ),
         (
             {"sparkify:executionClass": "FLEX", "sparkify:jobs": '{"model": {"workerType": "G.8X"}}'},
-            "sparkify:executionClass: FLEX runs only on G.1X or G.2X workers, not G.8X (sparkify:jobs.model.workerType)",
+            "sparkify:executionClass: FLEX runs only on G.1X or G.2X workers, not G.8X "
+            "(sparkify:jobs.model.workerType)",
         ),
     ],
 )

@@ -1,4 +1,5 @@
-"""The cost-per-run estimate: measured throughput → job minutes → dollars, checked against figures worked out by hand."""
+"""The cost-per-run estimate: measured throughput → job minutes → dollars, checked against figures worked
+out by hand."""
 
 from __future__ import annotations
 

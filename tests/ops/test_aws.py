@@ -38,12 +38,14 @@ def test_clients_retry_adaptively(aws: str) -> None:
     [
         (
             "ThrottlingException",
-            "AWS kept throttling GetWorkflowRun (ThrottlingException) while reading run wr_1, through 1 attempts with backoff: wait a minute and try again",
+            "AWS kept throttling GetWorkflowRun (ThrottlingException) while reading run wr_1, through 1 "
+            "attempts with backoff: wait a minute and try again",
         ),
         ("AccessDeniedException", "access denied while reading run wr_1: the identity is not allowed GetWorkflowRun"),
         (
             "ExpiredTokenException",
-            "the AWS credentials have expired (ExpiredTokenException) while reading run wr_1: refresh them (`aws sso login`)",
+            "the AWS credentials have expired (ExpiredTokenException) while reading run wr_1: refresh them "
+            "(`aws sso login`)",
         ),
         (
             "UnrecognizedClientException",

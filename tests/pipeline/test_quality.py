@@ -348,7 +348,8 @@ def test_a_play_later_than_the_run_date_and_a_day_fails_songplays_and_time(spark
     assert failures == {
         "songplays": [(BETWEEN, "start_time", "2 of 3 rows unexpected (e.g. 2018-11-05 23:59:00); "
                        f"rows: songplay_id={PLAY_2}; songplay_id={PLAY_3}")],
-        "time": [(BETWEEN, "start_time", "1 of 2 rows unexpected (e.g. 2018-11-05 23:59:00); rows: start_time=2018-11-05 23:59:00")],
+        "time": [(BETWEEN, "start_time", "1 of 2 rows unexpected (e.g. 2018-11-05 23:59:00); "
+                  "rows: start_time=2018-11-05 23:59:00")],
     }  # fmt: skip
     # A timestamp key as text: the summary goes into the JSON run report as it is.
     assert early["time"]["failed_expectations"][0]["rows"] == [{"start_time": "2018-11-05 23:59:00"}]

@@ -41,7 +41,8 @@ def test_a_full_disk_met_in_python_names_the_file():
 def test_a_metadata_file_that_cannot_be_read_is_named_with_its_table():
     cut = JavaError(
         "An error occurred while calling o55.tableExists.\n"
-        ": org.apache.iceberg.exceptions.RuntimeIOException: Failed to read file: file:/lake/curated/songplays/metadata/v4.metadata.json\n"
+        ": org.apache.iceberg.exceptions.RuntimeIOException: Failed to read file: "
+        "file:/lake/curated/songplays/metadata/v4.metadata.json\n"
         "Caused by: com.fasterxml.jackson.core.io.JsonEOFException: Unexpected end-of-input\n"
     )
     assert run_errors.explain(cut) == (
@@ -54,7 +55,8 @@ def test_a_metadata_file_that_cannot_be_read_is_named_with_its_table():
 def test_a_missing_data_file_is_named_with_its_table():
     gone = JavaError(
         "An error occurred while calling o53.sql.\n"
-        ": org.apache.iceberg.exceptions.NotFoundException: File does not exist: file:/lake/curated/time/data/year=2018/month=11/00000-1.parquet\n"
+        ": org.apache.iceberg.exceptions.NotFoundException: File does not exist: "
+        "file:/lake/curated/time/data/year=2018/month=11/00000-1.parquet\n"
     )
     line = run_errors.explain(gone)
     assert line.startswith(
@@ -76,7 +78,8 @@ def test_a_jvm_that_crashed_is_named_with_its_crash_log(tmp_path: Path):
     crash = tmp_path / "jvm-crash-41.log"
     crash.write_text(
         "#\n# A fatal error has been detected by the Java Runtime Environment:\n#\n"
-        "#  Internal Error (codeBlob.cpp:409), pid=41, tid=77\n#  fatal error: CodeCache: no room for vtable chunks\n#\n"
+        "#  Internal Error (codeBlob.cpp:409), pid=41, tid=77\n#  fatal error: CodeCache: no room for "
+        "vtable chunks\n#\n"
         "# JRE version: OpenJDK Runtime Environment (17.0.15+6)\n"
     )
     line = run_errors.jvm_exited(134, crash, tmp_path / "jvm.log")
@@ -88,11 +91,13 @@ def test_a_jvm_that_crashed_is_named_with_its_crash_log(tmp_path: Path):
 def test_a_jvm_killed_from_outside_says_what_it_last_logged(tmp_path: Path):
     log = tmp_path / "jvm.log"
     log.write_text(
-        "26/12/06 20:00:01 ERROR Executor: Exception in task 0.0\njava.lang.OutOfMemoryError: Java heap space\n\tat x.y(Z.java:1)\n"
+        "26/12/06 20:00:01 ERROR Executor: Exception in task 0.0\njava.lang.OutOfMemoryError: Java heap "
+        "space\n\tat x.y(Z.java:1)\n"
     )
     line = run_errors.jvm_exited(-signal.SIGKILL, None, log)
     assert line.startswith(
-        "the Spark JVM exited (killed by SIGKILL): no crash log; its output ends: java.lang.OutOfMemoryError: Java heap space"
+        "the Spark JVM exited (killed by SIGKILL): no crash log; its output ends: "
+        "java.lang.OutOfMemoryError: Java heap space"
     )
     assert "the kernel when memory ran out" in line
 

@@ -96,7 +96,8 @@ def test_compressed_and_jsonl_files_are_read_and_other_names_are_listed_as_skipp
     assert events["unsupported_files"] == [
         {
             "path": (day / "notes.csv").as_uri().replace("file:///", "file:/"),
-            "reason": "not a readable name (.csv): only .json, .jsonl, .json.gz, .jsonl.gz, .json.bz2, .jsonl.bz2 are read",
+            "reason": "not a readable name (.csv): only .json, .jsonl, .json.gz, .jsonl.gz, .json.bz2, "
+            ".jsonl.bz2 are read",
         }
     ]
     assert events["top_reasons"] == [
