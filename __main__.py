@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import config
-from infra.alerting import Alerting
+from infra.alerting import Alerting, AlertingArgs
 from infra.artifacts import ArtifactUpload
 from infra.athena import AthenaWorkgroup
 from infra.catalog import Catalog, namespaces
@@ -121,19 +121,21 @@ docs_location = pulumi.Output.concat("s3://", buckets.docs.bucket.bucket, "/")
 validation_steps = [s.name for s in pipeline.job_steps() if pipeline.Location.EXPECTATIONS in s.locations]
 alerting = Alerting(
     "alerts",
-    names.prefix,
-    cfg.stack,
-    kms_key_id=encryption.key.arn,
-    job_steps={names.job(s.name): s.name for s in pipeline.job_steps()},
-    validation_job_names=[names.job(s) for s in validation_steps],
-    crawler_names=[names.crawler(pipeline.RAW_CRAWLER.name)],
-    docs_location=docs_location,
-    alert_email=cfg.alert_email,
-    account_id=ctx.account_id,
-    partition=ctx.partition,
-    region=cfg.region,
-    router_log_group=logs.groups[alert_router_log_group(names)],
-    watch_daily_success=cfg.schedule_enabled,
+    AlertingArgs(
+        names=names,
+        stack=cfg.stack,
+        kms_key_id=encryption.key.arn,
+        job_steps={names.job(s.name): s.name for s in pipeline.job_steps()},
+        validation_job_names=[names.job(s) for s in validation_steps],
+        crawler_names=[names.crawler(pipeline.RAW_CRAWLER.name)],
+        docs_location=docs_location,
+        alert_email=cfg.alert_email,
+        account_id=ctx.account_id,
+        partition=ctx.partition,
+        region=cfg.region,
+        router_log_group=logs.groups[alert_router_log_group(names)],
+        watch_daily_success=cfg.schedule_enabled,
+    ),
     opts=on_provider,
 )
 athena = AthenaWorkgroup(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,25 @@ def router_policy(
     }
 
 
+@dataclass(frozen=True)
+class AlertingArgs:
+    """What the alerting watches and where it reports, as the stack gives them."""
+
+    names: Names
+    stack: str
+    kms_key_id: pulumi.Input[str]
+    job_steps: Mapping[str, str]  # Glue job name → pipeline step, in pipeline order
+    validation_job_names: Sequence[str]
+    crawler_names: Sequence[str]
+    docs_location: pulumi.Input[str]
+    alert_email: str | None
+    account_id: pulumi.Input[str]
+    partition: pulumi.Input[str]
+    region: str
+    router_log_group: aws.cloudwatch.LogGroup
+    watch_daily_success: bool
+
+
 class Alerting(pulumi.ComponentResource):
     """The alert topic, the router and its rules, the dead-letter queue and the alarms."""
 
@@ -134,48 +154,61 @@ class Alerting(pulumi.ComponentResource):
     rules: dict[str, aws.cloudwatch.EventRule]
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
 
-    def __init__(
-        self,
-        name: str,
-        prefix: str,
-        stack: str,
-        kms_key_id: pulumi.Input[str],
-        job_steps: Mapping[str, str],  # Glue job name → pipeline step, in pipeline order
-        validation_job_names: Sequence[str],
-        crawler_names: Sequence[str],
-        docs_location: pulumi.Input[str],
-        alert_email: str | None,
-        account_id: pulumi.Input[str],
-        partition: pulumi.Input[str],
-        region: str,
-        router_log_group: aws.cloudwatch.LogGroup,
-        watch_daily_success: bool,
-        opts: pulumi.ResourceOptions | None = None,
-    ):
+    def __init__(self, name: str, args: AlertingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("sparkify:alerting:Alerting", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        names = Names(prefix)
-        job_names = list(job_steps)
-        # Encrypted with the stack key, whose policy lets this stack's alarms publish.
-        self.topic = aws.sns.Topic(f"{name}-topic", name=names.alert_topic, kms_master_key_id=kms_key_id, opts=child)
-        if alert_email:
-            # AWS mails a confirmation link first; alerts arrive once it is clicked.
-            aws.sns.TopicSubscription(
-                f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=alert_email, opts=child
-            )
+        self._name, self._args = name, args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self.topic = self._topic()
         # Events EventBridge could not deliver, and router invocations that kept failing (SSE-SQS).
         dlq = aws.sqs.Queue(
             f"{name}-dlq",
-            name=names.alert_dlq,
+            name=args.names.alert_dlq,
             sqs_managed_sse_enabled=True,
             message_retention_seconds=14 * 24 * 3600,
-            opts=child,
+            opts=self._child,
         )
+        router = self._router(dlq)
+        self.rules = self._rules(router, dlq)
+        aws.sqs.QueuePolicy(
+            f"{name}-dlq-policy",
+            queue_url=dlq.url,
+            policy=pulumi.Output.all(dlq.arn, *(r.arn for r in self.rules.values())).apply(
+                lambda v: json.dumps(queue_policy(v[0], v[1:]))
+            ),
+            opts=self._child,
+        )
+        self.alarms = self._alarms(dlq)
+        aws.sns.TopicPolicy(
+            f"{name}-topic-policy",
+            arn=self.topic.arn,
+            policy=pulumi.Output.all(self.topic.arn, *(a.arn for a in self.alarms.values())).apply(
+                lambda v: json.dumps(topic_policy(v[0], v[1:]))
+            ),
+            opts=self._child,
+        )
+        self.register_outputs({"topic_arn": self.topic.arn})
 
+    def _topic(self) -> aws.sns.Topic:
+        name, args = self._name, self._args
+        # Encrypted with the stack key, whose policy lets this stack's alarms publish.
+        topic = aws.sns.Topic(
+            f"{name}-topic", name=args.names.alert_topic, kms_master_key_id=args.kms_key_id, opts=self._child
+        )
+        if args.alert_email:
+            # AWS mails a confirmation link first; alerts arrive once it is clicked.
+            aws.sns.TopicSubscription(
+                f"{name}-email", topic=topic.arn, protocol="email", endpoint=args.alert_email, opts=self._child
+            )
+        return topic
+
+    def _router(self, dlq: aws.sqs.Queue) -> aws.lambda_.Function:
+        """The Lambda function that turns job events into one alert per failed run, with its role."""
+        name, args = self._name, self._args
+        job_names = list(args.job_steps)
         router_role = aws.iam.Role(
             f"{name}-router-role",
-            name=names.alert_router,
-            assume_role_policy=pulumi.Output.from_input(account_id).apply(
+            name=args.names.alert_router,
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
                 lambda account: json.dumps(
                     {
                         "Version": "2012-10-17",
@@ -190,19 +223,19 @@ class Alerting(pulumi.ComponentResource):
                     }
                 )
             ),
-            opts=child,
+            opts=self._child,
         )
         router_grants = aws.iam.RolePolicy(
             f"{name}-router-policy",
             role=router_role.id,
             policy=pulumi.Output.all(
-                partition, account_id, self.topic.arn, kms_key_id, dlq.arn, router_log_group.name
-            ).apply(lambda v: json.dumps(router_policy(v[0], region, v[1], job_names, v[2], v[3], v[4], v[5]))),
-            opts=child,
+                args.partition, args.account_id, self.topic.arn, args.kms_key_id, dlq.arn, args.router_log_group.name
+            ).apply(lambda v: json.dumps(router_policy(v[0], args.region, v[1], job_names, v[2], v[3], v[4], v[5]))),
+            opts=self._child,
         )
         router = aws.lambda_.Function(
             f"{name}-router",
-            name=names.alert_router,
+            name=args.names.alert_router,
             description="Sparkify: one alert per failed workflow run; records successful runs",
             runtime=ROUTER_RUNTIME,
             handler="alert_router.handler",
@@ -212,16 +245,16 @@ class Alerting(pulumi.ComponentResource):
             memory_size=128,
             environment=aws.lambda_.FunctionEnvironmentArgs(
                 variables={
-                    "STACK": stack,
+                    "STACK": args.stack,
                     "TOPIC_ARN": self.topic.arn,
-                    "DOCS_LOCATION": docs_location,
-                    "JOB_STEPS": json.dumps(dict(job_steps)),
-                    "VALIDATION_JOBS": json.dumps(sorted(validation_job_names)),
+                    "DOCS_LOCATION": args.docs_location,
+                    "JOB_STEPS": json.dumps(dict(args.job_steps)),
+                    "VALIDATION_JOBS": json.dumps(sorted(args.validation_job_names)),
                     "FINAL_JOB": job_names[-1],
                 }
             ),
             # Its log group (with retention and the stack key) and its grants exist before it runs.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[router_log_group, router_grants]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.router_log_group, router_grants]),
         )
         # A failing invocation is retried twice, then parked in the queue (which alarms).
         aws.lambda_.FunctionEventInvokeConfig(
@@ -232,22 +265,26 @@ class Alerting(pulumi.ComponentResource):
             destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
                 on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(destination=dlq.arn)
             ),
-            opts=child,
+            opts=self._child,
         )
+        return router
 
+    def _rules(self, router: aws.lambda_.Function, dlq: aws.sqs.Queue) -> dict[str, aws.cloudwatch.EventRule]:
+        """The EventBridge rules that send the jobs' and crawlers' events to the router."""
+        name, args = self._name, self._args
         patterns: dict[str, tuple[dict[str, Any], str]] = {
-            "glue-jobs": (job_events_pattern(job_names), "Sparkify Glue job state changes")
+            "glue-jobs": (job_events_pattern(list(args.job_steps)), "Sparkify Glue job state changes")
         }
-        if crawler_names:  # EventBridge rejects empty lists
-            patterns["crawler-failed"] = (crawler_failure_pattern(crawler_names), "A Sparkify Glue crawler failed")
-        self.rules = {}
+        if args.crawler_names:  # EventBridge rejects empty lists
+            patterns["crawler-failed"] = (crawler_failure_pattern(args.crawler_names), "A Sparkify Glue crawler failed")
+        rules = {}
         for rule_name, (pattern, description) in patterns.items():
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{rule_name}",
-                name=names.alert_rule(rule_name),
+                name=args.names.alert_rule(rule_name),
                 description=description,
                 event_pattern=json.dumps(pattern),
-                opts=child,
+                opts=self._child,
             )
             aws.lambda_.Permission(
                 f"{name}-{rule_name}-invoke",
@@ -255,7 +292,7 @@ class Alerting(pulumi.ComponentResource):
                 function=router.name,
                 principal="events.amazonaws.com",
                 source_arn=rule.arn,
-                opts=child,
+                opts=self._child,
             )
             aws.cloudwatch.EventTarget(
                 f"{name}-{rule_name}-router",
@@ -265,23 +302,19 @@ class Alerting(pulumi.ComponentResource):
                     maximum_event_age_in_seconds=DELIVERY_MAX_AGE_SECONDS, maximum_retry_attempts=DELIVERY_MAX_ATTEMPTS
                 ),
                 dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=dlq.arn),
-                opts=child,
+                opts=self._child,
             )
-            self.rules[rule_name] = rule
-        aws.sqs.QueuePolicy(
-            f"{name}-dlq-policy",
-            queue_url=dlq.url,
-            policy=pulumi.Output.all(dlq.arn, *(r.arn for r in self.rules.values())).apply(
-                lambda v: json.dumps(queue_policy(v[0], v[1:]))
-            ),
-            opts=child,
-        )
+            rules[rule_name] = rule
+        return rules
 
-        self.alarms = {}
-        self.alarms["undelivered-alerts"] = aws.cloudwatch.MetricAlarm(
+    def _alarms(self, dlq: aws.sqs.Queue) -> dict[str, aws.cloudwatch.MetricAlarm]:
+        name, args = self._name, self._args
+        alarms = {}
+        alarms["undelivered-alerts"] = aws.cloudwatch.MetricAlarm(
             f"{name}-undelivered",
-            name=names.undelivered_alarm,
-            alarm_description="Sparkify: an event or alert could not be delivered; read the queue " + names.alert_dlq,
+            name=args.names.undelivered_alarm,
+            alarm_description="Sparkify: an event or alert could not be delivered; read the queue "
+            + args.names.alert_dlq,
             namespace="AWS/SQS",
             metric_name="ApproximateNumberOfMessagesVisible",
             dimensions={"QueueName": dlq.name},
@@ -292,17 +325,17 @@ class Alerting(pulumi.ComponentResource):
             comparison_operator="GreaterThanThreshold",
             treat_missing_data="notBreaching",
             alarm_actions=[self.topic.arn],
-            opts=child,
+            opts=self._child,
         )
-        if watch_daily_success:
+        if args.watch_daily_success:
             # A scheduled stack runs daily: a day without a successful run means it failed, hung or never started.
-            self.alarms["no-successful-run"] = aws.cloudwatch.MetricAlarm(
+            alarms["no-successful-run"] = aws.cloudwatch.MetricAlarm(
                 f"{name}-no-successful-run",
-                name=names.no_successful_run_alarm,
+                name=args.names.no_successful_run_alarm,
                 alarm_description="Sparkify: no workflow run succeeded in the last 24 hours (`sparkify status`)",
                 namespace=alert_router.METRIC_NAMESPACE,
                 metric_name=alert_router.METRIC_NAME,
-                dimensions={"Stack": stack},
+                dimensions={"Stack": args.stack},
                 statistic="Sum",
                 period=SUCCESS_WINDOW_SECONDS,
                 evaluation_periods=1,
@@ -310,14 +343,6 @@ class Alerting(pulumi.ComponentResource):
                 comparison_operator="LessThanThreshold",
                 treat_missing_data="breaching",
                 alarm_actions=[self.topic.arn],
-                opts=child,
+                opts=self._child,
             )
-        aws.sns.TopicPolicy(
-            f"{name}-topic-policy",
-            arn=self.topic.arn,
-            policy=pulumi.Output.all(self.topic.arn, *(a.arn for a in self.alarms.values())).apply(
-                lambda v: json.dumps(topic_policy(v[0], v[1:]))
-            ),
-            opts=child,
-        )
-        self.register_outputs({"topic_arn": self.topic.arn})
+        return alarms
