@@ -12,12 +12,19 @@ On Spark its metrics register the batch under a view name of their own: GX's que
 the fixed name `tmp_view`, so two validations at once in one session would read each other's batch
 (`sparkify.quality.validation` runs suites side by side).
 
+Suite parameters take turns (`_one_evaluation_at_a_time`): GX evaluates every `$PARAMETER` with one
+parser per process, whose stack of tokens and pyparsing's first-call guess of each parse action's
+arity are shared, so two suites judged side by side could fail (`push_first() missing 1 required
+positional argument`) or swap values.
+
 Imported by `sparkify.quality.validation` before a suite is built; GX registers the rule by its class name.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -122,3 +129,25 @@ def _result_format(expectation: UnexpectedRowsExpectation, runtime_configuration
     """The result format asked for (a name, or a dict holding it); `ResultFormat` compares equal to its name."""
     chosen = expectation._get_result_format(runtime_configuration=runtime_configuration)
     return chosen.get("result_format", ResultFormat.SUMMARY) if isinstance(chosen, dict) else chosen  # type: ignore[return-value]
+
+
+def _one_evaluation_at_a_time() -> None:
+    """Serialise GX's suite-parameter evaluation: it is called by name from its two modules."""
+    from great_expectations.core import suite_parameters, validation_definition
+
+    evaluate = suite_parameters.parse_suite_parameter
+    if getattr(evaluate, "one_at_a_time", False):
+        return
+    turn = threading.Lock()
+
+    @functools.wraps(evaluate)
+    def in_turn(*args: Any, **kwargs: Any) -> Any:
+        with turn:
+            return evaluate(*args, **kwargs)
+
+    in_turn.one_at_a_time = True  # type: ignore[attr-defined]
+    suite_parameters.parse_suite_parameter = in_turn
+    validation_definition.parse_suite_parameter = in_turn  # type: ignore[attr-defined]
+
+
+_one_evaluation_at_a_time()
