@@ -66,7 +66,7 @@ def problem_of(spark: SparkSession, key: str, table: str, location: str) -> str 
     except Exception as exc:  # any failure to read a table's metadata is the finding
         line = run_errors.explain(exc)
         named = line if line.startswith(key) else f"{key}: {line}"
-        return named if "--full-refresh" in named else f"{named}: {run_errors.RESTORE_OR_REBUILD}"
+        return named if run_errors.FULL_REFRESH in named else f"{named}: {run_errors.RESTORE_OR_REBUILD}"
     missing = sorted(referenced - {plain(p) for p in list_files(spark, location)})
     if not missing:
         return None
@@ -81,9 +81,8 @@ def forget(spark: SparkSession, table: str, location: str) -> None:
     try:
         present = tables.exists(spark, table)
         inside = present and same_place(tables.location(spark, table), location)
-    except Exception:  # unreadable metadata: the folder in this lake goes
-        delete(spark, location)
-        return
+    except Exception:  # unreadable metadata: nothing to drop through it, only its folder here goes
+        present = inside = False
     if present:
         spark.sql(f"DROP TABLE IF EXISTS {table}{' PURGE' if inside else ''}")
     delete(spark, location)
@@ -100,4 +99,4 @@ def plain(uri: str) -> str:
             uri = "s3://" + uri[len(scheme) :]
     if uri.startswith("file:"):
         uri = "/" + uri[len("file:") :].lstrip("/")
-    return uri.rstrip("/") if uri.startswith("s3://") else str(Path(uri)) if uri.startswith("/") else uri.rstrip("/")
+    return str(Path(uri)) if uri.startswith("/") else uri.rstrip("/")
