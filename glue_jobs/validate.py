@@ -38,6 +38,7 @@ from sparkify.job_args import UPKEEP_BY_JOBS, run_moment, upkeep_by
 from sparkify.lake import integrity, lake_state, tables
 from sparkify.lake.glue_entry import StepFailed, glue_main, step_metrics_uri, timing
 from sparkify.lake.io import exists, join_uri, list_names, read_small_text, read_text, write_text
+from sparkify.lake.uninterrupted import uninterrupted
 from sparkify.layout import RUNS_DIR, batch_partition
 from sparkify.pipeline import (
     CURATED_TABLES,
@@ -128,16 +129,15 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     # Nothing is published over a curated table that cannot be read whole.
     integrity.check(spark, args, (Namespace.CURATED,))
     try:
-        metrics["published"] = tables.publish_all(
-            spark, {curated[name]: cast(int, refs[name][1]) for name in pending}
-        )  # pending: has an audit
+        with uninterrupted():  # every table's main moves, or none: a stop waits for the last commit
+            published = tables.publish_all(spark, {curated[name]: cast(int, refs[name][1]) for name in pending})
+            record_published(spark, args, curated)
     except tables.PublishRefused as refused:
         metrics.update(status="failed", published={})
         metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
         raise StepFailed(str(refused), metrics) from None
-    metrics["published"] = {name: metrics["published"][curated[name]] for name in pending}
+    metrics["published"] = {name: published[curated[name]] for name in pending}
     metrics["published_rows"] = tables.row_counts(spark, curated, tables.MAIN)
-    record_published(spark, args, curated)
     metrics["upkeep"], metrics["lake"] = table_upkeep(spark, args)
     metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
     return metrics

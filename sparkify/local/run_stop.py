@@ -7,7 +7,8 @@ call is still waiting on ("reentrant call"), so Ctrl-C printed four tracebacks a
 recorded, and the SparkContext is stopped from another thread (its own Py4J connection): the running
 Spark job fails at once, so does every later JVM call of the step, and the runner ends the run. Every
 table write is one Iceberg commit, so what the step had committed stays and the next run carries on
-from there. A second signal ends the process at once.
+from there. A publish, which commits table after table, is let finish first
+(`sparkify.lake.uninterrupted`). A second signal ends the process at once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import sys
 import threading
 from types import FrameType, TracebackType
 from typing import Any
+
+from sparkify.lake.uninterrupted import after_hold
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -64,8 +67,11 @@ class StopSignals:
             sys.stderr.write(f"stopped at once by a second {signal.Signals(number).name}\n")
             os._exit(128 + number)
         self.received = signal.Signals(number)
-        if self._spark is not None:
-            self._stop_spark()
+        if self._spark is not None and after_hold(self._stop_spark):
+            sys.stderr.write(
+                f"{self.received.name}: stopping when the publish in progress ends "
+                f"(again to stop at once, which may leave some tables published and others not)\n"
+            )
 
     def _stop_spark(self) -> None:
         threading.Thread(target=_stop, args=(self._spark,), name="stop-spark", daemon=True).start()

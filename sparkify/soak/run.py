@@ -185,8 +185,12 @@ def _run_day(day: cal.Day, raw: Path, lake: Path, pool: Path, fresh_seconds: flo
     if status != day.expect and not ended_early:
         why = _why(report) if status == "failed" else ""
         result.problems.append(f"expected {day.expect}, got {status} (exit {code}){why}")
-    if status in ("failed", "interrupted") and _published_heads(lake) != before:
-        result.problems.append(f"a {status} run moved a published table")
+    moved = _published_heads(lake) != before
+    if status == "failed" and moved:
+        result.problems.append("a failed run moved a published table")
+    if status == "interrupted" and moved and (left := _waiting(lake)):
+        # A stop waits for a publish to end: all of it or none of it.
+        result.problems.append(f"an interrupted run published some tables and left {', '.join(left)} waiting")
     result.ok = not result.problems
     return result
 
@@ -263,16 +267,36 @@ def _latest_report(lake: Path) -> dict[str, Any] | None:
     return json.loads(latest.read_text()) if latest.exists() else None
 
 
-def _published_heads(lake: Path) -> dict[str, Any]:
-    """Each curated table's published snapshot, from its metadata files (no Spark)."""
-    heads = {}
+def _current_metadata(lake: Path) -> dict[str, dict[str, Any]]:
+    """Each curated table's current metadata file, read as JSON (no Spark)."""
+    found = {}
     for table in CURATED_TABLES:
         metadata = lake / "curated" / table.name / "metadata"
         hint = metadata / "version-hint.text"
         if hint.exists():
-            current = json.loads((metadata / f"v{hint.read_text().strip()}.metadata.json").read_text())
-            heads[table.name] = current.get("refs", {}).get("main", {}).get("snapshot-id")
-    return heads
+            found[table.name] = json.loads((metadata / f"v{hint.read_text().strip()}.metadata.json").read_text())
+    return found
+
+
+def _published_heads(lake: Path) -> dict[str, Any]:
+    """Each curated table's published snapshot."""
+    return {name: m.get("refs", {}).get("main", {}).get("snapshot-id") for name, m in _current_metadata(lake).items()}
+
+
+def _waiting(lake: Path) -> list[str]:
+    """The curated tables whose `audit` holds a snapshot `main` has not reached (its head is not `main`'s
+    head nor one of its ancestors)."""
+    left = []
+    for name, metadata in sorted(_current_metadata(lake).items()):
+        refs = {ref: r["snapshot-id"] for ref, r in metadata.get("refs", {}).items()}
+        parents = {s["snapshot-id"]: s.get("parent-snapshot-id") for s in metadata.get("snapshots", [])}
+        line, head = set(), refs.get("main")
+        while head is not None and head not in line:
+            line.add(head)
+            head = parents.get(head)
+        if refs.get("audit") is not None and refs["audit"] not in line:
+            left.append(name)
+    return left
 
 
 def _equal_to_recompute(raw: Path, lake: Path, reference: Path, problems: list[str]) -> bool:
