@@ -340,18 +340,25 @@ def maintain(
     spark: SparkSession, table: str, upkeep: Upkeep, now: datetime, orphans_swept_at: datetime | None = None
 ) -> dict[str, int | bool]:
     """What is due on a table nothing waits to publish: compact small files (when a partition holds
-    `min-input-files` or more), expire snapshots (when some are older than the retention and more than
-    the minimum are kept), remove files no snapshot references (what a crashed run left; at most once
-    per `orphan_age_days`, the age below which a file is never taken, since `orphans_swept_at`). `now`
-    is the run's clock (its logical date). Each check reads table metadata only, so a daily run pays
-    for the upkeep it needs, not for all of it."""
+    `min-input-files` or more), fold the current snapshot's manifests into few (when it has
+    `REWRITE_MIN_MANIFESTS` or more: each append adds one, and every query plan reads them all),
+    expire snapshots (when some are older than the retention and more than the minimum are kept),
+    remove files no snapshot references (what a crashed run left; at most once per `orphan_age_days`,
+    the age below which a file is never taken, since `orphans_swept_at`). `now` is the run's clock
+    (its logical date). Each check reads table metadata only, so a daily run pays for the upkeep it
+    needs, not for all of it."""
     catalog, path = _catalog_and_path(table)
     expire_before = now - timedelta(days=upkeep.snapshot_retention_days)
     # The sweep is due on the run's clock, but a file's age is its age on the wall clock it was
     # written by: a run dated ahead of now must not take a file a running job may still commit.
     orphan_before = now - timedelta(days=upkeep.orphan_age_days)
     orphan_older_than = min(now, datetime.now(UTC)) - timedelta(days=upkeep.orphan_age_days)
-    done: dict[str, int | bool] = {"files_compacted": 0, "data_files_expired": 0, "orphan_files_removed": 0}
+    done: dict[str, int | bool] = {
+        "files_compacted": 0,
+        "manifests_rewritten": 0,
+        "data_files_expired": 0,
+        "orphan_files_removed": 0,
+    }
     files = spark.sql(f"SELECT max(file_count) AS most FROM {table}.partitions").first()
     if files is not None and (files["most"] or 0) >= COMPACT_MIN_FILES:
         compacted = spark.sql(
@@ -359,6 +366,10 @@ def maintain(
             f"options => map('min-input-files', '{COMPACT_MIN_FILES}', 'partial-progress.enabled', 'false'))"
         ).first()
         done["files_compacted"] = int(compacted["rewritten_data_files_count"]) if compacted else 0
+    manifests = spark.sql(f"SELECT count(*) AS n FROM {table}.manifests").first()
+    if manifests is not None and manifests["n"] >= REWRITE_MIN_MANIFESTS:
+        rewritten = spark.sql(f"CALL {catalog}.system.rewrite_manifests(table => '{path}')").first()
+        done["manifests_rewritten"] = int(rewritten["rewritten_manifests_count"]) if rewritten else 0
     snapshots = spark.sql(
         f"SELECT count(*) AS kept, min(committed_at) < TIMESTAMP '{_sql_time(expire_before)}' AS has_old "
         f"FROM {table}.snapshots"
@@ -403,6 +414,9 @@ def set_properties(spark: SparkSession, table: str) -> None:
 
 # A partition with this many data files or more is compacted (Iceberg's `min-input-files`).
 COMPACT_MIN_FILES = 5
+# A snapshot with this many manifests or more has them rewritten (grouped by partition, Iceberg's
+# `rewrite_manifests`): a daily append into a new partition is never compacted, but adds a manifest.
+REWRITE_MIN_MANIFESTS = 10
 
 
 def _sql_time(moment: datetime) -> str:

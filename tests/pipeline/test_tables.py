@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,24 @@ def test_a_value_list_matches_names_with_quotes_backslashes_and_other_scripts_ex
 
     assert matched == set(names)
     assert df.filter(tables.in_values("source_file", [])).count() == 0
+
+
+def _manifests(spark, table: str) -> int:
+    return spark.sql(f"SELECT count(*) AS n FROM {table}.manifests").first()["n"]
+
+
+@pytest.mark.parametrize(("appends", "rewritten"), [(3, 0), (12, 12)])
+def test_upkeep_folds_a_snapshots_many_manifests_into_few(spark, catalog, appends, rewritten):
+    # One append per day into a partition of its own: no partition gathers files to compact, but each
+    # append adds a manifest that every later query plan reads, and the table's metadata grows for ever.
+    table = f"{catalog}.t.plays"
+    spark.sql(f"CREATE TABLE {table} (day int, plays int) USING iceberg PARTITIONED BY (day)")
+    for day in range(appends):
+        spark.createDataFrame([(day, 10 * day)], "day int, plays int").writeTo(table).append()
+    assert _manifests(spark, table) == appends
+
+    done = tables.maintain(spark, table, tables.Upkeep(), datetime.now(UTC), orphans_swept_at=datetime.now(UTC))
+
+    assert done["manifests_rewritten"] == rewritten
+    assert _manifests(spark, table) == (1 if rewritten else appends)
+    assert sorted(tuple(r) for r in spark.table(table).collect()) == [(d, 10 * d) for d in range(appends)]
