@@ -67,8 +67,9 @@ def print_summary(summary: dict[str, Any]) -> None:
     console.print(
         f"every day as expected: {checks['every_day_as_expected']} (failed days: {checks['failed_days'] or 'none'}); "
         f"published states compared with the recompute: {checks['published_states_compared']}; "
-        f"ordinary day early {checks['early_median_seconds']} s, late {checks['late_median_seconds']} s "
-        f"(x{checks['cost_growth']}, bound x{checks['cost_growth_bound']}); "
+        f"ordinary day early {checks['early_median_seconds']} s ({checks['early_median_cpu_seconds']} CPU s), "
+        f"late {checks['late_median_seconds']} s ({checks['late_median_cpu_seconds']} CPU s) "
+        f"(CPU x{checks['cost_growth']}, bound x{checks['cost_growth_bound']}); "
         f"fresh-process runs: {', '.join(f'{s:.1f} s' for s in checks['fresh_process_seconds'])}"
     )
 

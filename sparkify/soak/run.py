@@ -50,6 +50,7 @@ class DayResult:
     status: str
     ok: bool
     seconds: float
+    cpu_seconds: float | None = None  # the driver's Python and JVM, in-process days only
     steps: dict[str, float] = field(default_factory=dict)
     equal_to_recompute: bool | None = None
     problems: list[str] = field(default_factory=list)
@@ -163,6 +164,7 @@ def _write_big_file(path: Path, scratch: Path, seed: int) -> None:
 
 def _run_day(day: cal.Day, raw: Path, lake: Path, pool: Path, fresh_seconds: float) -> DayResult:
     before = _published_heads(lake)
+    cpu_before = _cpu_seconds() if day.how == cal.IN_PROCESS else None
     start = time.perf_counter()
     report: dict[str, Any] | None
     if day.how in (cal.IN_PROCESS, cal.MODEL_BETWEEN):
@@ -179,6 +181,8 @@ def _run_day(day: cal.Day, raw: Path, lake: Path, pool: Path, fresh_seconds: flo
     result = DayResult(
         day.number, day.run_date.date().isoformat(), day.how, day.expect, status, True, round(seconds, 2)
     )
+    if cpu_before is not None:
+        result.cpu_seconds = round(_cpu_seconds() - cpu_before, 2)
     if report is not None and status not in ("killed",):
         result.steps = {s["name"]: s["seconds"] for s in report["steps"] if s["status"] in ("succeeded", "failed")}
     ended_early = day.expect in ("killed", "interrupted") and status == "succeeded"  # the run beat its signal
@@ -341,23 +345,40 @@ def _over_bounds(health: dict[str, dict[str, int]]) -> list[str]:
     return problems
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds spent so far by this process and the Spark driver's JVM (Linux's /proc): what a run
+    costs, whatever else the machine runs at the time (its wall-clock seconds stretch with the load)."""
+    from sparkify.local.session import local_session
+
+    jvm = local_session()._jvm.java.lang.ProcessHandle.current().pid()
+    fields = Path(f"/proc/{jvm}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return time.process_time() + (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+
 def _checks(results: list[DayResult]) -> dict[str, Any]:
     """Over the whole soak: every day as expected and equal to the recompute, and the cost of an
-    ordinary day late in the soak against one early (medians of five in-process days, so one slow day
-    is not the verdict)."""
+    ordinary day late in the soak against one early, in CPU seconds (medians of five in-process days,
+    so one slow day is not the verdict)."""
     ordinary = [r for r in results if r.how == cal.IN_PROCESS and r.status == "succeeded"]
     early, late = ordinary[5:10], ordinary[-5:]
     growth = None
     if len(ordinary) >= 20:
-        growth = round(statistics.median(r.seconds for r in late) / statistics.median(r.seconds for r in early), 3)
+        growth = round(_median_cpu(late) / _median_cpu(early), 3)
     return {
         "every_day_as_expected": all(r.ok for r in results),
         "failed_days": [r.day for r in results if not r.ok],
         "published_states_compared": sum(r.equal_to_recompute is not None for r in results),
         "early_median_seconds": round(statistics.median(r.seconds for r in early), 2) if early else None,
         "late_median_seconds": round(statistics.median(r.seconds for r in late), 2) if late else None,
+        "early_median_cpu_seconds": round(_median_cpu(early), 2) if early else None,
+        "late_median_cpu_seconds": round(_median_cpu(late), 2) if late else None,
         "cost_growth": growth,
         "cost_growth_bound": COST_GROWTH,
         "cost_within_bound": growth is None or growth <= COST_GROWTH,
         "fresh_process_seconds": [r.seconds for r in results if r.how == cal.FRESH_PROCESS],
     }
+
+
+def _median_cpu(days: list[DayResult]) -> float:
+    return statistics.median(r.cpu_seconds or 0.0 for r in days)
