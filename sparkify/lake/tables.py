@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
@@ -111,9 +111,16 @@ def refs(spark: SparkSession, table: str) -> dict[str, int]:
     metadata; empty when the table does not exist."""
     if not exists(spark, table):
         return {}
-    return {
-        r["name"]: int(r["snapshot_id"]) for r in spark.sql(f"SELECT name, snapshot_id FROM {table}.refs").collect()
-    }
+    return {str(name): int(ref.snapshotId()) for name, ref in _iceberg(spark, table).refs().items()}
+
+
+def _iceberg(spark: SparkSession, table: str) -> Any:
+    """The table's Iceberg API object, loaded through the session's catalog: its metadata file read
+    once, where a query of a metadata table (`<table>.refs`) is planned and run as a Spark job (a run
+    asks for refs about fifty times: several seconds of a small run)."""
+    jvm = spark._jvm
+    assert jvm is not None
+    return jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, table)
 
 
 def row_counts(spark: SparkSession, named: Mapping[str, str], branch: str = MAIN) -> dict[str, int]:
@@ -324,7 +331,7 @@ def publishable(spark: SparkSession, table: str, judged: int, branch: str = AUDI
 
 def has_snapshot(spark: SparkSession, table: str, snapshot: int) -> bool:
     """Whether the table still keeps `snapshot` (expiry removes old ones; a dropped table has none)."""
-    return spark.sql(f"SELECT 1 FROM {table}.snapshots WHERE snapshot_id = {int(snapshot)}").limit(1).count() > 0
+    return exists(spark, table) and _iceberg(spark, table).snapshot(int(snapshot)) is not None
 
 
 @dataclass(frozen=True)

@@ -350,8 +350,9 @@ def _cpu_seconds() -> float:
     costs, whatever else the machine runs at the time (its wall-clock seconds stretch with the load)."""
     from sparkify.local.session import local_session
 
-    jvm = local_session()._jvm.java.lang.ProcessHandle.current().pid()
-    fields = Path(f"/proc/{jvm}/stat").read_text().rsplit(")", 1)[1].split()
+    jvm = local_session()._jvm
+    assert jvm is not None
+    fields = Path(f"/proc/{jvm.java.lang.ProcessHandle.current().pid()}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return time.process_time() + (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
 
