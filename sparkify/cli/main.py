@@ -18,6 +18,7 @@ from typer.core import TyperGroup, TyperOption
 from sparkify import layout, pipeline
 from sparkify.cli import target
 from sparkify.cli.console import JsonOption, console, emit, err, error_document, fail, json_mode, progress
+from sparkify.cli.step_progress import StepProgress
 from sparkify.job_args import parse_run_date
 from sparkify.local import jit_choice
 from sparkify.report import failed_expectation_lines
@@ -213,18 +214,16 @@ def run(
         escape(f"Sparkify local run  raw={raw}  lake={lake}") + (f"  steps={','.join(selected)}" if selected else "")
     )
     steps = pipeline.STEPS
-    status_line = out.status("")
+    shown = StepProgress(out)
     position = {s.name: i for i, s in enumerate(steps, start=1)}
 
     def on_step(step: pipeline.Step, result: Any) -> None:
         label = f"[{position[step.name]}/{len(steps)}] {step.kind} {step.name}"
         if result is None:
             if selected is None or step.name in selected:
-                status_line.update(escape(f"{label}: {step.description}"))
-                status_line.start()
+                shown.start(label, step.description)
             return
-        status_line.stop()
-        out.print(step_line(label, result.status, result.seconds, result.error))
+        shown.end(step_line(label, result.status, result.seconds, result.error))
 
     try:
         report_data = run_pipeline(
@@ -237,7 +236,7 @@ def run(
     except KeyboardInterrupt:  # before the run took the lake: nothing was written
         raise fail("interrupted by SIGINT before the run started: nothing was written", code=130) from None
     finally:
-        status_line.stop()
+        shown.stop()
     copy_problem = _write_copy(report, report_data)
     interrupted = report_data["status"] == "interrupted"
     if json_output:
