@@ -11,7 +11,7 @@ RAW ?=
 LAKE ?= lake
 RUN_ARGS := $(if $(RAW),--raw $(RAW)) --lake $(LAKE)
 
-.PHONY: setup jars wheels jvm run test test-quick lint format typecheck bench lock clean
+.PHONY: setup jars wheels jvm run test test-quick lint format typecheck bench perf-page lock clean
 
 # uv itself is pinned and lives in its own small venv; the project venv (.venv) is built from uv.lock.
 $(UV):
@@ -78,6 +78,10 @@ SIZES ?= S,M
 REPEAT ?= 3
 bench: setup
 	$(UV) run --frozen sparkify bench --sizes $(SIZES) --repeat $(REPEAT)
+
+# docs/performance.md and its chart, from the results in bench/results/ (no benchmark is run).
+perf-page: setup
+	$(UV) run --frozen sparkify bench --history
 
 lock: $(UV)
 	$(UV) lock --python $(PYTHON)
