@@ -17,6 +17,7 @@ from pathlib import Path
 from sparkify import layout, pipeline
 
 STACK_ENV = "SPARKIFY_STACK"
+CHECKOUT = pipeline.REPO_ROOT  # where `make run` writes its lake
 
 RULE = (
     f"Without --lake or --stack: ./lake when it exists, else the lake `make run` made, else the stack in ${STACK_ENV}."
@@ -41,7 +42,7 @@ class NoTarget(ValueError):
 def default_lakes(checkout: Path | None = None) -> list[Path]:
     """Where a lake is looked for, in order: `./lake`, then the checkout's, which `make run` writes."""
     here = Path(layout.DEFAULT_LAKE)
-    made = (checkout or pipeline.REPO_ROOT) / layout.DEFAULT_LAKE
+    made = (checkout or CHECKOUT) / layout.DEFAULT_LAKE
     return [here] if here.resolve() == made.resolve() else [here, made]
 
 

@@ -176,7 +176,7 @@ def test_a_readme_example_prints_what_the_readme_shows(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SPARKIFY_STACK", raising=False)
-    monkeypatch.setattr(pipeline, "REPO_ROOT", tmp_path / "a-checkout-without-a-lake")
+    monkeypatch.setattr("sparkify.cli.target.CHECKOUT", tmp_path / "a-checkout-without-a-lake")
 
     result = runner.invoke(app, example.argv)
 

@@ -53,7 +53,7 @@ def test_a_configured_stack_serves_when_there_is_no_lake(
     no_aws: None, cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("sparkify.cli.target.pipeline.REPO_ROOT", tmp_path / "no-checkout")
+    monkeypatch.setattr("sparkify.cli.target.CHECKOUT", tmp_path / "no-checkout")
     monkeypatch.setenv("SPARKIFY_STACK", "dev")
 
     result = cli.invoke(app, ["query", "top_songs"])
