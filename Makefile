@@ -11,19 +11,22 @@ RAW ?=
 LAKE ?= lake
 RUN_ARGS := $(if $(RAW),--raw $(RAW)) --lake $(LAKE)
 
-.PHONY: setup jars wheels jvm run test test-quick lint format typecheck bench lock clean
+.PHONY: setup jars wheels jvm run test test-quick lint format typecheck bench perf-page lock clean
 
 # uv itself is pinned and lives in its own small venv; the project venv (.venv) is built from uv.lock.
 $(UV):
+	@echo "==> $(TOOLS)/: uv $(UV_VERSION), pinned, in a small venv of its own (seconds)"
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 .venv/.synced: $(UV) uv.lock pyproject.toml
+	@echo "==> .venv/: the locked environment from uv.lock (PySpark, Great Expectations, Pulumi, ...; about a minute the first time)"
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
 # The Iceberg runtime jar Glue 5.1 ships, from Maven Central, pinned by version and SHA-256 (jars.lock).
 .jars/.fetched: jars.lock scripts/fetch-jars
+	@echo "==> .jars/: the Iceberg runtime jar Glue 5.1 ships, from Maven Central (jars.lock; seconds to a minute)"
 	scripts/fetch-jars
 	touch $@
 
@@ -32,6 +35,7 @@ jars: .jars/.fetched
 # The wheels `pulumi up` uploads for the validate job (Glue 5.1, x86_64, CPython 3.11), from the URLs and
 # SHA-256 hashes uv.lock records (infra/wheels.py).
 .wheels/.fetched: .venv/.synced uv.lock infra/wheels.py infra/fetch_wheels.py
+	@echo "==> .wheels/: the validate job's wheels for Glue (about 52 MB, for pulumi up; seconds to a minute)"
 	$(UV) run --frozen python -m infra.fetch_wheels
 	touch $@
 
@@ -74,6 +78,10 @@ SIZES ?= S,M
 REPEAT ?= 3
 bench: setup
 	$(UV) run --frozen sparkify bench --sizes $(SIZES) --repeat $(REPEAT)
+
+# docs/performance.md and its chart, from the results in bench/results/ (no benchmark is run).
+perf-page: setup
+	$(UV) run --frozen sparkify bench --history
 
 lock: $(UV)
 	$(UV) lock --python $(PYTHON)

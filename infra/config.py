@@ -157,7 +157,7 @@ class StackConfig(BaseModel):
         default=DEFAULT_SNAPSHOT_RETENTION_DAYS, alias="sparkify:snapshotRetentionDays"
     )
     # Who keeps the owned Iceberg tables: the validate job, or the Glue Data Catalog's table optimizers. The
-    # default is the one that costs less a month at 1M events a day (README, "Who keeps the tables").
+    # default is the one that costs less a month at 1M events a day (docs/deploy.md, "Who keeps the tables").
     table_upkeep: TableUpkeep = Field(default=UPKEEP_BY_JOBS, alias="sparkify:tableUpkeep")
     # `pulumi destroy` refuses to delete the raw bucket, the stack key and the catalog databases.
     protect_data: Flag = Field(default=False, alias="sparkify:protectData")

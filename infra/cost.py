@@ -32,7 +32,7 @@ GLUE_STARTUP_SECONDS = 30.0
 VALIDATION_INSTALL_SECONDS = 4.3
 BENCH_RESULTS = pipeline.REPO_ROOT / "bench" / "results" / "latest.json"
 
-# Records (song files + events) of the sizes the README prices.
+# Records (song files + events) of the sizes docs/deploy.md prices.
 SIZES: dict[str, int] = {"sample": 71 + 8_056, "1M events": 14_896 + 1_000_000, "10M events": 150_000 + 10_000_000}
 
 

@@ -22,6 +22,9 @@ from sparkify.pipeline import Location
 
 PROJECT = "sparkify"
 
+# The lake `sparkify run` (and `make run`, in the checkout) writes when given no `--lake`.
+DEFAULT_LAKE = "lake"
+
 # Each location as a folder of a local lake (raw and expectations are given, not inside the lake).
 LAKE_LAYOUT: dict[Location, str] = {
     Location.STAGING: "staging",

@@ -34,9 +34,23 @@ def bench(
         bool,
         typer.Option("--incremental", help="Instead: daily-run cost on a lake with 29 days of history (1M events)."),
     ] = False,
+    history: Annotated[
+        bool,
+        typer.Option("--history", help="Instead: write docs/performance.md and its chart from bench/results/*.json."),
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Generate seeded data at each size, run our workflow and the DuckDB reference in fresh processes, compare."""
+    if history:
+        from sparkify.bench import history as perf_history
+
+        try:
+            written = perf_history.write()
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        for path in written:
+            console.print(f"wrote {path}")
+        return
     if incremental:
         _bench_incremental(data, out, json_output)
         return

@@ -16,7 +16,9 @@ from typer._click import ClickException, Context  # Typer's own vendored Click
 from typer.core import TyperGroup, TyperOption
 
 from sparkify import layout, pipeline
+from sparkify.cli import target
 from sparkify.cli.console import JsonOption, console, emit, err, error_document, fail, json_mode, progress
+from sparkify.cli.step_progress import StepProgress
 from sparkify.job_args import parse_run_date
 from sparkify.local import jit_choice
 from sparkify.report import failed_expectation_lines
@@ -42,7 +44,10 @@ class _Verbs(TyperGroup):
 
 app = typer.Typer(
     cls=_Verbs,
-    help="Sparkify on AWS Glue: run the star-schema workflow locally, with Great Expectations validation.",
+    help="Sparkify on AWS Glue: run the star-schema workflow locally, with Great Expectations validation.\n\n"
+    f"Local first: verbs that read a lake or a stack (query, docs, quarantine) take --lake DIR or --stack NAME. "
+    f"{target.RULE} Verbs that only work a stack (upload, trigger, status, migrate-catalog) need --stack NAME "
+    f"or ${target.STACK_ENV}.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -85,7 +90,7 @@ def _options(
 
 
 DEFAULT_RAW = Path("sample_raw")
-DEFAULT_LAKE = Path("lake")
+DEFAULT_LAKE = Path(layout.DEFAULT_LAKE)
 # The default sample: large enough to exercise every join and level change, small enough for a minute's run.
 DEFAULT_SONGS, DEFAULT_EVENTS, DEFAULT_SEED = 200, 5000, 42
 
@@ -209,18 +214,16 @@ def run(
         escape(f"Sparkify local run  raw={raw}  lake={lake}") + (f"  steps={','.join(selected)}" if selected else "")
     )
     steps = pipeline.STEPS
-    status_line = out.status("")
+    shown = StepProgress(out)
     position = {s.name: i for i, s in enumerate(steps, start=1)}
 
     def on_step(step: pipeline.Step, result: Any) -> None:
         label = f"[{position[step.name]}/{len(steps)}] {step.kind} {step.name}"
         if result is None:
             if selected is None or step.name in selected:
-                status_line.update(escape(f"{label}: {step.description}"))
-                status_line.start()
+                shown.start(label, step.description)
             return
-        status_line.stop()
-        out.print(step_line(label, result.status, result.seconds, result.error))
+        shown.end(step_line(label, result.status, result.seconds, result.error))
 
     try:
         report_data = run_pipeline(
@@ -233,7 +236,7 @@ def run(
     except KeyboardInterrupt:  # before the run took the lake: nothing was written
         raise fail("interrupted by SIGINT before the run started: nothing was written", code=130) from None
     finally:
-        status_line.stop()
+        shown.stop()
     copy_problem = _write_copy(report, report_data)
     interrupted = report_data["status"] == "interrupted"
     if json_output:
@@ -391,29 +394,28 @@ def _print_raw(report: dict[str, Any]) -> None:
 @app.command("quarantine")
 def quarantine_command(
     run_id: Annotated[str | None, typer.Option("--run", help="The run to show. Default: the latest.")] = None,
-    lake: Annotated[Path | None, typer.Option(help=f"A local lake folder. Default: ./{DEFAULT_LAKE}.")] = None,
-    stack: Annotated[str | None, typer.Option(help="A deployed stack instead of a local lake.")] = None,
+    lake: Annotated[Path | None, typer.Option(help="A local lake folder.")] = None,
+    stack: Annotated[str | None, typer.Option(help=f"A deployed stack. {target.RULE}")] = None,
     as_json: JsonOption = False,
     limit: Annotated[int, typer.Option(help="Records to print (tables only; --json prints all).")] = 50,
 ) -> None:
     """List what a run quarantined: reasons with counts, then each record's file, line, reason and raw text."""
     from sparkify.cli import quarantine
+    from sparkify.cli.stack import choose_target
 
-    if lake is not None and stack is not None:
-        raise fail("give --lake or --stack, not both")
+    where = choose_target(lake, stack)
     store: quarantine.Store
-    if stack is not None:
+    if isinstance(where, target.Stack):
         from sparkify.cli.stack import _guard, _resolve
         from sparkify.ops.stack import Overrides
 
-        names, aws = _guard(lambda: _resolve(stack, Overrides()))
+        names, aws = _guard(lambda: _resolve(where.name, Overrides()))
         locations = {loc: names.location(loc) for loc in (pipeline.Location.REPORTS, pipeline.Location.QUARANTINE)}
         store = quarantine.S3Lake(aws.client("s3"), locations)
     else:
-        lake = lake or DEFAULT_LAKE
-        if not (lake / layout.LAKE_LAYOUT[pipeline.Location.REPORTS]).is_dir():
-            raise fail(f"{lake} holds no run reports: is it a lake (`sparkify run --lake {lake}`)?")
-        store = quarantine.LocalLake(lake)
+        if not (where.lake / layout.LAKE_LAYOUT[pipeline.Location.REPORTS]).is_dir():
+            raise fail(f"{where.lake} holds no run reports: is it a lake (`sparkify run --lake {where.lake}`)?")
+        store = quarantine.LocalLake(where.lake)
     try:
         result = quarantine.load(store, run_id)
     except quarantine.QuarantineError as exc:

@@ -8,7 +8,6 @@ that failed exits with 1.
 
 from __future__ import annotations
 
-import os
 import re
 import webbrowser
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sparkify import layout
-from sparkify.cli import render
+from sparkify.cli import render, target
 from sparkify.cli.console import JsonOption, console, emit, err, fail
 from sparkify.ops import OpsError
 
@@ -29,15 +28,11 @@ if TYPE_CHECKING:
     from sparkify.ops.aws import Aws
     from sparkify.ops.stack import Overrides, StackNames
 
-DEFAULT_STACK = "dev"
-STACK_ENV = "SPARKIFY_STACK"
-
 T = TypeVar("T")
 
-StackOption = Annotated[
-    str | None,
-    typer.Option("--stack", help=f"Pulumi stack of the deployment. Default: ${STACK_ENV}, else {DEFAULT_STACK}."),
-]
+StackOption = Annotated[str | None, typer.Option("--stack", help=target.STACK_RULE)]
+# For the verbs that read a local lake or a stack alike (docs, query, quarantine): the one rule of `target`.
+EitherStackOption = Annotated[str | None, typer.Option("--stack", help=f"A deployed stack. {target.RULE}")]
 RegionOption = Annotated[
     str | None,
     typer.Option("--region", help="AWS region. Default: aws:region of Pulumi.<stack>.yaml, else AWS_REGION."),
@@ -54,7 +49,18 @@ def _guard(action: Callable[[], T]) -> T:
 
 
 def _stack_name(stack: str | None) -> str:
-    return stack or os.environ.get(STACK_ENV) or DEFAULT_STACK
+    try:
+        return target.stack_only(stack)
+    except target.NoTarget as exc:
+        raise fail(str(exc)) from None
+
+
+def choose_target(lake: Path | None, stack: str | None) -> target.Local | target.Stack:
+    """The lake or stack of a verb that reads either (`target`'s rule); one error line when there is none."""
+    try:
+        return target.choose(lake, stack)
+    except target.NoTarget as exc:
+        raise fail(str(exc)) from None
 
 
 def _resolve(stack: str | None, overrides: Overrides, *, require_workflow: bool = False) -> tuple[StackNames, Aws]:
@@ -159,8 +165,8 @@ def status(
 
 
 def docs(
-    stack: StackOption = None,
-    lake: Annotated[Path | None, typer.Option(help="Use the Data Docs of a local lake instead of a stack.")] = None,
+    stack: EitherStackOption = None,
+    lake: Annotated[Path | None, typer.Option(help="A local lake's Data Docs.")] = None,
     run: Annotated[str | None, typer.Option("--run", help="A run's Data Docs instead of the latest.")] = None,
     open_browser: Annotated[bool, typer.Option("--open", help="Open index.html in the web browser.")] = False,
     out: Annotated[
@@ -170,17 +176,16 @@ def docs(
     region: RegionOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Fetch the Data Docs of the latest (or one) run and print the path of index.html."""
+    """Print the path of a lake's Data Docs, or fetch a stack's, of the latest (or one) run."""
     from sparkify.ops import docs as ops_docs
     from sparkify.ops.stack import Overrides
 
-    if lake is not None and stack is not None:
-        raise fail("pass --lake DIR or --stack NAME, not both")
     url = None
-    if lake is not None:
-        site = _guard(lambda: ops_docs.local_site(lake, run))
+    where = choose_target(lake, stack)
+    if isinstance(where, target.Local):
+        site = _guard(lambda: ops_docs.local_site(where.lake, run))
     else:
-        names, aws = _guard(lambda: _resolve(stack, Overrides(region=region, docs_bucket=docs_bucket)))
+        names, aws = _guard(lambda: _resolve(where.name, Overrides(region=region, docs_bucket=docs_bucket)))
         if run is not None:
             given = run
             run = _guard(lambda: ops_docs.resolve_run_id(aws, names, given))
@@ -246,15 +251,15 @@ def query(
     lake: Annotated[Path | None, typer.Option(help="Run locally over this lake's curated tables (no Spark).")] = None,
     branch: Annotated[
         str,
-        typer.Option(help="With --lake: `main` (published) or `audit` (what the last run wrote, rejected or not)."),
+        typer.Option(help="On a lake: `main` (published) or `audit` (what the last run wrote, rejected or not)."),
     ] = "main",
-    stack: StackOption = None,
+    stack: EitherStackOption = None,
     database: Annotated[str | None, typer.Option(help="Glue database (overrides the stack's).")] = None,
     workgroup: Annotated[str | None, typer.Option(help="Athena workgroup (overrides the stack's).")] = None,
     region: RegionOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Run a named analytics query locally (--lake) or in Athena (--stack) and print the result."""
+    """Run a named analytics query over a local lake (no Spark) or in a stack's Athena, and print the result."""
     from sparkify.ops import query as ops_query
     from sparkify.ops.stack import Overrides
 
@@ -270,14 +275,13 @@ def query(
             table.add_row(query_name, description)
         console.print(table)
         return
-    if lake is not None and stack is not None:
-        raise fail("pass --lake DIR or --stack NAME, not both")
     _guard(lambda: ops_query.sql_for(name))
-    if lake is not None:
-        result = _guard(lambda: ops_query.run_local(lake, name, branch))
+    where = choose_target(lake, stack)
+    if isinstance(where, target.Local):
+        result = _guard(lambda: ops_query.run_local(where.lake, name, branch))
     else:
         overrides = Overrides(region=region, database=database, workgroup=workgroup)
-        names, aws = _guard(lambda: _resolve(stack, overrides))
+        names, aws = _guard(lambda: _resolve(where.name, overrides))
         result = _guard(lambda: ops_query.run_athena(aws, names, name))
     if json_output:
         emit("query-result", result.as_dict())
@@ -288,7 +292,7 @@ def query(
     for i, column in enumerate(result.columns):
         table.add_column(column, justify="right" if _numeric(row[i] for row in result.rows) else "left")
     for row in result.rows:
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(_cell(v, column) for v, column in zip(row, result.columns, strict=True)))
     console.print(table)
     count = len(result.rows)
     console.print(f"[dim]{count} row{'' if count == 1 else 's'} from {result.source} in {result.seconds:.1f} s[/]")
@@ -303,10 +307,19 @@ def _numeric(values: Any) -> bool:
     )
 
 
-def _cell(value: Any) -> str:
+# Counts read better grouped (1,234 plays); years and ids are names, not amounts (2018, not 2,018).
+CALENDAR_COLUMNS = frozenset({"year", "month", "week", "day", "weekday", "hour"})
+
+
+def groups_thousands(column: str) -> bool:
+    name = column.lower()
+    return not (name in CALENDAR_COLUMNS or name == "id" or name.endswith("_id"))
+
+
+def _cell(value: Any, column: str) -> str:
     if value is None:
         return ""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and groups_thousands(column):
         return f"{value:,}"
     return escape(str(value))
 

@@ -3,8 +3,8 @@ full tiered JIT (C1, then C2 for hot code) otherwise.
 
 A short run spends its time in code the JVM has just met: under the tiered JIT that code runs as C1
 code that also profiles itself for C2, which the run ends before using. C1 alone
-(`-XX:TieredStopAtLevel=1`) compiles without the profiling. Measured on a 2-core machine (README,
-Performance): the public sample's first run 36.6 s → 28.9 s, a new day on a 29-day lake 39 s → 32 s;
+(`-XX:TieredStopAtLevel=1`) compiles without the profiling. Measured on a 2-core machine
+(docs/performance-notes.md): the public sample's first run 36.6 s → 28.9 s, a new day on a 29-day lake 39 s → 32 s;
 but a full run over 29 days of 1M events 82-88 s → 125 s, where C2's code pays for itself. So the
 choice is made per run, before the JVM starts, from what the run will read: the bytes of the raw files
 changed since the last run that staged (all raw files on a first run, after a failed stage, or on a

@@ -4,7 +4,7 @@ A local run spends much of its time loading classes: Spark, Iceberg and Great Ex
 paths load some 20,000, each read from a jar, verified and linked, in every new JVM. Java 17 can
 write the classes a run loaded to an archive when the JVM exits (`-XX:ArchiveClassesAtExit`) and
 map that archive at the next start (`-XX:SharedArchiveFile`). Measured on a 2-core machine
-(README, Performance): a run with nothing new 13.4 s → 9.7 s, the Spark session 4.1 s → 2.4 s.
+(docs/performance-notes.md): a run with nothing new 13.4 s → 9.7 s, the Spark session 4.1 s → 2.4 s.
 
 `make setup` builds the archive (`python -m sparkify.local.jvm_archive_build`): one small generated lake, run
 once whole and once incrementally, in a JVM that writes the archive as it exits. An archive is only

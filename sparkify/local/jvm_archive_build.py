@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
@@ -79,8 +80,15 @@ def main(argv: list[str] | None = None) -> None:
     path = archive_path(ICEBERG_JAR)
     if "--if-missing" in args and path is not None and path.is_file():
         return
+    # The one long silent step of a fresh machine's setup: say what it is and how long before it starts.
+    print(
+        "Building the JVM class archive (.jvm/): a short Spark run whose loaded classes later runs and tests map "
+        "at start. About 2-3 minutes, once per Java and class path.",
+        flush=True,
+    )
+    started = time.monotonic()
     path = build(ICEBERG_JAR)
-    print(f"JVM class archive: {path} ({path.stat().st_size / 2**20:.0f} MiB)")
+    print(f"JVM class archive: {path} ({path.stat().st_size / 2**20:.0f} MiB) in {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -238,7 +238,7 @@ def validate(
 
 
 # Suites validated at once. Two on two cores: a new day's validate step 12.05 s → 11.15 s (medians
-# of five paired runs, README's Performance section); more would only queue for the same cores.
+# of five paired runs, docs/performance-notes.md); more would only queue for the same cores.
 SIDE_BY_SIDE = 2
 
 

@@ -35,7 +35,7 @@ SONGS = 60
 BAD_SONG = "song_data/Z/Z/Z/TRZZZSOAK0000000001.json"
 BIG_FILE_BYTES = 32 * 1024 * 1024
 
-# The bounds the soak holds every table to after every run (README, "A lake's life").
+# The bounds the soak holds every table to after every run (docs/architecture.md, "A lake's life").
 MOST_FILES_IN_A_PARTITION = 8
 MOST_METADATA_FILES = 120
 COST_GROWTH = 1.2  # the late ordinary days' median seconds over the early ones'

@@ -60,3 +60,32 @@ def test_the_archive_can_be_switched_off(archives, tmp_path, monkeypatch):
     path.write_bytes(b"archive")
     monkeypatch.setenv("SPARKIFY_JVM_ARCHIVE", "off")
     assert jvm_archive.java_options(jar) == ""
+
+
+def test_setup_says_what_it_builds_and_how_long_before_it_starts(archives, tmp_path, monkeypatch, capsys):
+    from sparkify.local import jvm_archive_build
+
+    built = tmp_path / "spark-abc.jsa"
+
+    def build(jar: Path) -> Path:
+        # What a person has seen by the time the minutes of training start.
+        assert capsys.readouterr().out.startswith("Building the JVM class archive (.jvm/)")
+        built.write_bytes(b"\0" * 2**20)
+        return built
+
+    monkeypatch.setattr(jvm_archive_build, "archive_path", lambda jar: tmp_path / "missing.jsa")
+    monkeypatch.setattr(jvm_archive_build, "build", build)
+    jvm_archive_build.main(["--if-missing"])
+    done = capsys.readouterr().out
+    assert done.startswith(f"JVM class archive: {built} (1 MiB) in ")
+    assert done.endswith(" s\n")
+
+
+def test_setup_is_silent_when_the_archive_is_there(archives, tmp_path, monkeypatch, capsys):
+    from sparkify.local import jvm_archive_build
+
+    there = tmp_path / "spark-abc.jsa"
+    there.write_bytes(b"")
+    monkeypatch.setattr(jvm_archive_build, "archive_path", lambda jar: there)
+    jvm_archive_build.main(["--if-missing"])
+    assert capsys.readouterr().out == ""

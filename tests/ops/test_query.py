@@ -80,6 +80,17 @@ def test_query_in_athena_runs_the_named_sql_in_the_stack_workgroup(dev: Deployed
     assert execution["WorkGroup"] == "sparkify-dev"
 
 
+def test_years_and_ids_print_as_they_are_counts_grouped(dev: Deployed, aws: str, cli) -> None:
+    _queue_athena_result(
+        aws, ["year", "user_id", "plays"], [["2018", "12345", "1234"]], ["integer", "bigint", "bigint"]
+    )
+
+    result = cli.invoke(app, ["query", "songplays_star_join", "--stack", "dev"])
+
+    assert result.exit_code == 0, result.output
+    assert ["2018", "12345", "1,234"] in [line.split() for line in result.stdout.splitlines()]
+
+
 def test_query_json_from_athena(dev: Deployed, aws: str, cli) -> None:
     _queue_athena_result(aws, ["hour", "plays"], [["0", "12"], ["1", "7"]])
 
