@@ -133,16 +133,17 @@ def _log_grants(p: PolicyInputs, groups: Iterable[str]) -> list[str]:
     return [arn for g in groups for arn in (f"{logs}{g}", f"{logs}{g}:log-stream:*")]
 
 
-def _log_fallback(p: PolicyInputs, sid: str, prefix: str) -> dict[str, Any]:
-    """Should Glue name a group differently from what the stack created (the naming with a security
-    configuration is documented for jobs' defaults only), it may create one next to them, under the same
-    prefix: logs are never lost, and `sparkify status` shows the group a run used."""
-    logs = f"arn:{p.partition}:logs:{p.region}:{p.account_id}:log-group:{prefix}"
+def _log_fallback(p: PolicyInputs, sid: str, pattern: str) -> dict[str, Any]:
+    """Should Glue name a group differently from what the stack created, it may create one next to them,
+    matching `pattern`: logs are never lost, and `sparkify status` shows the group a run used. Each
+    pattern ends at a separator (`sparkify-prod/*`, `...-crawler-*`): `sparkify-prod*` would also match
+    the groups of a stack named `prod-eu`."""
+    logs = f"arn:{p.partition}:logs:{p.region}:{p.account_id}:log-group:{pattern}"
     return {
         "Sid": sid,
         "Effect": "Allow",
         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
-        "Resource": [f"{logs}*", f"{logs}*:log-stream:*"],
+        "Resource": [logs, f"{logs}:log-stream:*"],
     }
 
 
@@ -275,13 +276,13 @@ def glue_policy(p: PolicyInputs) -> dict[str, Any]:
             ],
         },
         {
-            # The stack's own groups (`--custom-logGroup-prefix`); they exist before any job runs.
+            # The stack's own groups (`layout.Names.job_log_groups`); they exist before any job runs.
             "Sid": "JobLogGroups",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
             "Resource": _log_grants(p, p.job_log_groups),
         },
-        _log_fallback(p, "JobLogGroupsNamedOtherwise", p.job_log_prefix),
+        _log_fallback(p, "JobLogGroupsNamedOtherwise", f"{p.job_log_prefix}/*"),
         _metrics_statement(),
         _keys_statement(p),
     ]
@@ -326,7 +327,7 @@ def crawler_policy(p: PolicyInputs) -> dict[str, Any]:
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
             "Resource": _log_grants(p, [p.crawler_log_group]),
         },
-        _log_fallback(p, "CrawlerLogGroupNamedOtherwise", p.crawler_log_prefix),
+        _log_fallback(p, "CrawlerLogGroupNamedOtherwise", f"{p.crawler_log_prefix}-*"),
         _keys_statement(p),
     ]
     return {"Version": "2012-10-17", "Statement": statements}

@@ -15,7 +15,6 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.config import StackConfig
-from infra.logs import stack_log_groups
 from infra.naming import AwsContext
 from sparkify.layout import Names
 
@@ -81,7 +80,7 @@ class StackEncryption(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=pulumi.Output.all(ctx.account_id, ctx.partition).apply(
-                lambda v: json.dumps(key_policy(v[0], v[1], ctx.region, names.prefix, stack_log_groups(names)))
+                lambda v: json.dumps(key_policy(v[0], v[1], ctx.region, names.prefix, names.log_groups))
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=cfg.protect_data),
         )

@@ -164,27 +164,29 @@ def test_crawler_reads_raw_and_writes_only_its_own_tables(stack: Rendered) -> No
 
 def test_logs_and_keys_are_this_stacks_own(stack: Rendered, hardened: Rendered) -> None:
     allowed = grants(policy_of(stack, ROLE_POLICY, "glue-role-policy"))
-    logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/sparkify-{stack.stack}"
+    prefix = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/sparkify-{stack.stack}"
+    logs = f"{prefix}/sparkify-{stack.stack}-role/sparkify-{stack.stack}-glue"
     log_resources = {r for r, actions in allowed.items() if any(a.startswith("logs:") for a in actions)}
     assert log_resources == {
         f"{logs}/output",
         f"{logs}/output:log-stream:*",
         f"{logs}/error",
         f"{logs}/error:log-stream:*",
-        # should Glue name a group otherwise, it stays under the stack's prefix
-        f"{logs}*",
-        f"{logs}*:log-stream:*",
+        # should Glue name a group otherwise, it stays under the stack's own folder: `sparkify-prod/*`,
+        # never `sparkify-prod*`, which is also `sparkify-prod-eu`'s
+        f"{prefix}/*",
+        f"{prefix}/*:log-stream:*",
     }
     creates = {r for r, actions in allowed.items() if "logs:CreateLogGroup" in actions}
-    assert creates == {f"{logs}*", f"{logs}*:log-stream:*"}, "log groups only under the stack's own prefix"
+    assert creates == {f"{prefix}/*", f"{prefix}/*:log-stream:*"}, "log groups only under the stack's own prefix"
     crawler = grants(policy_of(stack, ROLE_POLICY, "crawler-role-policy"))
     crawler_logs = {r for r, actions in crawler.items() if any(a.startswith("logs:") for a in actions)}
     group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/crawlers-role/sparkify-{stack.stack}-crawler"
     assert crawler_logs == {
         f"{group}-sparkify-{stack.stack}",
         f"{group}-sparkify-{stack.stack}:log-stream:*",
-        f"{group}*",
-        f"{group}*:log-stream:*",
+        f"{group}-*",
+        f"{group}-*:log-stream:*",
     }
     key_resources = {r for r, actions in allowed.items() if any(a.startswith("kms:") for a in actions)}
     assert key_resources == {STACK_KEY}

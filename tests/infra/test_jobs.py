@@ -192,8 +192,8 @@ def test_stack_key_admits_only_the_stacks_log_groups_and_alarms(stack: Rendered)
     assert statements["CloudWatchLogsEncryptsStackLogGroups"]["Condition"] == {
         "ArnEquals": {
             "kms:EncryptionContext:aws:logs:arn": [
-                f"{logs}/aws-glue/sparkify-{s}/output",
-                f"{logs}/aws-glue/sparkify-{s}/error",
+                f"{logs}/aws-glue/sparkify-{s}/sparkify-{s}-role/sparkify-{s}-glue/output",
+                f"{logs}/aws-glue/sparkify-{s}/sparkify-{s}-role/sparkify-{s}-glue/error",
                 f"{logs}/aws-glue/crawlers-role/sparkify-{s}-crawler-sparkify-{s}",
                 f"{logs}/aws/lambda/sparkify-{s}-alert-router",
             ]
@@ -215,8 +215,8 @@ def test_stack_log_groups_expire_and_use_the_stack_key(stack: Rendered) -> None:
     s = stack.stack
     assert sorted(groups) == sorted(
         [
-            f"/aws-glue/sparkify-{s}/output",
-            f"/aws-glue/sparkify-{s}/error",
+            f"/aws-glue/sparkify-{s}/sparkify-{s}-role/sparkify-{s}-glue/output",
+            f"/aws-glue/sparkify-{s}/sparkify-{s}-role/sparkify-{s}-glue/error",
             f"/aws-glue/crawlers-role/sparkify-{s}-crawler-sparkify-{s}",
             f"/aws/lambda/sparkify-{s}-alert-router",
         ]

@@ -22,6 +22,7 @@ from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 
 from infra.iam import PolicyInputs, glue_policy
+from sparkify.layout import Names
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -48,7 +49,7 @@ def policy() -> dict[str, Any]:
             database="sparkify_dev",
             staging_database="sparkify_dev_staging",
             stack_key_arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k",
-            job_log_groups=("/aws-glue/sparkify-dev/output", "/aws-glue/sparkify-dev/error"),
+            job_log_groups=tuple(Names("sparkify-dev").job_log_groups.values()),
             job_log_prefix="/aws-glue/sparkify-dev",
         )
     )
