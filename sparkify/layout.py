@@ -207,7 +207,12 @@ class Names:
 
     @property
     def no_successful_run_alarm(self) -> str:
-        return f"{self.prefix}-no-successful-run-24h"
+        return f"{self.prefix}-no-successful-run"
+
+    @property
+    def alarms(self) -> list[str]:
+        """Every alarm a stack may have (the "no successful run" one only when it runs on a schedule)."""
+        return [self.no_successful_run_alarm, self.undelivered_alarm]
 
     def bucket(self, purpose: str, account_id: str, region: str) -> str:
         if purpose not in BUCKET_PURPOSES:

@@ -95,6 +95,7 @@ class Rendered:
     resources: list[Recorded]
     exports: dict[str, Any] = field(default_factory=dict)
     protect: dict[tuple[str, str], bool] = field(default_factory=dict)  # (type, name) → protect option
+    ignored_changes: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (type, name) → ignore_changes
 
     def protected(self) -> set[tuple[str, str]]:
         return {key for key, on in self.protect.items() if on}
@@ -123,6 +124,7 @@ def render(stack: str, config: dict[str, str]) -> Rendered:
     mocks = RecordingMocks(region)
     exports: dict[str, Any] = {}
     protect: dict[tuple[str, str], bool] = {}
+    ignored: dict[tuple[str, str], list[str]] = {}
     pulumi_settings.ROOT.set(None)  # a fresh root Stack resource for every render
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
     pulumi.runtime.set_all_config(config)
@@ -130,13 +132,14 @@ def render(stack: str, config: dict[str, str]) -> Rendered:
     def export(name: str, value: Any) -> None:
         exports[name] = value
 
-    def record_protect(args: pulumi.ResourceTransformationArgs) -> None:
+    def record_options(args: pulumi.ResourceTransformationArgs) -> None:
         # Mocks never see resource options; a stack transformation does.
         protect[(args.type_, args.name)] = bool(args.opts.protect) if args.opts else False
+        ignored[(args.type_, args.name)] = list(args.opts.ignore_changes or []) if args.opts else []
         return None
 
     def run() -> pulumi.Output[Any]:
-        pulumi.runtime.register_stack_transformation(record_protect)
+        pulumi.runtime.register_stack_transformation(record_options)
         original = pulumi.export
         pulumi.export = export
         try:
@@ -148,7 +151,7 @@ def render(stack: str, config: dict[str, str]) -> Rendered:
 
     # pulumi.runtime.test runs the program and waits until every registration has finished.
     cast(Callable[[], None], pulumi.runtime.test(run))()  # type: ignore[no-untyped-call]
-    return Rendered(stack, mocks.resources, exports, protect)
+    return Rendered(stack, mocks.resources, exports, protect, ignored)
 
 
 _cache: dict[str, Rendered] = {}

@@ -204,7 +204,13 @@ def test_stack_key_admits_only_the_stacks_log_groups_and_alarms(stack: Rendered)
     assert alarms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert alarms["Condition"] == {
         "StringEqualsIfExists": {"aws:SourceAccount": "123456789012"},
-        "ArnLikeIfExists": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:sparkify-{s}-*"},
+        # The stack's alarms by name: `alarm:sparkify-prod-*` would admit a stack named prod-eu's too.
+        "ArnEqualsIfExists": {
+            "aws:SourceArn": [
+                f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:sparkify-{s}-{a}"
+                for a in ("no-successful-run", "undelivered-alerts")
+            ]
+        },
     }
     assert statements["AccountAdministersThroughIam"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
 
