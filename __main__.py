@@ -60,6 +60,7 @@ policy_inputs = pulumi.Output.all(ctx.account_id, ctx.partition, buckets.names()
         stack_key_arn=v[3],
         data_key_arn=cfg.kms_key_arn,
         job_log_groups=tuple(names.job_log_groups.values()),
+        job_names=tuple(names.job(s.name) for s in pipeline.job_steps()),
         crawler_log_group=names.crawler_log_group,
         job_log_prefix=names.log_group_prefix,
         crawler_log_prefix=names.crawler_log_prefix,

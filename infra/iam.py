@@ -50,7 +50,13 @@ ICEBERG_CATALOG_ACTIONS = [
     "glue:UpdateTable",
     "glue:DeleteTable",
 ]
-QUARANTINE_CATALOG_ACTIONS = ["glue:GetTable", "glue:CreatePartition"]
+# Register each batch's partition; forget those whose files the lifecycle expired.
+QUARANTINE_CATALOG_ACTIONS = [
+    "glue:GetTable",
+    "glue:CreatePartition",
+    "glue:GetPartitions",
+    "glue:BatchDeletePartition",
+]
 CRAWLER_CATALOG_ACTIONS = [
     "glue:GetDatabase",
     "glue:GetTable",
@@ -96,6 +102,7 @@ class PolicyInputs:
     staging_database: str = ""
     job_log_groups: tuple[str, ...] = ()
     crawler_log_group: str = ""
+    job_names: tuple[str, ...] = ()  # the stack's Glue jobs
     # Where a group Glue names differently may still be created: the stack's own prefixes.
     job_log_prefix: str = "/aws-glue/sparkify-unset"
     crawler_log_prefix: str = "/aws-glue/crawlers-role/sparkify-unset"
@@ -265,7 +272,8 @@ def glue_policy(p: PolicyInputs) -> dict[str, Any]:
             ],
         },
         {
-            # The stage job adds each batch's folder as a partition of the quarantine's Athena tables.
+            # The stage job adds each batch's folder as a partition of the quarantine's Athena tables, and
+            # drops the partitions of batches whose files the bucket's lifecycle has expired.
             "Sid": "RegisterQuarantineBatches",
             "Effect": "Allow",
             "Action": QUARANTINE_CATALOG_ACTIONS,
@@ -286,6 +294,16 @@ def glue_policy(p: PolicyInputs) -> dict[str, Any]:
         _metrics_statement(),
         _keys_statement(p),
     ]
+    if p.job_names:
+        # An input error stops the job's own run, which Glue does not retry (sparkify/lake/no_retry.py).
+        statements.append(
+            {
+                "Sid": "StopOwnRunOnInputError",
+                "Effect": "Allow",
+                "Action": "glue:BatchStopJobRun",
+                "Resource": [f"{glue}:job/{name}" for name in p.job_names],
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
 
 

@@ -121,7 +121,8 @@ def test_jobs_get_exactly_the_iceberg_catalog_actions_on_the_two_databases(stack
         "glue:UpdateTable",
         "glue:DeleteTable",
     }
-    catalog_grants = {r: a for r, a in allowed.items() if any(x.startswith("glue:") for x in a)}
+    quarantine = {"glue:CreatePartition", "glue:GetPartitions", "glue:BatchDeletePartition"}
+    catalog_grants = {r: a for r, a in allowed.items() if any(x.startswith("glue:") for x in a) and ":job/" not in r}
     tables = ("songplays", "users", "users_history", "songs", "artists", "time")
     assert catalog_grants == {
         f"{glue}:catalog": iceberg,
@@ -130,15 +131,22 @@ def test_jobs_get_exactly_the_iceberg_catalog_actions_on_the_two_databases(stack
         **{f"{glue}:table/{db}/{t}": iceberg for t in tables},
         f"{glue}:table/{db}_staging/*": iceberg,
     } | {
-        # The stage job registers each batch's quarantine folder as a partition (and reads the table to do so).
-        f"{glue}:catalog": iceberg | {"glue:CreatePartition"},
-        f"{glue}:database/{db}_staging": iceberg | {"glue:CreatePartition"},
-        **{
-            f"{glue}:table/{db}_staging/quarantine_{s}": {"glue:GetTable", "glue:CreatePartition"}
-            for s in ("events", "songs")
-        },
+        # The stage job registers each batch's quarantine folder as a partition (and reads the table to do so),
+        # and drops the partitions whose folders the bucket's lifecycle has expired.
+        f"{glue}:catalog": iceberg | quarantine,
+        f"{glue}:database/{db}_staging": iceberg | quarantine,
+        **{f"{glue}:table/{db}_staging/quarantine_{s}": {"glue:GetTable"} | quarantine for s in ("events", "songs")},
     }, "the jobs' catalog grants"
     assert f"{glue}:table/{db}/song_data" not in allowed, "jobs must not touch the raw crawler's tables"
+
+
+def test_a_job_may_stop_its_own_runs_and_no_other_jobs(stack: Rendered) -> None:
+    # An input error stops the job's own run, which Glue does not retry (sparkify/lake/no_retry.py).
+    allowed = grants(policy_of(stack, ROLE_POLICY, "glue-role-policy"))
+    stoppable = {r for r, actions in allowed.items() if "glue:BatchStopJobRun" in actions}
+    glue = f"arn:aws:glue:us-east-1:{ACCOUNT}"
+    assert stoppable == {f"{glue}:job/sparkify-{stack.stack}-{j}" for j in ("stage", "model", "validate")}
+    assert all(allowed[r] == {"glue:BatchStopJobRun"} for r in stoppable)
 
 
 def test_crawler_reads_raw_and_writes_only_its_own_tables(stack: Rendered) -> None:

@@ -109,6 +109,8 @@ def test_jobs_that_do_not_validate_install_nothing(stack: Rendered, step: str) -
     others = {k: v for k, v in arguments.items() if not k.endswith(("_uri", "_namespace"))}
     if step == "stage":  # where it registers each batch's quarantine partition for Athena
         assert others.pop("--quarantine_database") == f"sparkify_{stack.stack}_staging"
+        # and how long the lifecycle keeps a batch's files: older partitions are forgotten
+        assert others.pop("--history_days") == {"dev": "30", "prod": "90"}[stack.stack]
     assert others == glue_switches(stack.stack, step), f"job {step}: Glue switches"
 
 
