@@ -130,9 +130,18 @@ def _prefix_condition(prefixes: Iterable[str]) -> dict[str, Any]:
     return {"StringLike": {"s3:prefix": [v for p in sorted(prefixes) for v in (p, f"{p}/*")]}}
 
 
+# The keys of a prefix `p` besides what lies under it: S3A probes a folder as the key `p`; an EMRFS-style
+# connector writes (and reads) the folder marker `p_$folder$` (a literal `$`: IAM reads only `${` as a variable).
+FOLDER_MARKER = "_$folder$"
+
+
 def _keys(bucket_arn: str, prefixes: Iterable[str]) -> list[str]:
-    """A prefix's bare key and everything under it."""
-    return [key for p in sorted(prefixes) for key in (f"{bucket_arn}/{p}", f"{bucket_arn}/{p}/*")]
+    """A prefix's bare key, its folder marker and everything under it."""
+    return [
+        key
+        for p in sorted(prefixes)
+        for key in (f"{bucket_arn}/{p}", f"{bucket_arn}/{p}/*", f"{bucket_arn}/{p}{FOLDER_MARKER}")
+    ]
 
 
 def _log_grants(p: PolicyInputs, groups: Iterable[str]) -> list[str]:

@@ -65,23 +65,18 @@ def test_s3_grants_match_what_each_bucket_is_for(stack: Rendered) -> None:
     allowed = grants(policy_of(stack, ROLE_POLICY, "glue-role-policy"))
     object_grants = {r: a for r, a in allowed.items() if r.startswith("arn:aws:s3:::") and "/" in r}
     rw = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
-    # Every prefix as its bare key too: S3A probes a folder `p` as the key `p` before `p/`.
+    # Every prefix as its bare key too: S3A probes a folder `p` as the key `p` before `p/`; and as `p_$folder$`,
+    # the marker an EMRFS-style connector writes for a folder.
+    tails = ("", "/*", "_$folder$")
     assert object_grants == {
         # read-only: the landing zone's two sources
-        f"{raw}/song_data": {"s3:GetObject"},
-        f"{raw}/song_data/*": {"s3:GetObject"},
-        f"{raw}/log_data": {"s3:GetObject"},
-        f"{raw}/log_data/*": {"s3:GetObject"},
+        **{f"{raw}/{p}{tail}": {"s3:GetObject"} for p in ("song_data", "log_data") for tail in tails},
         # read/write: the lake prefixes (Iceberg tables, quarantine, reports)
-        **{f"{curated}/{p}{tail}": rw for p in ("staging", "curated", "quarantine", "reports") for tail in ("", "/*")},
+        **{f"{curated}/{p}{tail}": rw for p in ("staging", "curated", "quarantine", "reports") for tail in tails},
         # read-only: what Glue loads
-        **{
-            f"{artifacts}/{p}{tail}": {"s3:GetObject"}
-            for p in ("glue_jobs", "lib", "expectations")
-            for tail in ("", "/*")
-        },
+        **{f"{artifacts}/{p}{tail}": {"s3:GetObject"} for p in ("glue_jobs", "lib", "expectations") for tail in tails},
         # Glue's scratch space (not Athena's results, which share the bucket) and the Data Docs site
-        **{f"{temp}/{p}{tail}": rw for p in ("glue-temp", "spark-ui") for tail in ("", "/*")},
+        **{f"{temp}/{p}{tail}": rw for p in ("glue-temp", "spark-ui") for tail in tails},
         f"{docs}/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
     }
 
@@ -157,7 +152,7 @@ def test_crawler_reads_raw_and_writes_only_its_own_tables(stack: Rendered) -> No
     s3 = {r: a for r, a in allowed.items() if r.startswith("arn:aws:s3:::")}
     assert s3 == {
         raw: {"s3:ListBucket", "s3:GetBucketLocation"},
-        **{f"{raw}/{p}{tail}": {"s3:GetObject"} for p in ("song_data", "log_data") for tail in ("", "/*")},
+        **{f"{raw}/{p}{tail}": {"s3:GetObject"} for p in ("song_data", "log_data") for tail in ("", "/*", "_$folder$")},
     }
     catalog = {r for r, a in allowed.items() if any(x.startswith("glue:") for x in a)}
     assert catalog == {
