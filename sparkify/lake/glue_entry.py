@@ -5,8 +5,9 @@ Every script in `glue_jobs/` defines `run(spark, args) -> dict` and ends with
 places, `run_id`, `full_refresh`, its settings: see `sparkify.job_args`); `run` returns the step's
 metrics (or raises `StepFailed` carrying them when the data is bad), which are
 written as JSON to `<reports_uri>/runs/<run_id>/<step>.json` by whoever started the job.
-On Glue, an input error (`RawInputError`: no raw files yet) stops the job's own run instead of failing
-it, so Glue does not retry what would fail again (`sparkify.lake.no_retry`).
+On Glue, an input error (`InputError`: no raw files yet, a run-level `--conf` that dropped the Iceberg
+catalog) stops the job's own run instead of failing it, so Glue does not retry what would fail again
+(`sparkify.lake.no_retry`).
 This module is the only place that imports `awsglue`.
 """
 
@@ -24,7 +25,7 @@ from pyspark.sql import SparkSession
 
 from sparkify import pipeline
 from sparkify.job_args import JOB_RUN_ID, JobArgs, run_id_of
-from sparkify.lake.io import RawInputError, write_text
+from sparkify.lake.io import InputError, write_text
 from sparkify.layout import step_metrics_path
 
 JobFn = Callable[[SparkSession, Mapping[str, str]], dict[str, Any]]
@@ -61,7 +62,7 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     from awsglue.job import Job
     from pyspark.context import SparkContext
 
-    from sparkify.lake.spark_conf import apply_sql_conf
+    from sparkify.lake.spark_conf import apply_sql_conf, missing_catalog_conf
 
     argv = sys.argv if argv is None else argv
     job_step = pipeline.step(step_name)
@@ -77,7 +78,15 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     from sparkify.lake.no_retry import stop_own_run
 
     stop = functools.partial(stop_own_run, boto3.client("glue"), resolved["JOB_NAME"], resolved[JOB_RUN_ID])
-    run_step(spark, job_args.as_mapping(), step_name, run, stop_run=stop)
+
+    def with_catalog(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
+        # A run-level --conf drops the catalog: a run that cannot work, and that no retry would mend.
+        problem = missing_catalog_conf(dict(spark.sparkContext.getConf().getAll()))
+        if problem:
+            raise InputError(problem)
+        return run(spark, args)
+
+    run_step(spark, job_args.as_mapping(), step_name, with_catalog, stop_run=stop)
     job.commit()
 
 
@@ -93,7 +102,7 @@ def run_step(
     except StepFailed as failed:
         write_metrics(spark, args, step_name, {**failed.metrics, **timing(started_at, start)})
         raise  # the Glue job run ends FAILED, which stops the workflow and raises the alert
-    except RawInputError as exc:
+    except InputError as exc:
         failure = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "retried": False}
         write_metrics(spark, args, step_name, {**failure, **timing(started_at, start)})
         stop_run(str(exc))

@@ -17,7 +17,8 @@ from botocore.stub import Stubber  # type: ignore[import-untyped]
 
 from sparkify.lake import no_retry
 from sparkify.lake.glue_entry import StepFailed, run_step
-from sparkify.lake.io import RawInputError
+from sparkify.lake.io import InputError, RawInputError
+from sparkify.lake.spark_conf import glue_catalog_conf, missing_catalog_conf
 
 
 def _args(tmp_path: Path) -> dict[str, str]:
@@ -103,3 +104,17 @@ def test_a_refused_stop_returns_at_once_so_the_run_fails(glue: Any) -> None:
         stub.add_response("batch_stop_job_run", refused)
         no_retry.stop_own_run(glue, "sparkify-prod-stage", "jr_1", "no raw songs", sleep=slept.append)
     assert slept == []
+
+
+def test_a_run_level_conf_that_dropped_the_iceberg_catalog_is_an_input_error() -> None:
+    job_conf = glue_catalog_conf("s3://curated/curated/")
+    assert missing_catalog_conf(job_conf) is None
+    # `aws glue start-job-run --arguments '{"--conf": "spark.sql.shuffle.partitions=8"}'` replaces the job's.
+    problem = missing_catalog_conf({"spark.sql.shuffle.partitions": "8"})
+    assert problem is not None
+    assert problem.startswith(
+        "the Spark session has no spark.sql.catalog.glue_catalog, spark.sql.catalog.glue_catalog.catalog-impl, "
+        "spark.sql.catalog.glue_catalog.io-impl, spark.sql.catalog.glue_catalog.warehouse, "
+        "spark.sql.catalog.glue_catalog.cache-enabled: this run's --conf replaced the job's"
+    )
+    assert issubclass(RawInputError, InputError)
