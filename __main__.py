@@ -13,7 +13,7 @@ from infra.alerting import Alerting, AlertingArgs
 from infra.artifacts import ArtifactUpload
 from infra.athena import AthenaWorkgroup
 from infra.catalog import Catalog, namespaces
-from infra.cost import SIZES, estimate_run_cost, throughput_from_bench
+from infra.cost import SIZES, estimate_run_cost, monthly_fixed_cost, throughput_from_bench
 from infra.docs_site import DocsSite
 from infra.iam import GlueRole, PolicyInputs, crawler_policy, glue_policy, optimizer_policy, optimizer_trust_policy
 from infra.jobs import GlueJobs
@@ -168,3 +168,4 @@ pulumi.export(
     "estimated_usd_per_run",
     {size: round(estimate_run_cost(cfg, records, throughput).usd, 3) for size, records in SIZES.items()},
 )
+pulumi.export("estimated_usd_fixed_per_month", round(sum(monthly_fixed_cost(cfg).values()), 2))

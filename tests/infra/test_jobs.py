@@ -83,7 +83,6 @@ def glue_switches(stack: str, step: str) -> dict[str, str]:
     switches = {
         "--job-language": "python",
         "--TempDir": f"s3://{temp}/glue-temp/",
-        "--enable-metrics": "true",
         "--enable-observability-metrics": "true",
         "--custom-logGroup-prefix": f"/aws-glue/sparkify-{stack}",
         "--enable-spark-ui": "true",
@@ -232,3 +231,12 @@ def test_stack_log_groups_expire_and_use_the_stack_key(stack: Rendered) -> None:
     retention = {"dev": 14, "prod": 90}[s]
     for name, group in groups.items():
         assert (group["retentionInDays"], group["kmsKeyId"]) == (retention, key_arn), f"log group {name}"
+
+
+def test_one_metrics_switch_per_job(stack: Rendered) -> None:
+    # Both switches publish CloudWatch custom metrics on every run, billed per metric-hour (infra/cost.py);
+    # the observability metrics (Glue 4.0+: errors by class, skew, throughput, memory and disk) serve.
+    for job in stack.of_type(JOB):
+        arguments = job.inputs["defaultArguments"]
+        assert arguments["--enable-observability-metrics"] == "true", job.inputs["name"]
+        assert "--enable-metrics" not in arguments, job.inputs["name"]
