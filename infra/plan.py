@@ -114,6 +114,10 @@ SETTINGS: dict[str, Callable[[dict[str, Any]], Settings]] = {
 }
 
 
+def _nothing(_: dict[str, Any]) -> Settings:
+    return {}
+
+
 def physical_name(r: Recorded) -> str:
     """The name AWS will know it by (a bucket's name, an object's key), else the program's own name."""
     i = r.inputs
@@ -127,7 +131,7 @@ def physical_name(r: Recorded) -> str:
 def resource_rows(rendered: Rendered) -> list[dict[str, Any]]:
     """Every AWS resource the program creates, by type and name (registration order varies from run to run)."""
     found = [
-        {"type": r.typ, "name": physical_name(r), "settings": SETTINGS.get(r.typ, lambda _: {})(r.inputs)}
+        {"type": r.typ, "name": physical_name(r), "settings": SETTINGS.get(r.typ, _nothing)(r.inputs)}
         for r in rendered.resources
         if r.custom and r.typ.startswith("aws:")
     ]

@@ -68,7 +68,7 @@ def forget_expired(database: str, source: str, days: int, glue: Any = None, now:
     lifecycle rule has expired by now (it counts from when they were written, just before the
     registration). Returns the batch ids forgotten."""
     if glue is None:
-        import boto3  # type: ignore[import-untyped]
+        import boto3
 
         glue = boto3.client("glue")
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)

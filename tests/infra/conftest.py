@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from infra.render import (  # noqa: F401  (the tests import these from here)
+from infra.render import (
     ACCOUNT,
     PROGRAM,
     PROJECT,
@@ -21,6 +21,23 @@ from infra.render import (  # noqa: F401  (the tests import these from here)
     render,
     stack_config,
 )
+
+# The render's names the tests import from here.
+__all__ = [
+    "ACCOUNT",
+    "DATA_KEY_ARN",
+    "HARDENED_OVERRIDES",
+    "PROGRAM",
+    "PROJECT",
+    "REPO_ROOT",
+    "STACKS",
+    "Recorded",
+    "RecordingMocks",
+    "Rendered",
+    "policy_of",
+    "render",
+    "stack_config",
+]
 
 _cache: dict[str, Rendered] = {}
 
