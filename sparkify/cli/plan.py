@@ -21,7 +21,7 @@ from rich.table import Table
 
 from sparkify import pipeline
 from sparkify.cli.console import JsonOption, console, emit, fail, progress
-from sparkify.cli.stack import STACK_ENV, StackOption, _stack_name
+from sparkify.cli.stack import StackOption, _stack_name
 
 PLAN_MODULE = "infra.plan"
 
@@ -97,4 +97,4 @@ def _show(document: dict[str, Any], settings: bool) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command(help=f"Preview offline what `pulumi up` creates for a stack (default ${STACK_ENV}, else dev).")(plan)
+    app.command()(plan)

@@ -51,7 +51,8 @@ def _expand(name: str) -> list[str]:
 def test_every_log_group_the_docs_name_is_one_the_stack_owns(doc: object) -> None:
     text = doc.read_text()  # type: ignore[attr-defined]
     mentioned = re.findall(r"/aws(?:-glue)?/(?:sparkify-|crawlers-role/sparkify-|lambda/sparkify-)[^\s`'\")|]*", text)
-    assert mentioned, f"{doc}: no log group named"
+    if doc != REPO_ROOT / "README.md":  # the front door names none; these two must, or the pattern broke
+        assert mentioned, f"{doc}: no log group named"
     for stack in ("<stack>", "dev", "prod"):
         names = Names(f"sparkify-{stack}")
         allowed = {*names.log_groups, names.log_group_prefix, f"{names.log_group_prefix}/"}
