@@ -13,11 +13,11 @@ from infra.alerting import Alerting, AlertingArgs
 from infra.artifacts import ArtifactUpload
 from infra.athena import AthenaWorkgroup
 from infra.catalog import Catalog, namespaces
-from infra.cost import SIZES, estimate_run_cost, throughput_from_bench
+from infra.cost import SIZES, estimate_run_cost, monthly_fixed_cost, throughput_from_bench
 from infra.docs_site import DocsSite
 from infra.iam import GlueRole, PolicyInputs, crawler_policy, glue_policy, optimizer_policy, optimizer_trust_policy
 from infra.jobs import GlueJobs
-from infra.logs import LogGroups, alert_router_log_group, crawler_log_group, crawler_log_prefix, job_log_groups
+from infra.logs import LogGroups
 from infra.naming import AwsContext
 from infra.optimizers import TableOptimizers
 from infra.security import StackEncryption
@@ -59,10 +59,11 @@ policy_inputs = pulumi.Output.all(ctx.account_id, ctx.partition, buckets.names()
         staging_database=names.staging_database,
         stack_key_arn=v[3],
         data_key_arn=cfg.kms_key_arn,
-        job_log_groups=tuple(job_log_groups(names)),
-        crawler_log_group=crawler_log_group(names),
+        job_log_groups=tuple(names.job_log_groups.values()),
+        job_names=tuple(names.job(s.name) for s in pipeline.job_steps()),
+        crawler_log_group=names.crawler_log_group,
         job_log_prefix=names.log_group_prefix,
-        crawler_log_prefix=crawler_log_prefix(names),
+        crawler_log_prefix=names.crawler_log_prefix,
     )
 )
 role = GlueRole("glue-role", names.role, "Sparkify Glue jobs", policy_inputs, glue_policy, opts=on_provider)
@@ -133,7 +134,7 @@ alerting = Alerting(
         account_id=ctx.account_id,
         partition=ctx.partition,
         region=cfg.region,
-        router_log_group=logs.groups[alert_router_log_group(names)],
+        router_log_group=logs.groups[names.alert_router_log_group],
         watch_daily_success=cfg.schedule_enabled,
     ),
     opts=on_provider,
@@ -155,7 +156,7 @@ pulumi.export("job_names", {step: job.name for step, job in glue_jobs.jobs.items
 pulumi.export("crawler_names", {step: crawler.name for step, crawler in catalog.crawlers.items()})
 pulumi.export("database_name", catalog.database.name)
 pulumi.export("staging_database_name", catalog.staging_database.name)
-pulumi.export("job_log_groups", job_log_groups(names))
+pulumi.export("job_log_groups", list(names.job_log_groups.values()))
 pulumi.export("athena_workgroup", athena.workgroup.name)
 pulumi.export("docs_location", docs_location)
 pulumi.export("docs_latest_sync", pulumi.Output.concat("aws s3 sync ", docs_location, "latest/ data_docs/"))
@@ -167,3 +168,4 @@ pulumi.export(
     "estimated_usd_per_run",
     {size: round(estimate_run_cost(cfg, records, throughput).usd, 3) for size, records in SIZES.items()},
 )
+pulumi.export("estimated_usd_fixed_per_month", round(sum(monthly_fixed_cost(cfg).values()), 2))

@@ -96,6 +96,9 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     # "nothing new" run pays for a listing and one read of the ledger).
     batch_id = None if all(_idle(p) for p in plans.values()) else next_batch_id(spark, args)
     sources = {source: ingest(spark, args, plans[source], batch_id) for source in SOURCES}
+    if args.get(QUARANTINE_DATABASE):  # the lifecycle has expired these batches' files
+        for source in SOURCES:
+            quarantine_catalog.forget_expired(args[QUARANTINE_DATABASE], source, job_args.history_days_of(args))
     return {"status": "succeeded", "batch_id": batch_id, "sources": sources}
 
 

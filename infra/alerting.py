@@ -1,10 +1,11 @@
 """Alerts: one message a person can act on per failed workflow run, and alarms for silence.
 
 EventBridge sends every state change of the stack's Glue jobs and every raw-crawler failure to the alert
-router (a small Lambda, `sparkify/ops/alert_router.py`), which alerts only on a final attempt (an attempt
-Glue will retry stays quiet), names the step, the reason and the Data Docs, and records each successful
-run as a metric. Alarms on that metric ("no successful run in 24 h", scheduled stacks only) and on the
-dead-letter queue (an event that could not be delivered) publish to the same encrypted topic.
+router (a small Lambda, `sparkify/ops/alert_router.py`), which alerts once per run that ended badly (an
+attempt Glue will retry and a run a person stopped stay quiet), names the step, the reason and the Data
+Docs, and records each successful run as a metric. Alarms on that metric ("no successful run" for 26 hours,
+scheduled stacks only, armed by the router when the first run ends) and on the dead-letter queue (an event
+that could not be delivered) publish to the same encrypted topic.
 Glue's events: https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
 """
 
@@ -24,14 +25,19 @@ from sparkify.ops import alert_router
 
 ROUTER_SOURCE = Path(alert_router.__file__)
 ROUTER_RUNTIME = "python3.12"
-# Job states the router reads: failures (to alert) and success (to record the run).
-JOB_STATES = ["FAILED", "TIMEOUT", "ERROR", "SUCCEEDED"]
+# Job states the router reads: the ends of a run that may call for an alert, and success (to record the run).
+JOB_STATES = [*alert_router.JOB_FAILURE_STATES, "SUCCEEDED"]
 CRAWLER_FAILURE_STATES = list(alert_router.CRAWLER_FAILURE_STATES)
 # EventBridge keeps retrying a failed delivery for up to an hour, then parks the event in the queue.
 # https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
 DELIVERY_MAX_AGE_SECONDS = 3600
 DELIVERY_MAX_ATTEMPTS = 10
-SUCCESS_WINDOW_SECONDS = 24 * 3600
+# "No successful run": every one of the last 26 hourly sums without a success. A little more than a day, so
+# a daily run that ends later than yesterday's does not page; hourly, so the window slides instead of
+# resetting at a period boundary. (An alarm may look back 7 days when its period is an hour or more:
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html)
+SUCCESS_PERIOD_SECONDS = 3600
+SUCCESS_WINDOW_PERIODS = 26
 
 
 def job_events_pattern(job_names: Sequence[str]) -> dict[str, Any]:
@@ -91,41 +97,57 @@ def router_policy(
     key: str,
     queue: str,
     log_group: str,
+    workflow: str,
+    silence_alarm: str | None = None,
 ) -> dict[str, Any]:
     glue = f"arn:{partition}:glue:{region}:{account}"
     logs = f"arn:{partition}:logs:{region}:{account}:log-group:{log_group}"
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadJobRuns",
+            "Effect": "Allow",
+            "Action": ["glue:GetJob", "glue:GetJobRun"],
+            "Resource": [f"{glue}:job/{j}" for j in sorted(job_names)],
+        },
+        {
+            # Was a stopped job run's workflow run stopped by a person?
+            "Sid": "ReadWorkflowRuns",
+            "Effect": "Allow",
+            "Action": "glue:GetWorkflowRun",
+            "Resource": f"{glue}:workflow/{workflow}",
+        },
+        {"Sid": "Alert", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic},
+        {
+            "Sid": "EncryptedTopic",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": key,
+        },
+        {
+            "Sid": "RecordSuccessfulRuns",
+            "Effect": "Allow",
+            "Action": "cloudwatch:PutMetricData",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"cloudwatch:namespace": alert_router.METRIC_NAMESPACE}},
+        },
+        {"Sid": "FailedInvocations", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue},
+        {
+            "Sid": "OwnLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [logs, f"{logs}:log-stream:*"],
+        },
+    ]
+    if silence_alarm:
+        statements.append(
             {
-                "Sid": "ReadJobRuns",
+                "Sid": "TurnOnTheSilenceAlarm",
                 "Effect": "Allow",
-                "Action": ["glue:GetJob", "glue:GetJobRun"],
-                "Resource": [f"{glue}:job/{j}" for j in sorted(job_names)],
-            },
-            {"Sid": "Alert", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic},
-            {
-                "Sid": "EncryptedTopic",
-                "Effect": "Allow",
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": key,
-            },
-            {
-                "Sid": "RecordSuccessfulRuns",
-                "Effect": "Allow",
-                "Action": "cloudwatch:PutMetricData",
-                "Resource": "*",
-                "Condition": {"StringEquals": {"cloudwatch:namespace": alert_router.METRIC_NAMESPACE}},
-            },
-            {"Sid": "FailedInvocations", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue},
-            {
-                "Sid": "OwnLogGroup",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [logs, f"{logs}:log-stream:*"],
-            },
-        ],
-    }
+                "Action": "cloudwatch:EnableAlarmActions",
+                "Resource": f"arn:{partition}:cloudwatch:{region}:{account}:alarm:{silence_alarm}",
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 @dataclass(frozen=True)
@@ -205,6 +227,7 @@ class Alerting(pulumi.ComponentResource):
         """The Lambda function that turns job events into one alert per failed run, with its role."""
         name, args = self._name, self._args
         job_names = list(args.job_steps)
+        silence_alarm = args.names.no_successful_run_alarm if args.watch_daily_success else None
         router_role = aws.iam.Role(
             f"{name}-router-role",
             name=args.names.alert_router,
@@ -230,7 +253,13 @@ class Alerting(pulumi.ComponentResource):
             role=router_role.id,
             policy=pulumi.Output.all(
                 args.partition, args.account_id, self.topic.arn, args.kms_key_id, dlq.arn, args.router_log_group.name
-            ).apply(lambda v: json.dumps(router_policy(v[0], args.region, v[1], job_names, v[2], v[3], v[4], v[5]))),
+            ).apply(
+                lambda v: json.dumps(
+                    router_policy(
+                        v[0], args.region, v[1], job_names, v[2], v[3], v[4], v[5], args.names.workflow, silence_alarm
+                    )
+                )
+            ),
             opts=self._child,
         )
         router = aws.lambda_.Function(
@@ -251,6 +280,7 @@ class Alerting(pulumi.ComponentResource):
                     "JOB_STEPS": json.dumps(dict(args.job_steps)),
                     "VALIDATION_JOBS": json.dumps(sorted(args.validation_job_names)),
                     "FINAL_JOB": job_names[-1],
+                    **({"SILENCE_ALARM": silence_alarm} if silence_alarm else {}),
                 }
             ),
             # Its log group (with retention and the stack key) and its grants exist before it runs.
@@ -329,20 +359,27 @@ class Alerting(pulumi.ComponentResource):
         )
         if args.watch_daily_success:
             # A scheduled stack runs daily: a day without a successful run means it failed, hung or never started.
+            # Created with its actions off: a new stack has not run yet, and no data would be silence. The
+            # router turns them on when the first run ends; Pulumi then leaves them as they are.
             alarms["no-successful-run"] = aws.cloudwatch.MetricAlarm(
                 f"{name}-no-successful-run",
                 name=args.names.no_successful_run_alarm,
-                alarm_description="Sparkify: no workflow run succeeded in the last 24 hours (`sparkify status`)",
+                alarm_description=(
+                    f"Sparkify: no workflow run succeeded in the last {SUCCESS_WINDOW_PERIODS} hours "
+                    "(`sparkify status`)"
+                ),
                 namespace=alert_router.METRIC_NAMESPACE,
                 metric_name=alert_router.METRIC_NAME,
                 dimensions={"Stack": args.stack},
                 statistic="Sum",
-                period=SUCCESS_WINDOW_SECONDS,
-                evaluation_periods=1,
+                period=SUCCESS_PERIOD_SECONDS,
+                evaluation_periods=SUCCESS_WINDOW_PERIODS,
+                datapoints_to_alarm=SUCCESS_WINDOW_PERIODS,
                 threshold=1,
                 comparison_operator="LessThanThreshold",
                 treat_missing_data="breaching",
+                actions_enabled=False,
                 alarm_actions=[self.topic.arn],
-                opts=self._child,
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["actionsEnabled"]),
             )
         return alarms

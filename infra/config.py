@@ -190,6 +190,13 @@ class StackConfig(BaseModel):
                 f"{_key('docsAllowedCidrs')}: required when {_key('docsCloudFront')} is true, so Data Docs (which "
                 "show sample rows) are not open to the whole internet"
             ] = None
+        placeholder = _placeholder_domain(self.alert_email)
+        if placeholder and self.schedule_enabled:
+            problems[
+                f"{_key('alertEmail')}: {self.alert_email!r} is a placeholder ({placeholder} is reserved and receives "
+                "no mail) on a scheduled stack: set a real address, or leave it unset and subscribe to the alerts "
+                "topic yourself"
+            ] = None
         if self.protect_data and self.force_destroy:
             problems[f"{_key('forceDestroy')}: must be false when {_key('protectData')} is true (the data is kept)"] = (
                 None
@@ -238,6 +245,17 @@ class StackConfig(BaseModel):
     def prefix(self) -> str:
         """Prefix of every named resource of the stack: `sparkify-<stack>`."""
         return stack_prefix(self.stack)
+
+
+# Domains reserved for examples and tests, which no mail reaches (RFC 2606, RFC 6761).
+RESERVED_DOMAINS = ("example.com", "example.net", "example.org", "example", "invalid", "test", "localhost")
+
+
+def _placeholder_domain(address: str | None) -> str | None:
+    """The reserved domain of a placeholder address (`data-alerts@example.com`), else None."""
+    domain = (address or "").rpartition("@")[2].lower()
+    reserved = any(domain == d or domain.endswith(f".{d}") for d in RESERVED_DOMAINS)
+    return domain if address and reserved else None
 
 
 # The config keys this program reads, in the order of the model; the required ones have no default.

@@ -50,7 +50,13 @@ ICEBERG_CATALOG_ACTIONS = [
     "glue:UpdateTable",
     "glue:DeleteTable",
 ]
-QUARANTINE_CATALOG_ACTIONS = ["glue:GetTable", "glue:CreatePartition"]
+# Register each batch's partition; forget those whose files the lifecycle expired.
+QUARANTINE_CATALOG_ACTIONS = [
+    "glue:GetTable",
+    "glue:CreatePartition",
+    "glue:GetPartitions",
+    "glue:BatchDeletePartition",
+]
 CRAWLER_CATALOG_ACTIONS = [
     "glue:GetDatabase",
     "glue:GetTable",
@@ -96,6 +102,7 @@ class PolicyInputs:
     staging_database: str = ""
     job_log_groups: tuple[str, ...] = ()
     crawler_log_group: str = ""
+    job_names: tuple[str, ...] = ()  # the stack's Glue jobs
     # Where a group Glue names differently may still be created: the stack's own prefixes.
     job_log_prefix: str = "/aws-glue/sparkify-unset"
     crawler_log_prefix: str = "/aws-glue/crawlers-role/sparkify-unset"
@@ -123,9 +130,18 @@ def _prefix_condition(prefixes: Iterable[str]) -> dict[str, Any]:
     return {"StringLike": {"s3:prefix": [v for p in sorted(prefixes) for v in (p, f"{p}/*")]}}
 
 
+# The keys of a prefix `p` besides what lies under it: S3A probes a folder as the key `p`; an EMRFS-style
+# connector writes (and reads) the folder marker `p_$folder$` (a literal `$`: IAM reads only `${` as a variable).
+FOLDER_MARKER = "_$folder$"
+
+
 def _keys(bucket_arn: str, prefixes: Iterable[str]) -> list[str]:
-    """A prefix's bare key and everything under it."""
-    return [key for p in sorted(prefixes) for key in (f"{bucket_arn}/{p}", f"{bucket_arn}/{p}/*")]
+    """A prefix's bare key, its folder marker and everything under it."""
+    return [
+        key
+        for p in sorted(prefixes)
+        for key in (f"{bucket_arn}/{p}", f"{bucket_arn}/{p}/*", f"{bucket_arn}/{p}{FOLDER_MARKER}")
+    ]
 
 
 def _log_grants(p: PolicyInputs, groups: Iterable[str]) -> list[str]:
@@ -133,16 +149,17 @@ def _log_grants(p: PolicyInputs, groups: Iterable[str]) -> list[str]:
     return [arn for g in groups for arn in (f"{logs}{g}", f"{logs}{g}:log-stream:*")]
 
 
-def _log_fallback(p: PolicyInputs, sid: str, prefix: str) -> dict[str, Any]:
-    """Should Glue name a group differently from what the stack created (the naming with a security
-    configuration is documented for jobs' defaults only), it may create one next to them, under the same
-    prefix: logs are never lost, and `sparkify status` shows the group a run used."""
-    logs = f"arn:{p.partition}:logs:{p.region}:{p.account_id}:log-group:{prefix}"
+def _log_fallback(p: PolicyInputs, sid: str, pattern: str) -> dict[str, Any]:
+    """Should Glue name a group differently from what the stack created, it may create one next to them,
+    matching `pattern`: logs are never lost, and `sparkify status` shows the group a run used. Each
+    pattern ends at a separator (`sparkify-prod/*`, `...-crawler-*`): `sparkify-prod*` would also match
+    the groups of a stack named `prod-eu`."""
+    logs = f"arn:{p.partition}:logs:{p.region}:{p.account_id}:log-group:{pattern}"
     return {
         "Sid": sid,
         "Effect": "Allow",
         "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
-        "Resource": [f"{logs}*", f"{logs}*:log-stream:*"],
+        "Resource": [logs, f"{logs}:log-stream:*"],
     }
 
 
@@ -264,7 +281,8 @@ def glue_policy(p: PolicyInputs) -> dict[str, Any]:
             ],
         },
         {
-            # The stage job adds each batch's folder as a partition of the quarantine's Athena tables.
+            # The stage job adds each batch's folder as a partition of the quarantine's Athena tables, and
+            # drops the partitions of batches whose files the bucket's lifecycle has expired.
             "Sid": "RegisterQuarantineBatches",
             "Effect": "Allow",
             "Action": QUARANTINE_CATALOG_ACTIONS,
@@ -275,16 +293,26 @@ def glue_policy(p: PolicyInputs) -> dict[str, Any]:
             ],
         },
         {
-            # The stack's own groups (`--custom-logGroup-prefix`); they exist before any job runs.
+            # The stack's own groups (`layout.Names.job_log_groups`); they exist before any job runs.
             "Sid": "JobLogGroups",
             "Effect": "Allow",
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
             "Resource": _log_grants(p, p.job_log_groups),
         },
-        _log_fallback(p, "JobLogGroupsNamedOtherwise", p.job_log_prefix),
+        _log_fallback(p, "JobLogGroupsNamedOtherwise", f"{p.job_log_prefix}/*"),
         _metrics_statement(),
         _keys_statement(p),
     ]
+    if p.job_names:
+        # An input error stops the job's own run, which Glue does not retry (sparkify/lake/no_retry.py).
+        statements.append(
+            {
+                "Sid": "StopOwnRunOnInputError",
+                "Effect": "Allow",
+                "Action": "glue:BatchStopJobRun",
+                "Resource": [f"{glue}:job/{name}" for name in p.job_names],
+            }
+        )
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -326,7 +354,7 @@ def crawler_policy(p: PolicyInputs) -> dict[str, Any]:
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
             "Resource": _log_grants(p, [p.crawler_log_group]),
         },
-        _log_fallback(p, "CrawlerLogGroupNamedOtherwise", p.crawler_log_prefix),
+        _log_fallback(p, "CrawlerLogGroupNamedOtherwise", f"{p.crawler_log_prefix}-*"),
         _keys_statement(p),
     ]
     return {"Version": "2012-10-17", "Statement": statements}

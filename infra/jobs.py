@@ -48,7 +48,6 @@ def glue_switches(step: JobStep, uris: RuntimeUris) -> dict[str, str]:
     switches = {
         "--job-language": "python",
         "--TempDir": uris.temp_dir,
-        "--enable-metrics": "true",
         "--enable-observability-metrics": "true",
         # Glue 5.x always logs in real time (the ≤ 4.0 continuous-logging switches are gone); the groups are
         # the stack's own, with retention and the stack key: <prefix>/output and <prefix>/error.

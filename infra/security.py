@@ -15,12 +15,13 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.config import StackConfig
-from infra.logs import stack_log_groups
 from infra.naming import AwsContext
 from sparkify.layout import Names
 
 
-def key_policy(account_id: str, partition: str, region: str, prefix: str, log_groups: list[str]) -> dict[str, Any]:
+def key_policy(
+    account_id: str, partition: str, region: str, alarms: list[str], log_groups: list[str]
+) -> dict[str, Any]:
     """Key policy: the account administers the key through IAM; CloudWatch Logs may use it for the stack's
     own log groups only; CloudWatch alarms of this stack (and account) may publish to the encrypted topic."""
     logs = f"arn:{partition}:logs:{region}:{account_id}:log-group:"
@@ -50,11 +51,12 @@ def key_policy(account_id: str, partition: str, region: str, prefix: str, log_gr
                 "Principal": {"Service": "cloudwatch.amazonaws.com"},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
-                # IfExists: binding where CloudWatch sends the source keys, harmless where it does not.
+                # IfExists: binding where CloudWatch sends the source keys, harmless where it does not. The
+                # alarms by name: `alarm:sparkify-prod-*` would also admit a stack named `prod-eu`.
                 "Condition": {
                     "StringEqualsIfExists": {"aws:SourceAccount": account_id},
-                    "ArnLikeIfExists": {
-                        "aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{prefix}-*"
+                    "ArnEqualsIfExists": {
+                        "aws:SourceArn": [f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{a}" for a in alarms]
                     },
                 },
             },
@@ -81,7 +83,7 @@ class StackEncryption(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=pulumi.Output.all(ctx.account_id, ctx.partition).apply(
-                lambda v: json.dumps(key_policy(v[0], v[1], ctx.region, names.prefix, stack_log_groups(names)))
+                lambda v: json.dumps(key_policy(v[0], v[1], ctx.region, names.alarms, names.log_groups))
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=cfg.protect_data),
         )

@@ -25,6 +25,7 @@ Document = Literal[
     "docs",  # `sparkify docs`
     "upload",  # `sparkify upload`
     "migrate-catalog",  # `sparkify migrate-catalog`
+    "plan",  # `sparkify plan`
     "bench",  # `sparkify bench`
     "bench-incremental",  # `sparkify bench --incremental`
     "soak",  # `sparkify soak`
@@ -42,6 +43,7 @@ VERSIONS: dict[Document, int] = {
     "docs": 1,
     "upload": 1,
     "migrate-catalog": 1,
+    "plan": 1,
     "bench": 1,
     "bench-incremental": 1,
     "soak": 1,

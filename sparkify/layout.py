@@ -67,6 +67,8 @@ def local_uri(folder: Path) -> str:
 
 
 BUCKET_PURPOSES = ("raw", "curated", "artifacts", "temp", "docs")
+# A Glue 5 job's two log groups: its stdout, and Spark's and the job's own log lines.
+JOB_LOG_KINDS = ("output", "error")
 EXPECTATIONS_PREFIX = "expectations/"  # the suites, in the artifacts bucket
 
 # Each location on AWS: (bucket purpose, prefix inside the bucket); the lake's folders become prefixes.
@@ -143,9 +145,39 @@ class Names:
 
     @property
     def log_group_prefix(self) -> str:
-        """Glue 5.x writes a job's driver and executor logs to `<prefix>/output` and `<prefix>/error`
-        (`--custom-logGroup-prefix`); the stack owns both groups."""
+        """The jobs' `--custom-logGroup-prefix`: the folder every log group of the stack's jobs lies in."""
         return f"/aws-glue/{self.prefix}"
+
+    @property
+    def job_log_groups(self) -> dict[str, str]:
+        """Where Glue 5 writes the jobs' logs (`output`: stdout; `error`: Spark's and the job's own log
+        lines). The stack's security configuration encrypts CloudWatch Logs, and then Glue adds the
+        configuration and the role to the group's name: `<prefix>/<configuration>-role/<role>/output`.
+        https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html (Glue 5 groups and
+        `--custom-logGroup-prefix`) and https://docs.aws.amazon.com/glue/latest/dg/reduced-start-times-spark-etl-jobs.html
+        ("When a security configuration is provided, the log group names change to
+        `.../<security configuration>-role/<Role Name>/output`")."""
+        base = f"{self.log_group_prefix}/{self.security_configuration}-role/{self.role}"
+        return {kind: f"{base}/{kind}" for kind in JOB_LOG_KINDS}
+
+    @property
+    def crawler_log_prefix(self) -> str:
+        return f"/aws-glue/crawlers-role/{self.crawler_role}"
+
+    @property
+    def crawler_log_group(self) -> str:
+        """Where a crawler with a security configuration logs: `/aws-glue/crawlers-role/<role>-<configuration>`.
+        https://docs.aws.amazon.com/glue/latest/dg/console-security-configurations.html"""
+        return f"{self.crawler_log_prefix}-{self.security_configuration}"
+
+    @property
+    def alert_router_log_group(self) -> str:
+        return f"/aws/lambda/{self.alert_router}"
+
+    @property
+    def log_groups(self) -> list[str]:
+        """Every log group the stack owns (each with its retention and the stack key)."""
+        return [*self.job_log_groups.values(), self.crawler_log_group, self.alert_router_log_group]
 
     @property
     def security_configuration(self) -> str:
@@ -175,7 +207,12 @@ class Names:
 
     @property
     def no_successful_run_alarm(self) -> str:
-        return f"{self.prefix}-no-successful-run-24h"
+        return f"{self.prefix}-no-successful-run"
+
+    @property
+    def alarms(self) -> list[str]:
+        """Every alarm a stack may have (the "no successful run" one only when it runs on a schedule)."""
+        return [self.no_successful_run_alarm, self.undelivered_alarm]
 
     def bucket(self, purpose: str, account_id: str, region: str) -> str:
         if purpose not in BUCKET_PURPOSES:

@@ -125,7 +125,7 @@ STEPS: tuple[Step, ...] = (
         description="Raw JSON → typed staging Iceberg tables; bad records to quarantine with their reason.",
         upstream=(),
         locations=(Location.RAW, Location.STAGING, Location.QUARANTINE, Location.REPORTS, Namespace.STAGING),
-        options=(QUARANTINE_DATABASE,),
+        options=(QUARANTINE_DATABASE, HISTORY_DAYS),
     ),
     JobStep(
         name="model",

@@ -449,10 +449,12 @@ def quarantine_command(
 
 # The verbs that operate a deployed stack, and the benchmark; each module registers its commands.
 from sparkify.bench.cli import register as register_bench  # noqa: E402
+from sparkify.cli.plan import register as register_plan  # noqa: E402
 from sparkify.cli.stack import register as register_ops  # noqa: E402
 from sparkify.soak.cli import register as register_soak  # noqa: E402
 
 register_ops(app)
+register_plan(app)
 register_bench(app)
 register_soak(app)
 

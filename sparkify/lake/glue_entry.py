@@ -5,11 +5,15 @@ Every script in `glue_jobs/` defines `run(spark, args) -> dict` and ends with
 places, `run_id`, `full_refresh`, its settings: see `sparkify.job_args`); `run` returns the step's
 metrics (or raises `StepFailed` carrying them when the data is bad), which are
 written as JSON to `<reports_uri>/runs/<run_id>/<step>.json` by whoever started the job.
+On Glue, an input error (`InputError`: no raw files yet, a run-level `--conf` that dropped the Iceberg
+catalog) stops the job's own run instead of failing it, so Glue does not retry what would fail again
+(`sparkify.lake.no_retry`).
 This module is the only place that imports `awsglue`.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
@@ -20,8 +24,8 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 from sparkify import pipeline
-from sparkify.job_args import JobArgs, run_id_of
-from sparkify.lake.io import write_text
+from sparkify.job_args import JOB_RUN_ID, JobArgs, run_id_of
+from sparkify.lake.io import InputError, write_text
 from sparkify.layout import step_metrics_path
 
 JobFn = Callable[[SparkSession, Mapping[str, str]], dict[str, Any]]
@@ -58,7 +62,7 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     from awsglue.job import Job
     from pyspark.context import SparkContext
 
-    from sparkify.lake.spark_conf import apply_sql_conf
+    from sparkify.lake.spark_conf import apply_sql_conf, missing_catalog_conf
 
     argv = sys.argv if argv is None else argv
     job_step = pipeline.step(step_name)
@@ -69,15 +73,42 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
     apply_sql_conf(spark)  # the same SQL settings as a local run
     job = Job(glue_context)
     job.init(resolved["JOB_NAME"], resolved)
-    args = job_args.as_mapping()
+    import boto3  # type: ignore[import-untyped]
+
+    from sparkify.lake.no_retry import stop_own_run
+
+    stop = functools.partial(stop_own_run, boto3.client("glue"), resolved["JOB_NAME"], resolved[JOB_RUN_ID])
+
+    def with_catalog(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
+        # A run-level --conf drops the catalog: a run that cannot work, and that no retry would mend.
+        problem = missing_catalog_conf(dict(spark.sparkContext.getConf().getAll()))
+        if problem:
+            raise InputError(problem)
+        return run(spark, args)
+
+    run_step(spark, job_args.as_mapping(), step_name, with_catalog, stop_run=stop)
+    job.commit()
+
+
+def run_step(
+    spark: SparkSession, args: Mapping[str, str], step_name: str, run: JobFn, stop_run: Callable[[str], None]
+) -> dict[str, Any]:
+    """Run a step and record its metrics. A failed suite (`StepFailed`) fails the run, which stops the
+    workflow and raises the alert; an input error stops the run (`stop_run`) so that Glue does not retry
+    it, and fails it only should the stop not happen; any other error fails the run, for Glue to retry."""
     started_at, start = datetime.now(UTC), time.perf_counter()
     try:
         metrics = run(spark, args)
     except StepFailed as failed:
         write_metrics(spark, args, step_name, {**failed.metrics, **timing(started_at, start)})
         raise  # the Glue job run ends FAILED, which stops the workflow and raises the alert
+    except InputError as exc:
+        failure = {"status": "failed", "error": f"{type(exc).__name__}: {exc}", "retried": False}
+        write_metrics(spark, args, step_name, {**failure, **timing(started_at, start)})
+        stop_run(str(exc))
+        raise
     write_metrics(spark, args, step_name, {**metrics, **timing(started_at, start)})
-    job.commit()
+    return metrics
 
 
 def timing(started_at: datetime, start: float) -> dict[str, Any]:

@@ -21,7 +21,12 @@ from sparkify.lake.ledger import COMPRESSED, Listed, unsupported_reason
 from sparkify.pipeline import SOURCES
 
 
-class RawInputError(RuntimeError):
+class InputError(RuntimeError):
+    """What the run was given cannot work (no raw data yet, a missing setting): running it again as it is
+    gives the same answer, so a Glue job does not retry it (`sparkify.lake.glue_entry`)."""
+
+
+class RawInputError(InputError):
     """A raw source is missing or holds no files: nothing to stage."""
 
 

@@ -6,10 +6,15 @@ it). The Pulumi program defines the two tables (Parquet, partitioned by `batch_i
 batch, the stage job registers its folder as the table's partition. Registering is idempotent: a
 replayed batch finds its partition there already. Partition projection would spare the registration,
 but a query without a `batch_id` filter would then list every projected batch folder.
+
+The bucket's lifecycle expires a batch's files after `sparkify:historyExpirationDays`; every stage run
+then forgets the partitions registered longer ago than that (`forget_expired`), so the catalog does not
+keep a partition per batch forever, each pointing at a folder that is gone.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sparkify import schemas
@@ -51,6 +56,31 @@ def register_batch(database: str, source: str, batch_id: int, location: str, glu
     except glue.exceptions.AlreadyExistsException:
         return False
     return True
+
+
+# BatchDeletePartition takes at most 25 partitions a call.
+# https://docs.aws.amazon.com/glue/latest/webapi/API_BatchDeletePartition.html
+DELETE_BATCH = 25
+
+
+def forget_expired(database: str, source: str, days: int, glue: Any = None, now: datetime | None = None) -> list[str]:
+    """Drop the partitions of `quarantine_<source>` registered more than `days` ago, whose files the
+    lifecycle rule has expired by now (it counts from when they were written, just before the
+    registration). Returns the batch ids forgotten."""
+    if glue is None:
+        import boto3
+
+        glue = boto3.client("glue")
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+    pages = glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=table_name(source))
+    expired = [p["Values"] for page in pages for p in page["Partitions"] if p["CreationTime"] < cutoff]
+    for start in range(0, len(expired), DELETE_BATCH):
+        glue.batch_delete_partition(
+            DatabaseName=database,
+            TableName=table_name(source),
+            PartitionsToDelete=[{"Values": values} for values in expired[start : start + DELETE_BATCH]],
+        )
+    return [values[0] for values in expired]
 
 
 _BOTH_SOURCES = """(

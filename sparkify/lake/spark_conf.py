@@ -3,6 +3,8 @@ gets, and the Iceberg catalog a Glue job uses (the local session and its catalog
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pyspark.sql import SparkSession
 
 ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
@@ -45,6 +47,21 @@ def glue_catalog_conf(warehouse_uri: str) -> dict[str, str]:
         f"{prefix}.warehouse": warehouse_uri,
         f"{prefix}.cache-enabled": "false",
     }
+
+
+def missing_catalog_conf(conf: Mapping[str, str | None]) -> str | None:
+    """Why a Glue job's session has no Iceberg catalog, or None when it has one. Glue takes one `--conf`
+    argument: a job run started with its own `--conf` (`start-job-run --arguments`) replaces the job's,
+    and every setting of `glue_catalog_conf` with it."""
+    keys = [k for k in glue_catalog_conf("s3://unused/") if k != "spark.sql.extensions"]
+    missing = [k for k in keys if not conf.get(k)]
+    if not missing:
+        return None
+    return (
+        f"the Spark session has no {', '.join(missing)}: this run's --conf replaced the job's, which carries "
+        "the Iceberg catalog; pass the job's --conf value with your settings appended ` --conf key=value` "
+        '(docs/operations.md, "One run with other Spark settings")'
+    )
 
 
 def glue_conf_argument(conf: dict[str, str]) -> str:

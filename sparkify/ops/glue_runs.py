@@ -64,7 +64,7 @@ CRAWL_STATES: dict[str, StepStatus] = {
     "CANCELLED": STOPPED,
 }
 ENDED_WORKFLOW_STATES = ("COMPLETED", "STOPPED", "ERROR")
-DEFAULT_JOB_LOG_GROUP = "/aws-glue/jobs"
+DEFAULT_JOB_ERROR_LOG_GROUP = "/aws-glue/jobs/error"  # Glue 5 without a prefix or a security configuration
 
 
 @dataclass
@@ -224,7 +224,8 @@ def run_view(names: StackNames, run: dict[str, Any], now: datetime | None = None
         glue_name = names.glue_name(step)
         node = nodes.get(glue_name, {})
         if isinstance(step, pipeline.JobStep):
-            view = _job_step(step, glue_name, node, names.region, now, names.job_log_prefix or DEFAULT_JOB_LOG_GROUP)
+            error_log = names.job_log_groups.get("error", DEFAULT_JOB_ERROR_LOG_GROUP)
+            view = _job_step(step, glue_name, node, names.region, now, error_log)
         else:
             view = _crawler_step(step, glue_name, node, names.region, now)
         if view.state is None:
@@ -243,7 +244,7 @@ def run_view(names: StackNames, run: dict[str, Any], now: datetime | None = None
 
 
 def _job_step(
-    step: pipeline.Step, glue_name: str, node: dict[str, Any], region: str, now: datetime, log_prefix: str
+    step: pipeline.Step, glue_name: str, node: dict[str, Any], region: str, now: datetime, error_log: str
 ) -> StepView:
     runs = sorted(
         (node.get("JobDetails") or {}).get("JobRuns") or [],
@@ -268,9 +269,9 @@ def _job_step(
         view.dpu_seconds += used
         view.usd += usd
     if view.job_run_id:
-        # The stack's own groups (`--custom-logGroup-prefix`); Glue reports the prefix as LogGroupName.
-        group = str(latest.get("LogGroupName") or log_prefix).rstrip("/")
-        view.logs = f"aws logs tail {group}/error --log-stream-names {view.job_run_id} --region {region}"
+        # The stack's own error group: Glue reports only the `--custom-logGroup-prefix` as LogGroupName,
+        # while it writes under the security configuration's and the role's names (layout.Names).
+        view.logs = f"aws logs tail {error_log} --log-stream-names {view.job_run_id} --region {region}"
         view.console_url = (
             f"https://{region}.console.aws.amazon.com/gluestudio/home?region={region}"
             f"#/job/{quote(glue_name, safe='')}/run/{view.job_run_id}"

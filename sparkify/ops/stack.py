@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,8 @@ class StackNames:
     database: str
     workgroup: str
     staging_database: str = ""
-    job_log_prefix: str = ""  # the jobs' log groups are <prefix>/output and <prefix>/error
+    # The jobs' log groups by kind (`output`, `error`): `sparkify.layout.Names.job_log_groups`.
+    job_log_groups: Mapping[str, str] = field(default_factory=dict)
     docs_url: str | None = None  # the CloudFront URL of latest/index.html, when the stack has one
     docs_cloudfront: bool = False
     source: str = "derived from sparkify/layout.py"
@@ -132,7 +133,7 @@ def derived_names(stack: str, region: str, account: str) -> dict[str, Any]:
         "buckets": {purpose: names.bucket(purpose, account, region) for purpose in BUCKET_PURPOSES},
         "database_name": names.database,
         "staging_database_name": names.staging_database,
-        "job_log_groups": [f"{names.log_group_prefix}/{kind}" for kind in ("output", "error")],
+        "job_log_groups": list(names.job_log_groups.values()),
         "athena_workgroup": names.athena_workgroup,
     }
 
@@ -185,7 +186,7 @@ def resolve(
         buckets=buckets,
         database=overrides.database or str(outputs["database_name"]),
         staging_database=str(outputs["staging_database_name"]),
-        job_log_prefix=str(list(outputs["job_log_groups"])[-1]).rsplit("/", 1)[0],
+        job_log_groups=_by_kind(outputs["job_log_groups"]),
         workgroup=overrides.workgroup or str(outputs["athena_workgroup"]),
         docs_url=outputs.get("docs_url"),
         docs_cloudfront=_text(config.get("sparkify:docsCloudFront")) == "true" or bool(outputs.get("docs_url")),
@@ -214,6 +215,11 @@ def _check_workflow(aws: Aws, names: StackNames, *, stack_known: bool, repo_root
         )
     with translated(f"looking up workflow {names.workflow}", not_found=missing):
         glue.get_workflow(Name=names.workflow, IncludeGraph=False)
+
+
+def _by_kind(groups: Any) -> dict[str, str]:
+    """The exported list of the jobs' log groups, by the kind each name ends with (`.../error`)."""
+    return {str(g).rsplit("/", 1)[-1]: str(g) for g in groups}
 
 
 def _text(value: Any) -> str | None:

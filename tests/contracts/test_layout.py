@@ -32,5 +32,5 @@ def test_the_alerting_resources_are_named_after_the_stack() -> None:
         "sparkify-dev-alert-router",
         "sparkify-dev-glue-jobs",
         "sparkify-dev-undelivered-alerts",
-        "sparkify-dev-no-successful-run-24h",
+        "sparkify-dev-no-successful-run",
     ]

@@ -34,7 +34,8 @@ def test_prod_stack_is_scheduled_alerting_and_gives_the_model_job_more_workers()
     cfg = from_mapping(stack_config("prod"), "prod")
     assert cfg.schedule == "cron(0 3 * * ? *)"
     assert cfg.schedule_enabled is True
-    assert cfg.alert_email == "data-alerts@example.com"
+    # The address is each deployment's own: `pulumi config set sparkify:alertEmail ...` before `pulumi up`.
+    assert cfg.alert_email is None
     assert cfg.force_destroy is False
     assert cfg.jobs["stage"] == JobSettings("G.1X", 4, 60, 1, "STANDARD")
     # A failed suite is not transient: validate never retries, whatever the stack-wide retries say.
@@ -42,6 +43,22 @@ def test_prod_stack_is_scheduled_alerting_and_gives_the_model_job_more_workers()
     assert cfg.jobs["model"] == JobSettings("G.1X", 6, 60, 1, "STANDARD")
     assert (cfg.protect_data, cfg.history_expiration_days, cfg.log_retention_days) == (True, 90, 90)
     assert cfg.tags == {"project": "sparkify", "stack": "prod", "owner": "data-platform", "cost-centre": "analytics"}
+
+
+@pytest.mark.parametrize("address", ["data-alerts@example.com", "ops@alerts.example.org", "me@team.invalid"])
+def test_a_scheduled_stack_refuses_a_placeholder_alert_address(address: str) -> None:
+    problems = _problems({**VALID, "sparkify:alertEmail": address})
+    domain = address.partition("@")[2]
+    assert problems == [
+        f"sparkify:alertEmail: {address!r} is a placeholder ({domain} is reserved and receives no mail) on a "
+        "scheduled stack: set a real address, or leave it unset and subscribe to the alerts topic yourself"
+    ]
+
+
+def test_a_placeholder_address_is_fine_where_nothing_runs_on_a_schedule() -> None:
+    cfg = from_mapping({**VALID, "sparkify:scheduleEnabled": "false", "sparkify:alertEmail": "a@example.com"}, "t")
+    assert cfg.alert_email == "a@example.com"
+    assert from_mapping({**VALID, "sparkify:alertEmail": "data@sparkify.fm"}, "t").alert_email == "data@sparkify.fm"
 
 
 def test_validation_may_not_be_given_retries() -> None:

@@ -1,5 +1,6 @@
-"""The cost-per-run estimate: measured throughput → job minutes → dollars, checked against figures worked
-out by hand."""
+"""The cost estimate: measured throughput → job minutes → dollars per run, with what else each run turns on
+(the jobs' CloudWatch metrics, their log lines), and what a stack costs a month before any run (the key,
+the alarms, the docs' web ACL, stored logs), checked against figures worked out by hand."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from pathlib import Path
 import pytest
 
 from infra.config import from_mapping
-from infra.cost import Throughput, estimate_run_cost, executor_cores, throughput_from_bench
-from tests.infra.conftest import Rendered, stack_config
+from infra.cost import Throughput, estimate_run_cost, executor_cores, monthly_fixed_cost, throughput_from_bench
+from tests.infra.conftest import HARDENED_OVERRIDES, Rendered, stack_config
+
+# What every job run adds besides its DPUs, worked out by hand from AWS's list prices:
+# 36 observability metrics (monitor-observability.html), for the run's id and for ALL, each billed
+# $0.30 a metric-month prorated by the hour (730 hours): 72 metric-hours a job run under an hour.
+METRICS_PER_JOB_RUN = 72 * 0.30 / 730
+# 5 MB of log lines a job run (an assumption), ingested at $0.50 a GB.
+LOGS_PER_JOB_RUN = 5 / 1024 * 0.50
 
 # Round figures, so the arithmetic below can be followed by hand.
 MEASURED = {
@@ -48,24 +56,49 @@ def test_executor_cores_leave_out_the_driver() -> None:
 
 def test_dev_run_of_a_million_records_on_flex_workers() -> None:
     cost = estimate_run_cost(from_mapping(stack_config("dev"), "dev"), 1_000_000, MEASURED)
-    # 2 × G.1X: 4 executor cores. stage: 30 + 20 + 1M × 1e-4 / 4 = 75 s; model: 30 + 10 + 5 = 45 s and
-    # validate: 30 + 4.3 + 10 + 5 = 49.3 s, each billed as the 1-minute minimum.
+    # 2 × G.1X: 4 executor cores. stage: 30 + 20 + 1M × 1e-4 / 4 = 75 s; model: 30 + 10 + 5 = 45 s, billed as
+    # the 1-minute minimum; validate: 30 + 17 (installing its wheels) + 10 + 5 = 62 s.
     assert [(s.step, s.dpus, round(s.minutes, 4)) for s in cost.steps] == [
         ("stage", 2, 1.25),
         ("model", 2, 1.0),
-        ("validate", 2, 1.0),
+        ("validate", 2, round(62 / 60, 4)),
     ]
-    # 2 DPU × (1.25 + 1 + 1) min / 60 × $0.29
-    assert cost.usd == pytest.approx(2 * 3.25 / 60 * 0.29)
+    # 2 DPU × (1.25 + 1 + 62/60) min / 60 × $0.29
+    dpu = 2 * (2.25 + 62 / 60) / 60 * 0.29
+    assert cost.dpu_usd == pytest.approx(dpu)
+    assert cost.metrics_usd == pytest.approx(3 * METRICS_PER_JOB_RUN)
+    assert cost.logs_usd == pytest.approx(3 * LOGS_PER_JOB_RUN)
+    assert cost.usd == pytest.approx(dpu + 3 * (METRICS_PER_JOB_RUN + LOGS_PER_JOB_RUN))
+    # The metrics cost more than the DPUs of a small Flex run: one metrics switch, not two.
+    assert cost.metrics_usd > cost.dpu_usd
 
 
 def test_prod_run_of_ten_million_records_on_standard_workers() -> None:
     cost = estimate_run_cost(from_mapping(stack_config("prod"), "prod"), 10_000_000, MEASURED)
     # stage 4 × G.1X (12 cores): 30 + 20 + 1000/12 s; model 6 × G.1X (20 cores): 30 + 10 + 200/20 s;
-    # validate 4 × G.1X: 30 + 4.3 (installing its wheels) + 10 + 200/12 = 61.0 s.
-    stage, model, validate = (50 + 1000 / 12) / 60, 1.0, (44.3 + 200 / 12) / 60
+    # validate 4 × G.1X: 30 + 17 (installing its wheels) + 10 + 200/12 = 73.7 s.
+    stage, model, validate = (50 + 1000 / 12) / 60, 1.0, (57 + 200 / 12) / 60
     assert [round(s.minutes, 6) for s in cost.steps] == [round(stage, 6), model, round(validate, 6)]
-    assert cost.usd == pytest.approx((4 * stage + 6 * model + 4 * validate) / 60 * 0.44)
+    assert cost.dpu_usd == pytest.approx((4 * stage + 6 * model + 4 * validate) / 60 * 0.44)
+    assert cost.usd == pytest.approx(cost.dpu_usd + 3 * (METRICS_PER_JOB_RUN + LOGS_PER_JOB_RUN))
+
+
+def test_a_job_run_across_an_hour_pays_two_metric_hours() -> None:
+    slow = {**MEASURED, "stage": Throughput(fixed_seconds=3600, core_seconds_per_record=0.0)}
+    cost = estimate_run_cost(from_mapping(stack_config("prod"), "prod"), 100, slow)
+    assert cost.metrics_usd == pytest.approx(4 * METRICS_PER_JOB_RUN)  # stage: 30 + 3600 s → 2 hours
+
+
+def test_a_month_before_any_run() -> None:
+    # prod: the stack key $1, two alarms at $0.10, and the logs of a daily run kept 90 days: 3 job runs
+    # × 5 MB × 90 days = 1350 MB stored at $0.03 a GB-month.
+    prod = monthly_fixed_cost(from_mapping(stack_config("prod"), "prod"))
+    assert prod == pytest.approx({"KMS key": 1.00, "alarms": 0.20, "log storage": 1350 / 1024 * 0.03})
+    # dev: one alarm, no schedule (no run assumed); with CloudFront, a WAF web ACL with one rule ($5 + $1).
+    dev = monthly_fixed_cost(from_mapping(stack_config("dev"), "dev"))
+    assert dev == pytest.approx({"KMS key": 1.00, "alarms": 0.10, "log storage": 0.0})
+    hardened = monthly_fixed_cost(from_mapping({**stack_config("dev"), **HARDENED_OVERRIDES}, "dev"))
+    assert hardened["WAF web ACL"] == pytest.approx(6.00)
 
 
 def test_a_run_pays_for_no_crawler() -> None:
@@ -77,9 +110,11 @@ def test_the_estimates_from_the_committed_benchmark_are_stack_outputs(stack: Ren
     cfg = from_mapping(stack_config(stack.stack), stack.stack)
     exported = stack.exports["estimated_usd_per_run"]
     assert sorted(exported) == ["10M events", "1M events", "sample"]
-    # Small runs cost every job's 1-minute minimum: 3 × DPUs / 60 × rate.
+    # Small runs cost every job's 1-minute minimum: 3 × DPUs / 60 × rate, and what every job run adds.
     minimum = (
         sum(s.dpus for s in estimate_run_cost(cfg, 0, MEASURED).steps) / 60 * (0.29 if stack.stack == "dev" else 0.44)
     )
-    assert exported["sample"] == round(minimum, 3)
+    assert exported["sample"] == round(minimum + 3 * (METRICS_PER_JOB_RUN + LOGS_PER_JOB_RUN), 3)
     assert exported["sample"] <= exported["1M events"] <= exported["10M events"]
+    # Before any run: the key and the alarms; prod's daily logs kept 90 days.
+    assert stack.exports["estimated_usd_fixed_per_month"] == {"dev": 1.10, "prod": 1.24}[stack.stack]

@@ -65,23 +65,18 @@ def test_s3_grants_match_what_each_bucket_is_for(stack: Rendered) -> None:
     allowed = grants(policy_of(stack, ROLE_POLICY, "glue-role-policy"))
     object_grants = {r: a for r, a in allowed.items() if r.startswith("arn:aws:s3:::") and "/" in r}
     rw = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"}
-    # Every prefix as its bare key too: S3A probes a folder `p` as the key `p` before `p/`.
+    # Every prefix as its bare key too: S3A probes a folder `p` as the key `p` before `p/`; and as `p_$folder$`,
+    # the marker an EMRFS-style connector writes for a folder.
+    tails = ("", "/*", "_$folder$")
     assert object_grants == {
         # read-only: the landing zone's two sources
-        f"{raw}/song_data": {"s3:GetObject"},
-        f"{raw}/song_data/*": {"s3:GetObject"},
-        f"{raw}/log_data": {"s3:GetObject"},
-        f"{raw}/log_data/*": {"s3:GetObject"},
+        **{f"{raw}/{p}{tail}": {"s3:GetObject"} for p in ("song_data", "log_data") for tail in tails},
         # read/write: the lake prefixes (Iceberg tables, quarantine, reports)
-        **{f"{curated}/{p}{tail}": rw for p in ("staging", "curated", "quarantine", "reports") for tail in ("", "/*")},
+        **{f"{curated}/{p}{tail}": rw for p in ("staging", "curated", "quarantine", "reports") for tail in tails},
         # read-only: what Glue loads
-        **{
-            f"{artifacts}/{p}{tail}": {"s3:GetObject"}
-            for p in ("glue_jobs", "lib", "expectations")
-            for tail in ("", "/*")
-        },
+        **{f"{artifacts}/{p}{tail}": {"s3:GetObject"} for p in ("glue_jobs", "lib", "expectations") for tail in tails},
         # Glue's scratch space (not Athena's results, which share the bucket) and the Data Docs site
-        **{f"{temp}/{p}{tail}": rw for p in ("glue-temp", "spark-ui") for tail in ("", "/*")},
+        **{f"{temp}/{p}{tail}": rw for p in ("glue-temp", "spark-ui") for tail in tails},
         f"{docs}/*": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
     }
 
@@ -121,7 +116,8 @@ def test_jobs_get_exactly_the_iceberg_catalog_actions_on_the_two_databases(stack
         "glue:UpdateTable",
         "glue:DeleteTable",
     }
-    catalog_grants = {r: a for r, a in allowed.items() if any(x.startswith("glue:") for x in a)}
+    quarantine = {"glue:CreatePartition", "glue:GetPartitions", "glue:BatchDeletePartition"}
+    catalog_grants = {r: a for r, a in allowed.items() if any(x.startswith("glue:") for x in a) and ":job/" not in r}
     tables = ("songplays", "users", "users_history", "songs", "artists", "time")
     assert catalog_grants == {
         f"{glue}:catalog": iceberg,
@@ -130,15 +126,22 @@ def test_jobs_get_exactly_the_iceberg_catalog_actions_on_the_two_databases(stack
         **{f"{glue}:table/{db}/{t}": iceberg for t in tables},
         f"{glue}:table/{db}_staging/*": iceberg,
     } | {
-        # The stage job registers each batch's quarantine folder as a partition (and reads the table to do so).
-        f"{glue}:catalog": iceberg | {"glue:CreatePartition"},
-        f"{glue}:database/{db}_staging": iceberg | {"glue:CreatePartition"},
-        **{
-            f"{glue}:table/{db}_staging/quarantine_{s}": {"glue:GetTable", "glue:CreatePartition"}
-            for s in ("events", "songs")
-        },
+        # The stage job registers each batch's quarantine folder as a partition (and reads the table to do so),
+        # and drops the partitions whose folders the bucket's lifecycle has expired.
+        f"{glue}:catalog": iceberg | quarantine,
+        f"{glue}:database/{db}_staging": iceberg | quarantine,
+        **{f"{glue}:table/{db}_staging/quarantine_{s}": {"glue:GetTable"} | quarantine for s in ("events", "songs")},
     }, "the jobs' catalog grants"
     assert f"{glue}:table/{db}/song_data" not in allowed, "jobs must not touch the raw crawler's tables"
+
+
+def test_a_job_may_stop_its_own_runs_and_no_other_jobs(stack: Rendered) -> None:
+    # An input error stops the job's own run, which Glue does not retry (sparkify/lake/no_retry.py).
+    allowed = grants(policy_of(stack, ROLE_POLICY, "glue-role-policy"))
+    stoppable = {r for r, actions in allowed.items() if "glue:BatchStopJobRun" in actions}
+    glue = f"arn:aws:glue:us-east-1:{ACCOUNT}"
+    assert stoppable == {f"{glue}:job/sparkify-{stack.stack}-{j}" for j in ("stage", "model", "validate")}
+    assert all(allowed[r] == {"glue:BatchStopJobRun"} for r in stoppable)
 
 
 def test_crawler_reads_raw_and_writes_only_its_own_tables(stack: Rendered) -> None:
@@ -149,7 +152,7 @@ def test_crawler_reads_raw_and_writes_only_its_own_tables(stack: Rendered) -> No
     s3 = {r: a for r, a in allowed.items() if r.startswith("arn:aws:s3:::")}
     assert s3 == {
         raw: {"s3:ListBucket", "s3:GetBucketLocation"},
-        **{f"{raw}/{p}{tail}": {"s3:GetObject"} for p in ("song_data", "log_data") for tail in ("", "/*")},
+        **{f"{raw}/{p}{tail}": {"s3:GetObject"} for p in ("song_data", "log_data") for tail in ("", "/*", "_$folder$")},
     }
     catalog = {r for r, a in allowed.items() if any(x.startswith("glue:") for x in a)}
     assert catalog == {
@@ -164,27 +167,29 @@ def test_crawler_reads_raw_and_writes_only_its_own_tables(stack: Rendered) -> No
 
 def test_logs_and_keys_are_this_stacks_own(stack: Rendered, hardened: Rendered) -> None:
     allowed = grants(policy_of(stack, ROLE_POLICY, "glue-role-policy"))
-    logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/sparkify-{stack.stack}"
+    prefix = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/sparkify-{stack.stack}"
+    logs = f"{prefix}/sparkify-{stack.stack}-role/sparkify-{stack.stack}-glue"
     log_resources = {r for r, actions in allowed.items() if any(a.startswith("logs:") for a in actions)}
     assert log_resources == {
         f"{logs}/output",
         f"{logs}/output:log-stream:*",
         f"{logs}/error",
         f"{logs}/error:log-stream:*",
-        # should Glue name a group otherwise, it stays under the stack's prefix
-        f"{logs}*",
-        f"{logs}*:log-stream:*",
+        # should Glue name a group otherwise, it stays under the stack's own folder: `sparkify-prod/*`,
+        # never `sparkify-prod*`, which is also `sparkify-prod-eu`'s
+        f"{prefix}/*",
+        f"{prefix}/*:log-stream:*",
     }
     creates = {r for r, actions in allowed.items() if "logs:CreateLogGroup" in actions}
-    assert creates == {f"{logs}*", f"{logs}*:log-stream:*"}, "log groups only under the stack's own prefix"
+    assert creates == {f"{prefix}/*", f"{prefix}/*:log-stream:*"}, "log groups only under the stack's own prefix"
     crawler = grants(policy_of(stack, ROLE_POLICY, "crawler-role-policy"))
     crawler_logs = {r for r, actions in crawler.items() if any(a.startswith("logs:") for a in actions)}
     group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws-glue/crawlers-role/sparkify-{stack.stack}-crawler"
     assert crawler_logs == {
         f"{group}-sparkify-{stack.stack}",
         f"{group}-sparkify-{stack.stack}:log-stream:*",
-        f"{group}*",
-        f"{group}*:log-stream:*",
+        f"{group}-*",
+        f"{group}-*:log-stream:*",
     }
     key_resources = {r for r, actions in allowed.items() if any(a.startswith("kms:") for a in actions)}
     assert key_resources == {STACK_KEY}

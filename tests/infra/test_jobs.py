@@ -83,7 +83,6 @@ def glue_switches(stack: str, step: str) -> dict[str, str]:
     switches = {
         "--job-language": "python",
         "--TempDir": f"s3://{temp}/glue-temp/",
-        "--enable-metrics": "true",
         "--enable-observability-metrics": "true",
         "--custom-logGroup-prefix": f"/aws-glue/sparkify-{stack}",
         "--enable-spark-ui": "true",
@@ -109,6 +108,8 @@ def test_jobs_that_do_not_validate_install_nothing(stack: Rendered, step: str) -
     others = {k: v for k, v in arguments.items() if not k.endswith(("_uri", "_namespace"))}
     if step == "stage":  # where it registers each batch's quarantine partition for Athena
         assert others.pop("--quarantine_database") == f"sparkify_{stack.stack}_staging"
+        # and how long the lifecycle keeps a batch's files: older partitions are forgotten
+        assert others.pop("--history_days") == {"dev": "30", "prod": "90"}[stack.stack]
     assert others == glue_switches(stack.stack, step), f"job {step}: Glue switches"
 
 
@@ -192,8 +193,8 @@ def test_stack_key_admits_only_the_stacks_log_groups_and_alarms(stack: Rendered)
     assert statements["CloudWatchLogsEncryptsStackLogGroups"]["Condition"] == {
         "ArnEquals": {
             "kms:EncryptionContext:aws:logs:arn": [
-                f"{logs}/aws-glue/sparkify-{s}/output",
-                f"{logs}/aws-glue/sparkify-{s}/error",
+                f"{logs}/aws-glue/sparkify-{s}/sparkify-{s}-role/sparkify-{s}-glue/output",
+                f"{logs}/aws-glue/sparkify-{s}/sparkify-{s}-role/sparkify-{s}-glue/error",
                 f"{logs}/aws-glue/crawlers-role/sparkify-{s}-crawler-sparkify-{s}",
                 f"{logs}/aws/lambda/sparkify-{s}-alert-router",
             ]
@@ -204,7 +205,13 @@ def test_stack_key_admits_only_the_stacks_log_groups_and_alarms(stack: Rendered)
     assert alarms["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert alarms["Condition"] == {
         "StringEqualsIfExists": {"aws:SourceAccount": "123456789012"},
-        "ArnLikeIfExists": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:sparkify-{s}-*"},
+        # The stack's alarms by name: `alarm:sparkify-prod-*` would admit a stack named prod-eu's too.
+        "ArnEqualsIfExists": {
+            "aws:SourceArn": [
+                f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:sparkify-{s}-{a}"
+                for a in ("no-successful-run", "undelivered-alerts")
+            ]
+        },
     }
     assert statements["AccountAdministersThroughIam"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
 
@@ -215,8 +222,8 @@ def test_stack_log_groups_expire_and_use_the_stack_key(stack: Rendered) -> None:
     s = stack.stack
     assert sorted(groups) == sorted(
         [
-            f"/aws-glue/sparkify-{s}/output",
-            f"/aws-glue/sparkify-{s}/error",
+            f"/aws-glue/sparkify-{s}/sparkify-{s}-role/sparkify-{s}-glue/output",
+            f"/aws-glue/sparkify-{s}/sparkify-{s}-role/sparkify-{s}-glue/error",
             f"/aws-glue/crawlers-role/sparkify-{s}-crawler-sparkify-{s}",
             f"/aws/lambda/sparkify-{s}-alert-router",
         ]
@@ -224,3 +231,12 @@ def test_stack_log_groups_expire_and_use_the_stack_key(stack: Rendered) -> None:
     retention = {"dev": 14, "prod": 90}[s]
     for name, group in groups.items():
         assert (group["retentionInDays"], group["kmsKeyId"]) == (retention, key_arn), f"log group {name}"
+
+
+def test_one_metrics_switch_per_job(stack: Rendered) -> None:
+    # Both switches publish CloudWatch custom metrics on every run, billed per metric-hour (infra/cost.py);
+    # the observability metrics (Glue 4.0+: errors by class, skew, throughput, memory and disk) serve.
+    for job in stack.of_type(JOB):
+        arguments = job.inputs["defaultArguments"]
+        assert arguments["--enable-observability-metrics"] == "true", job.inputs["name"]
+        assert "--enable-metrics" not in arguments, job.inputs["name"]

@@ -18,7 +18,9 @@ def test_stack_outputs_name_everything_to_use_next(stack: Rendered) -> None:
     assert stack.exports["crawler_names"] == {"raw": f"sparkify-{s}-raw"}
     assert stack.exports["database_name"] == f"sparkify_{s}"
     assert stack.exports["staging_database_name"] == f"sparkify_{s}_staging"
-    assert stack.exports["job_log_groups"] == [f"/aws-glue/sparkify-{s}/output", f"/aws-glue/sparkify-{s}/error"]
+    # Glue 5 with CloudWatch encryption in the security configuration: <prefix>/<configuration>-role/<role>/...
+    jobs_logs = f"/aws-glue/sparkify-{s}/sparkify-{s}-role/sparkify-{s}-glue"
+    assert stack.exports["job_log_groups"] == [f"{jobs_logs}/output", f"{jobs_logs}/error"]
     assert stack.exports["athena_workgroup"] == f"sparkify-{s}"
     assert stack.exports["docs_location"] == f"s3://{bucket.format('docs')}/"
     assert stack.exports["alerts_topic_arn"] == f"arn:aws:sns:us-east-1:123456789012:sparkify-{s}-alerts"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,8 +21,10 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 from moto import mock_aws
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
+from moto.iam.access_control import IAMPolicyStatement
 
 from infra.iam import PolicyInputs, glue_policy
+from sparkify.layout import Names
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -48,7 +51,7 @@ def policy() -> dict[str, Any]:
             database="sparkify_dev",
             staging_database="sparkify_dev_staging",
             stack_key_arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k",
-            job_log_groups=("/aws-glue/sparkify-dev/output", "/aws-glue/sparkify-dev/error"),
+            job_log_groups=tuple(Names("sparkify-dev").job_log_groups.values()),
             job_log_prefix="/aws-glue/sparkify-dev",
         )
     )
@@ -91,6 +94,9 @@ CALLS: list[tuple[str, str, str, str]] = [
     ("stage", "put", "curated", "staging/songs/metadata/00001-a.metadata.json"),
     ("stage", "get", "curated", "staging/songs/metadata/00001-a.metadata.json"),
     ("stage", "put", "curated", "quarantine/songs/"),  # S3A's directory marker on mkdirs
+    # An EMRFS-style connector's folder markers: the top one is beside the prefix, not under it.
+    ("stage", "put", "curated", "staging_$folder$"),
+    ("stage", "head", "curated", "quarantine_$folder$"),
     ("stage", "put", "curated", "quarantine/songs/batch_id=0/part-00000.snappy.parquet"),
     ("stage", "head", "curated", "quarantine/songs/batch_id=0"),
     ("stage", "put", "curated", "reports/runs/wr_1/stage.json"),
@@ -139,6 +145,11 @@ def list_allowed(statements: list[dict[str, Any]], bucket: str, prefix: str) -> 
     return False
 
 
+def iam_match(pattern: str, string: str) -> re.Match[str] | None:
+    """IAM's resource matching: `*` any run of characters, `?` one, everything else literal."""
+    return re.fullmatch("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), string)
+
+
 @pytest.fixture
 def role_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """An S3 client holding exactly the jobs' role policy, in a moto account that enforces it."""
@@ -151,6 +162,9 @@ def role_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         # moto authorizes every request after the first `setup_calls` (the setup below runs as admin).
         monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", setup_calls)
         monkeypatch.setattr(ActionAuthenticatorMixin, "request_count", 0)
+        # moto reads a policy's resource as a regular expression (`$` anchors, `.` is any character); IAM
+        # reads only `*` and `?` as wildcards, so `staging_$folder$` names that very key.
+        monkeypatch.setattr(IAMPolicyStatement, "_match", staticmethod(iam_match))
         admin = boto3.client("s3", region_name=REGION)
         for bucket in BUCKETS.values():
             admin.create_bucket(Bucket=bucket)

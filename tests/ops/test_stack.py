@@ -29,7 +29,8 @@ def test_dev_names_follow_the_naming_scheme_with_the_account_from_sts(dev: Deplo
     }
     assert names.crawlers == {"raw": "sparkify-dev-raw"}
     assert names.staging_database == "sparkify_dev_staging"
-    assert names.job_log_prefix == "/aws-glue/sparkify-dev"
+    jobs_logs = "/aws-glue/sparkify-dev/sparkify-dev-role/sparkify-dev-glue"
+    assert names.job_log_groups == {"output": f"{jobs_logs}/output", "error": f"{jobs_logs}/error"}
     assert names.buckets["raw"] == f"sparkify-dev-raw-{ACCOUNT}-us-east-1"
     assert names.buckets["docs"] == f"sparkify-dev-docs-{ACCOUNT}-us-east-1"
     assert names.database == "sparkify_dev"

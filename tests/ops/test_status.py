@@ -82,7 +82,9 @@ def test_status_of_one_run_shows_steps_tables_and_the_failure(two_runs: tuple[st
     assert "raw events: 500 read, 498 staged, 2 quarantined" in out
     assert "estimated cost: $0.049 (610 DPU-seconds)" in out
     assert "failed at step validate" in out
-    assert "aws logs tail /aws-glue/sparkify-dev/error --log-stream-names jr_" in out
+    assert (
+        "aws logs tail /aws-glue/sparkify-dev/sparkify-dev-role/sparkify-dev-glue/error --log-stream-names jr_" in out
+    )
 
 
 def test_a_run_can_be_named_by_the_prefix_the_table_shows(two_runs: tuple[str, str], cli) -> None:

@@ -87,7 +87,8 @@ def test_follow_of_a_run_failing_in_validation_exits_1_with_the_step_error_and_l
         "expect_column_values_to_not_be_null(user_id))\n"
     ) in out
     assert (
-        f"logs:    aws logs tail /aws-glue/sparkify-dev/error --log-stream-names {job_run_id} --region us-east-1" in out
+        "logs:    aws logs tail /aws-glue/sparkify-dev/sparkify-dev-role/sparkify-dev-glue/error "
+        f"--log-stream-names {job_run_id} --region us-east-1" in out
     )
     assert (
         "console: https://us-east-1.console.aws.amazon.com/gluestudio/home?region=us-east-1"

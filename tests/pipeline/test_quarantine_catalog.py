@@ -1,8 +1,10 @@
 """The quarantine in Athena: the stage job registers each batch's folder as a partition of the Glue
-table `quarantine_<source>` (AWS SDK against moto), and the saved queries read what it wrote."""
+table `quarantine_<source>` (AWS SDK against moto), forgets the partitions whose files the bucket's
+lifecycle has expired, and the saved queries read what it wrote."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from sparkify import pipeline
 from sparkify.lake import quarantine_catalog
 from sparkify.local.runner import lake_locations, load_job
 from sparkify.local.session import register_local_catalog
-from sparkify.pipeline import QUARANTINE_DATABASE
+from sparkify.pipeline import HISTORY_DAYS, QUARANTINE_DATABASE
 from tests.helpers import event, song, write_log, write_song
 
 DATABASE = "sparkify_test_staging"
@@ -85,6 +87,36 @@ def test_registering_a_batch_twice_adds_one_partition(aws) -> None:
     ]
 
 
+def register_days_ago(glue, source: str, batch_id: int, days: int) -> None:
+    """A partition registered `days` ago (moto stamps CreationTime with its clock; Glue with its own)."""
+    from moto.glue import models
+
+    with pytest.MonkeyPatch.context() as clock:
+        clock.setattr(models, "utcnow", lambda: datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days))
+        location = quarantine_catalog.partition_location("s3://lake/quarantine/", source, batch_id)
+        quarantine_catalog.register_batch(DATABASE, source, batch_id, location, glue)
+
+
+def test_partitions_older_than_the_kept_history_are_forgotten(aws) -> None:
+    # The bucket's lifecycle expires quarantine/ objects after sparkify:historyExpirationDays (30 here):
+    # a partition registered before that points at a folder that is gone.
+    for batch_id, days in ((3, 40), (9, 10), (12, 0)):
+        register_days_ago(aws, "events", batch_id, days)
+    register_days_ago(aws, "songs", 3, 40)
+
+    assert quarantine_catalog.forget_expired(DATABASE, "events", 30, aws) == ["3"]
+    assert sorted(partitions(aws, "events")) == ["12", "9"]
+    assert sorted(partitions(aws, "songs")) == ["3"], "one table at a time"
+    assert quarantine_catalog.forget_expired(DATABASE, "events", 30, aws) == []
+
+
+def test_more_expired_partitions_than_one_call_deletes(aws) -> None:
+    for batch_id in range(30):  # BatchDeletePartition takes at most 25
+        register_days_ago(aws, "events", batch_id, 100)
+    assert len(quarantine_catalog.forget_expired(DATABASE, "events", 90, aws)) == 30
+    assert partitions(aws, "events") == {}
+
+
 @pytest.mark.slow  # the stage job over a tiny raw folder
 def test_the_stage_job_registers_the_batches_that_quarantined_records(spark, aws, tmp_path: Path) -> None:
     raw, lake = tmp_path / "raw", tmp_path / "lake"
@@ -93,13 +125,15 @@ def test_the_stage_job_registers_the_batches_that_quarantined_records(spark, aws
     write_log(raw, "2018-11-01", [event(), "{not json"])
     args = {k.value: v for k, v in lake_locations(raw, lake).items()} | {"run_id": "t", "full_refresh": "false"}
     args[QUARANTINE_DATABASE] = DATABASE
+    args[HISTORY_DAYS] = "30"
+    register_days_ago(aws, "songs", 999, 31)  # its folder expired yesterday
 
     first = load_job(pipeline.step("stage")).run(spark, args)
 
     batch = first["batch_id"]
     assert first["sources"]["events"]["quarantined"] == 1 and first["sources"]["songs"]["quarantined"] == 0
     assert partitions(aws, "events") == {str(batch): f"{lake / 'quarantine'}/events/batch_id={batch}/"}
-    assert partitions(aws, "songs") == {}, "a batch with nothing quarantined adds no partition"
+    assert partitions(aws, "songs") == {}, "nothing quarantined adds no partition, and the expired one is gone"
     written = lake / "quarantine" / "events" / f"batch_id={batch}"
     assert list(written.glob("*.parquet")), "the partition's folder holds the batch's records"
 
