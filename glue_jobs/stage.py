@@ -117,13 +117,12 @@ def ledger_table(args: Mapping[str, str]) -> str:
 
 def ensure_tables(spark: SparkSession, args: Mapping[str, str]) -> None:
     for source in SOURCES:
+        schema = schemas.with_batch(schemas.STAGING[source])
         tables.ensure_table(
-            spark,
-            staging_table(args, source),
-            schemas.with_batch(schemas.STAGING[source]),
-            (BATCH,),
-            join_uri(args[Location.STAGING], source),
+            spark, staging_table(args, source), schema, (BATCH,), join_uri(args[Location.STAGING], source)
         )
+        # A lake staged before a column joined the schema (`line`) gets it; its old rows read null.
+        tables.add_missing_columns(spark, staging_table(args, source), schema)
     tables.ensure_table(spark, ledger_table(args), LEDGER_SCHEMA, (), join_uri(args[Location.STAGING], LEDGER))
 
 

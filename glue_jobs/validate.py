@@ -19,6 +19,7 @@ Runs unchanged on AWS Glue 5.1 (`glue_main`) and locally (`sparkify run` calls `
 
 from __future__ import annotations
 
+import functools
 import json
 import tempfile
 import time
@@ -35,7 +36,7 @@ from sparkify.docs_site import history as site_history
 from sparkify.docs_site import publish as docs_publish
 from sparkify.docs_site import run_page, site
 from sparkify.job_args import UPKEEP_BY_JOBS, run_moment, upkeep_by
-from sparkify.lake import integrity, lake_state, tables
+from sparkify.lake import branch_diff, integrity, lake_state, tables
 from sparkify.lake.glue_entry import StepFailed, glue_main, step_metrics_uri, timing
 from sparkify.lake.io import exists, join_uri, list_names, read_small_text, read_text, write_text
 from sparkify.lake.uninterrupted import uninterrupted
@@ -50,9 +51,10 @@ from sparkify.pipeline import (
 )
 from sparkify.quality import validation as quality
 from sparkify.quality.suites import load_suites, referenced_tables, suite_parameters
-from sparkify.transforms import staging
+from sparkify.transforms import origins, staging
 
 STEP = "validate"
+KEYS = {t.name: t.key for t in CURATED_TABLES}
 
 # The songplays suite reconciles its row count with this many staging events (its `$PARAMETER`).
 STAGING_NEXT_SONG_EVENTS = "staging_next_song_events"
@@ -101,6 +103,9 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         for name, (main, audit) in refs.items()
         if name in judged and main is not None and audit is not None
     }
+    staged = {s: spark.table(tables.ident(args[Namespace.STAGING], s)) for s in SOURCES}
+    # What a failed audit leaves on `audit`, worked out once and only then (for the run page and the report).
+    would_publish = functools.cache(lambda: branch_diff.in_spark(spark, curated, KEYS, pending))
     summaries, docs_index = quality.validate_and_publish(
         branches,
         judged,
@@ -109,6 +114,8 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         job_args.run_id_of(args),
         changed=changed,
         quarantine=run_quarantine(spark, args),
+        origins={name: origins.origins(name, staged["songs"], staged["events"]) for name in judged},
+        would_publish=would_publish,
     )
     # A suite not judged again keeps its verdict of the publish that made its table what it is.
     summaries.update({name: quality.unchanged(refs[name][0]) for name in sorted(set(suites) - set(judged))})
@@ -122,6 +129,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         "status": "failed" if failed else "succeeded",
     }
     if failed:
+        metrics["diff"] = would_publish()
         metrics["published"] = {}
         metrics["published_rows"] = tables.row_counts(spark, curated, tables.MAIN)
         metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})

@@ -22,6 +22,9 @@ Document = Literal[
     "quarantine",  # `sparkify quarantine`
     "query-list",  # `sparkify query` without a name
     "query-result",  # `sparkify query NAME`
+    "sql-result",  # `sparkify sql "SELECT …"`
+    "diff",  # `sparkify diff`: audit against main
+    "runs",  # `sparkify runs`: a local lake's run history
     "docs",  # `sparkify docs`
     "upload",  # `sparkify upload`
     "migrate-catalog",  # `sparkify migrate-catalog`
@@ -40,6 +43,9 @@ VERSIONS: dict[Document, int] = {
     "quarantine": 1,
     "query-list": 1,
     "query-result": 1,
+    "sql-result": 1,
+    "diff": 1,
+    "runs": 1,
     "docs": 1,
     "upload": 1,
     "migrate-catalog": 1,

@@ -24,6 +24,8 @@ Shape (every key always present, so scripts can rely on it; JSON Schema: docs/sc
                                   #   its rules join to changed, so the suite was not judged again
   "model":   {"mode": "full" | "incremental" | "none", "users": how the user tables were brought up to date},
   "data_docs_index": str | null,
+  "diff": {table: {"added", "changed", "removed", "examples"}} | null,
+                                  # a failed audit: what waits on `audit` against `main` (`sparkify diff`)
   "selected_steps": [str] | null,   # `sparkify run --step`: the steps asked for (the others are skipped)
   "nothing_new": bool | null        # the stage step ran and found no new, changed or deleted raw file
 }
@@ -99,6 +101,7 @@ def build_report(
         "model": merged.get("model"),
         "lake": merged.get("lake"),
         "data_docs_index": merged.get("data_docs_index"),
+        "diff": merged.get("diff"),
         "selected_steps": list(selected) if selected is not None else None,
         "nothing_new": nothing_new,
         "error": error,

@@ -55,7 +55,8 @@ RAW_EVENT = T.StructType(
 
 RAW = {"songs": RAW_SONG, "events": RAW_EVENT}
 
-# Staging: renamed to snake_case and cast; "" and the 0 year become null; lineage kept.
+# Staging: renamed to snake_case and cast; "" and the 0 year become null; lineage kept (the raw file and
+# line each row came from, so a row a suite rejects downstream can be traced to the line to fix).
 STAGING_SONGS = T.StructType(
     [
         T.StructField("song_id", T.StringType(), False),
@@ -68,6 +69,7 @@ STAGING_SONGS = T.StructType(
         T.StructField("year", T.IntegerType()),
         T.StructField("duration", T.DoubleType(), False),
         T.StructField("source_file", T.StringType(), False),
+        T.StructField("line", T.IntegerType()),  # 1-based; null in rows staged before lines were kept
     ]
 )
 
@@ -93,6 +95,7 @@ STAGING_EVENTS = T.StructType(
         T.StructField("length", T.DoubleType()),
         T.StructField("registration", T.TimestampType()),
         T.StructField("source_file", T.StringType(), False),
+        T.StructField("line", T.IntegerType()),  # 1-based; null in rows staged before lines were kept
     ]
 )
 

@@ -18,6 +18,7 @@ from typer.core import TyperGroup, TyperOption
 from sparkify import layout, pipeline
 from sparkify.cli import target
 from sparkify.cli.console import JsonOption, console, emit, err, error_document, fail, json_mode, progress
+from sparkify.cli.next_step import failed_audit_line
 from sparkify.cli.step_progress import StepProgress
 from sparkify.job_args import parse_run_date
 from sparkify.local import jit_choice
@@ -349,6 +350,9 @@ def _print_summary(report: dict[str, Any], lake: Path, report_file: Path | None)
         console.print(f"Data Docs: {escape(docs)}")
     latest = Path(lake) / layout.LAKE_LAYOUT[pipeline.Location.REPORTS] / layout.LATEST_REPORT
     console.print(escape(f"Run report: {report_file or latest}"))
+    next_step = failed_audit_line(report, lake)
+    if next_step:
+        console.print(f"[bold red]{escape(next_step)}[/]", soft_wrap=True)
     color = "green" if report["status"] == "succeeded" else "red"
     console.print(f"[bold {color}]Run {report['run_id']} {report['status']}[/] in {report['seconds']:.1f} s")
 
@@ -446,6 +450,15 @@ def quarantine_command(
     if len(result.records) > limit:
         console.print(f"… {len(result.records) - limit:,} more (--limit N, or --json for all)")
 
+
+# The everyday verbs over a lake, each in its own module.
+from sparkify.cli import diff as diff_verb  # noqa: E402
+from sparkify.cli import runs as runs_verb  # noqa: E402
+from sparkify.cli import sql as sql_verb  # noqa: E402
+
+app.command("diff")(diff_verb.diff)
+app.command("sql")(sql_verb.sql)
+app.command("runs")(runs_verb.runs)
 
 # The verbs that operate a deployed stack, and the benchmark; each module registers its commands.
 from sparkify.bench.cli import register as register_bench  # noqa: E402

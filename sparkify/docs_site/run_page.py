@@ -3,8 +3,10 @@
 - The records the run's stage batch quarantined: the reasons by kind with their counts, then each
   record's source, file, line, reason and raw text (the first `SHOWN`; `sparkify quarantine` and
   Athena's `quarantine_<source>` tables have them all).
-- The rows each failed row-level expectation names by the table's key (GX renders failing values and
-  their counts, not which rows they are in).
+- First, on a failed audit: that nothing was published and which suites failed; then each failed rule
+  with its observed values and the rows it names by the table's key, each with the raw file and line
+  it came from (GX renders failing values and their counts, not which rows they are in).
+- What waits on the `audit` branch, as `sparkify diff` shows it: rows added, changed, removed per table.
 
 The validate job writes it next to GX's pages, so it is published (locally, and to `latest/` and
 `runs/<run_id>/` on S3) with them, and links it from the site's index. Plain HTML and inline CSS:
@@ -56,8 +58,20 @@ def _table(headers: list[str], rows: list[list[Any]], text_columns: frozenset[in
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render(run_id: str, summaries: Mapping[str, Mapping[str, Any]], quarantine: Quarantine) -> str:
+def render(
+    run_id: str,
+    summaries: Mapping[str, Mapping[str, Any]],
+    quarantine: Quarantine,
+    diff: Mapping[str, Mapping[str, Any]] | None = None,
+) -> str:
     parts = [f"<h1>Run {html.escape(run_id)}</h1>", '<p><a href="index.html">All validations</a></p>']
+    failed_suites = sorted(name for name, s in summaries.items() if not s["success"])
+    if failed_suites:
+        parts.append(
+            f'<p class="bad"><strong>Nothing was published</strong>: the {html.escape(", ".join(failed_suites))} '
+            f"suite{'s' if len(failed_suites) > 1 else ''} failed. The failing rules and their observed values "
+            "come first, then what waits on the <code>audit</code> branch (<code>sparkify diff</code>).</p>"
+        )
 
     parts.append("<h2>Failing rows</h2>")
     failed = [(suite, f) for suite, s in summaries.items() for f in s["failed_expectations"]]
@@ -70,6 +84,9 @@ def render(run_id: str, summaries: Mapping[str, Mapping[str, Any]], quarantine: 
         if rows:
             columns = list(dict.fromkeys(k for row in rows for k in row))
             parts.append(_table(columns, [[row.get(c) for c in columns] for row in rows]))
+
+    if diff is not None:
+        parts.extend(_diff_section(diff))
 
     parts.append("<h2>Quarantined records</h2>")
     if quarantine.batch_id is None:
@@ -101,13 +118,41 @@ def render(run_id: str, summaries: Mapping[str, Mapping[str, Any]], quarantine: 
     )
 
 
+def _diff_section(diff: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """What waits on `audit` (`sparkify.lake.branch_diff`): per table the rows a publish would add,
+    change and remove, then the examples by key."""
+    parts = ["<h2>What waits on audit (not published)</h2>"]
+    parts.append(
+        _table(
+            ["table", "added", "changed", "removed"],
+            [[name, d["added"], d["changed"], d["removed"]] for name, d in diff.items()],
+        )
+    )
+    examples = []
+    for name, d in diff.items():
+        for example in d["examples"]:
+            key = " ".join(f"{k}={v}" for k, v in example["key"].items())
+            if "columns" in example:
+                values = ", ".join(f"{c}: {v['main']!r} → {v['audit']!r}" for c, v in example["columns"].items())
+            else:
+                values = ", ".join(f"{c}={v!r}" for c, v in example["row"].items() if c not in example["key"])
+            examples.append([name, example["change"], key, values])
+    if examples:
+        parts.append(_table(["table", "change", "key", "values"], examples, text_columns=frozenset({3})))
+    return parts
+
+
 def add_to_site(
-    site: str | Path, run_id: str, summaries: Mapping[str, Mapping[str, Any]], quarantine: Quarantine
+    site: str | Path,
+    run_id: str,
+    summaries: Mapping[str, Mapping[str, Any]],
+    quarantine: Quarantine,
+    diff: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write `run.html` into a built site and link it from the top of its `index.html`."""
     root = Path(site)
     page = root / PAGE
-    page.write_text(render(run_id, summaries, quarantine), encoding="utf-8")
+    page.write_text(render(run_id, summaries, quarantine, diff), encoding="utf-8")
     index = root / "index.html"
     if index.is_file():
         text = index.read_text(encoding="utf-8")

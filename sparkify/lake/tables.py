@@ -90,6 +90,17 @@ def ensure_table(
     )
 
 
+def add_missing_columns(spark: SparkSession, table: str, schema: T.StructType) -> list[str]:
+    """Schema evolution for a table made before a column joined `schema`: each missing column is
+    added (optional; its rows so far read null), in one metadata commit. Returns the columns added."""
+    have = set(spark.table(table).columns)
+    missing = [f for f in schema.fields if f.name not in have]
+    if missing:
+        added = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in missing)
+        spark.sql(f"ALTER TABLE {table} ADD COLUMNS ({added})")
+    return [f.name for f in missing]
+
+
 def location(spark: SparkSession, table: str) -> str:
     """Where a table's files are, as its metadata says (an absolute URI)."""
     rows = spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect()

@@ -72,18 +72,39 @@ def run_local(lake: Path, name: str, branch: str = "main") -> QueryResult:
     `audit`, what the last run wrote): each table the query names is scanned into Arrow with pyiceberg, and
     DuckDB runs the query text as it is. Values come back as local Spark gave them: numbers as numbers,
     timestamps (UTC) and decimals as text."""
+    sql = sql_for(name)
+    return run_sql_local(lake, sql, branch, name, tables_used(sql))
+
+
+def tables_named(sql: str) -> list[str]:
+    """The curated tables whose names appear in `sql` as words (a comma join, a subquery, a CTE named
+    alike: scanning one table too many costs a scan, missing one fails the query)."""
+    return sorted(t.name for t in CURATED_TABLES if re.search(rf"\b{t.name}\b", sql, flags=re.IGNORECASE))
+
+
+def run_sql_local(
+    lake: Path, sql: str, branch: str = "main", label: str = "sql", used: list[str] | None = None
+) -> QueryResult:
+    """Any SQL (DuckDB's dialect) over the lake's curated tables as `branch` has them, by their bare names;
+    `used`: the tables to scan (default: every curated table the text names). A table never published
+    has no `main` to read: that is an error naming it, not an empty answer."""
     import duckdb
 
     if branch not in BRANCHES:
         raise OpsError(f"no branch {branch!r}: the curated tables have `main` (published) and `audit`")
-    sql = sql_for(name)
     curated = lake / LAKE_LAYOUT[Location.CURATED]
-    used = tables_used(sql)
+    used = tables_named(sql) if used is None else used
     missing = [t for t in used if not (curated / t / "metadata").is_dir()]
     if missing:
         raise OpsError(
             f"no curated table {', '.join(missing)} under {curated}: run the pipeline first (`sparkify run "
             f"--lake {lake}`)"
+        )
+    never = [t for t in used if branch == "main" and "main" not in branch_heads(curated / t)]
+    if never:
+        raise OpsError(
+            f"{lake} has never published {', '.join(never)}: no run has passed its audit yet; "
+            f"`sparkify diff --lake {lake}` shows what waits on the audit branch"
         )
     start = time.perf_counter()
     with duckdb.connect() as db:
@@ -92,11 +113,29 @@ def run_local(lake: Path, name: str, branch: str = "main") -> QueryResult:
         db.execute("SET default_null_order = 'nulls_first_on_asc_last_on_desc'")
         for table in used:
             db.register(table, scan_branch(curated / table, branch))
-        result = db.sql(sql)
-        columns = list(result.columns)
-        rows = [[_plain(v) for v in row] for row in result.fetchall()]
+        try:
+            result = db.sql(sql)
+            if result is None:
+                raise OpsError("the SQL ran but returned no rows to show: give a SELECT (or WITH … SELECT)")
+            columns = list(result.columns)
+            rows = [[_plain(v) for v in row] for row in result.fetchall()]
+        except duckdb.Error as exc:
+            reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            raise OpsError(f"the SQL failed on {lake}: {reason}") from None
     source = str(lake) if branch == "main" else f"{lake} (branch {branch})"
-    return QueryResult(name, columns, rows, source, time.perf_counter() - start)
+    return QueryResult(label, columns, rows, source, time.perf_counter() - start)
+
+
+def branch_heads(table_dir: Path) -> dict[str, int]:
+    """Each branch of the Iceberg table in `table_dir` with the snapshot it points at (no `main` before
+    the table's first publish)."""
+    from pyiceberg.table import StaticTable
+
+    try:
+        table = StaticTable.from_metadata(local_uri(table_dir))
+    except (OSError, ValueError) as exc:
+        raise OpsError(f"cannot read the Iceberg table in {table_dir}: {exc}") from None
+    return {name: ref.snapshot_id for name, ref in table.metadata.refs.items()}
 
 
 def scan_branch(table_dir: Path, branch: str = "main") -> pa.Table:
@@ -117,6 +156,13 @@ def scan_branch(table_dir: Path, branch: str = "main") -> pa.Table:
 
 
 def run_athena(aws: Aws, names: StackNames, name: str, *, poll_interval: float = 1.0) -> QueryResult:
+    """Run the named query `name` in the stack's Athena workgroup (`run_sql_athena`)."""
+    return run_sql_athena(aws, names, sql_for(name), name, poll_interval=poll_interval)
+
+
+def run_sql_athena(
+    aws: Aws, names: StackNames, sql: str, name: str = "sql", *, poll_interval: float = 1.0
+) -> QueryResult:
     """Run in the stack's Athena workgroup (which sets the result location, encryption and scan limit).
 
     PyAthena starts the query, polls it to its end (Ctrl-C cancels it in Athena) and reads the results
@@ -126,7 +172,6 @@ def run_athena(aws: Aws, names: StackNames, name: str, *, poll_interval: float =
     from pyathena import connect
     from pyathena.error import Error as AthenaError
 
-    sql = sql_for(name)
     where = f"Athena workgroup {names.workgroup} ({names.describe()})"
     start = time.perf_counter()
     with translated(f"running query {name} in {where}"):

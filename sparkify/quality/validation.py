@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -278,10 +278,14 @@ def validate_and_publish(
     run_id: str,
     changed: Mapping[str, DataFrame] | None = None,
     quarantine: run_page.Quarantine | None = None,
+    origins: Mapping[str, DataFrame] | None = None,
+    would_publish: Callable[[], Mapping[str, Any]] | None = None,
 ) -> tuple[dict[str, Summary], str]:
     """`validate` with Data Docs published at `docs_uri`; returns the summaries and the index of this
     run's pages. With `quarantine`, the site gets the run page (`sparkify.docs_site.run_page`): the batch's
-    quarantined records and the failing rows by key.
+    quarantined records and the failing rows by key. With `origins` (per table, the staged records' keys,
+    raw files and lines: `sparkify.transforms.origins`) each failing row names its raw file and line; with
+    `would_publish`, called only when a suite fails, the run page shows what waits on `audit`.
 
     A local folder gets the run's pages in `runs/<run_id>/` (GX builds a site of one run; the pages of
     earlier runs stay beside it, and `sparkify.docs_site.site` writes the index of them all). An `s3://`
@@ -293,14 +297,32 @@ def validate_and_publish(
         if site.exists():
             shutil.rmtree(site)  # a replayed run id: its pages are built again, not mixed with the old ones
         summaries = validate(tables, suites, parameters, docs_dir=site, run_name=run_id, changed=changed)
-        if quarantine is not None:
-            run_page.add_to_site(site, run_id, summaries, quarantine)
+        _explain(site, run_id, summaries, quarantine, origins, would_publish)
         return summaries, str(site / "index.html")
     with tempfile.TemporaryDirectory(prefix="data_docs_") as site_dir:
         summaries = validate(tables, suites, parameters, docs_dir=site_dir, run_name=run_id, changed=changed)
-        if quarantine is not None:
-            run_page.add_to_site(site_dir, run_id, summaries, quarantine)
+        _explain(Path(site_dir), run_id, summaries, quarantine, origins, would_publish)
         return summaries, upload_site(site_dir, docs_uri, run_id)
+
+
+def _explain(
+    site: Path,
+    run_id: str,
+    summaries: dict[str, Summary],
+    quarantine: run_page.Quarantine | None,
+    origins: Mapping[str, DataFrame] | None,
+    would_publish: Callable[[], Mapping[str, Any]] | None,
+) -> None:
+    """What a failed audit needs beside GX's pages: each failing row's raw file and line, and the run
+    page with what waits on `audit`."""
+    failed = any(not s["success"] for s in summaries.values())
+    if failed and origins:
+        from sparkify.quality.trace import trace_failing_rows
+
+        trace_failing_rows(summaries, origins)
+    if quarantine is not None:
+        diff = would_publish() if failed and would_publish is not None else None
+        run_page.add_to_site(site, run_id, summaries, quarantine, diff)
 
 
 def _check_inputs(

@@ -426,6 +426,7 @@ def staged_songs(tagged_df: DataFrame) -> DataFrame:
         F.when(F.col("year") > 0, try_cast("year", "int")).alias("year"),
         "duration",
         SOURCE_FILE,
+        F.col(LINE).cast("int").alias(LINE),
     )
 
 
@@ -452,4 +453,5 @@ def staged_events(tagged_df: DataFrame) -> DataFrame:
         "length",
         F.timestamp_millis(try_cast("registration", "long")).alias("registration"),
         SOURCE_FILE,
+        F.col(LINE).cast("int").alias(LINE),
     )

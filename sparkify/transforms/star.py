@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, Window, WindowSpec
+from pyspark.sql import Column, DataFrame, Window, WindowSpec
 from pyspark.sql import functions as F
 
 from sparkify.schemas import NEXT_SONG
@@ -68,9 +68,8 @@ def songplays(events_df: DataFrame, songs_df: DataFrame) -> DataFrame:
         & (plays["length"] == lookup["_duration"]),
         "left",
     )
-    natural_key = F.concat_ws("|", "ts", "user_id", "session_id", "item_in_session")
     return matched.select(
-        F.md5(natural_key).alias("songplay_id"),
+        songplay_id().alias("songplay_id"),
         "start_time",
         "user_id",
         "level",
@@ -82,6 +81,11 @@ def songplays(events_df: DataFrame, songs_df: DataFrame) -> DataFrame:
         F.year("start_time").alias("year"),
         F.month("start_time").alias("month"),
     )
+
+
+def songplay_id() -> Column:
+    """The md5 of a play's natural key (ts, user, session, item): the same on every rerun."""
+    return F.md5(F.concat_ws("|", "ts", "user_id", "session_id", "item_in_session"))
 
 
 def _latest_first() -> WindowSpec:
