@@ -20,7 +20,9 @@ run with the same result:
 
 A run's `batch_id` is greater than any before; the model job finds what a run touched as
 `raw_files where batch_id > <last batch modelled>` (or by the staging tables' changelog).
-`full_refresh=true` drops staging, ledger and quarantine and stages every raw file again.
+`full_refresh=true` drops staging, ledger and quarantine and stages every raw file again. A backfill
+(`backfill_from`, `backfill_to`) reads the unchanged files of those days again in the batch, as the
+duplicates' files above are read: their staged rows are replaced by their records, never added twice.
 
 Runs unchanged on AWS Glue 5.1 (`glue_main`) and locally (`sparkify run` calls `run`); every file
 operation goes through Spark's and Hadoop's file APIs, so S3 and a folder behave the same.
@@ -29,6 +31,7 @@ operation goes through Spark's and Hadoop's file APIs, so S3 and a folder behave
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from pyspark.sql import DataFrame, Row, SparkSession
@@ -90,21 +93,23 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         # A table broken or out of place is named before anything reads or writes it.
         integrity.check(spark, args, (Namespace.STAGING,))
     ensure_tables(spark, args)
+    days = job_args.backfill_days(args)
     previous = previous_entries(spark, args)
     plans = {source: plan_source(spark, args, source, previous.get(source, [])) for source in SOURCES}
     # A run with nothing to read, remove or record takes no batch id and commits nothing (the usual
     # "nothing new" run pays for a listing and one read of the ledger).
-    batch_id = None if all(_idle(p) for p in plans.values()) else next_batch_id(spark, args)
-    sources = {source: ingest(spark, args, plans[source], batch_id) for source in SOURCES}
+    batch_id = None if all(_idle(p, days) for p in plans.values()) else next_batch_id(spark, args)
+    sources = {source: ingest(spark, args, plans[source], batch_id, days) for source in SOURCES}
     if args.get(QUARANTINE_DATABASE):  # the lifecycle has expired these batches' files
         for source in SOURCES:
             quarantine_catalog.forget_expired(args[QUARANTINE_DATABASE], source, job_args.history_days_of(args))
     return {"status": "succeeded", "batch_id": batch_id, "sources": sources}
 
 
-def _idle(plan: ledger.Plan) -> bool:
-    """Nothing for this run to read, and no ledger row to change."""
-    return not plan.to_read() and not ledger.resolve(plan, {}, -1).updates
+def _idle(plan: ledger.Plan, days: tuple[date, date] | None = None) -> bool:
+    """Nothing for this run to read (a backfill's days included), and no ledger row to change."""
+    decided = ledger.resolve(plan, {}, -1)
+    return not plan.to_read() and not decided.updates and not ledger.of_days(plan, decided, days)
 
 
 def staging_table(args: Mapping[str, str], source: str) -> str:
@@ -166,9 +171,16 @@ def plan_source(spark: SparkSession, args: Mapping[str, str], source: str, previ
     return plan
 
 
-def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batch_id: int | None) -> dict[str, Any]:
+def ingest(
+    spark: SparkSession,
+    args: Mapping[str, str],
+    plan: ledger.Plan,
+    batch_id: int | None,
+    days: tuple[date, date] | None = None,
+) -> dict[str, Any]:
     """Bring the staging table of the plan's source in line with its raw files; return what this run
-    did. `batch_id` is None only when no source has anything to do."""
+    did. `batch_id` is None only when no source has anything to do. `days`: a backfill's first and last
+    day, whose unchanged files are read again too (`ledger.of_days`)."""
     source = plan.source
     staged = staging_table(args, source)
     quarantine_uri = join_uri(args[Location.QUARANTINE], source)
@@ -189,7 +201,9 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
     decided = ledger.resolve(plan, hashes, batch_id)
     # Rows leaving staging may be the kept copies of records quarantined as their duplicates.
     leaving = decided.paths(ledger.FileClass.CHANGED, ledger.FileClass.DELETED)
-    again = ledger.to_judge_again(_duplicates(spark, quarantine_uri), plan, decided) if leaving else []
+    duplicates_of_leaving = ledger.to_judge_again(_duplicates(spark, quarantine_uri), plan, decided) if leaving else []
+    backfilled = ledger.of_days(plan, decided, days)
+    again = sorted(set(duplicates_of_leaving) | set(backfilled))
     read_now = sorted(decided.paths(ledger.FileClass.NEW, ledger.FileClass.CHANGED) + again)
     replace = read_now + decided.paths(ledger.FileClass.DELETED)
     readable_listed = [p for p, c in plan.classes.items() if c != ledger.FileClass.UNSUPPORTED and p in plan.listed]
@@ -282,7 +296,11 @@ def ingest(spark: SparkSession, args: Mapping[str, str], plan: ledger.Plan, batc
         rows_removed = _count_rows_of(spark, staged, replace)
         _replace_rows_of_files(spark, staged, None, replace, rows_removed)
     _update_ledger(spark, ledger_table(args), decided.updates)
-    return _report(plan, decided, counts, unknown, top, rows_removed, leftovers, again)
+    report = _report(plan, decided, counts, unknown, top, rows_removed, leftovers, duplicates_of_leaving)
+    if days is not None:
+        report["files"] += len(set(backfilled) - set(duplicates_of_leaving))
+        report["backfilled_files"] = backfilled[:LISTED]
+    return report
 
 
 def _report(

@@ -136,6 +136,8 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         raise StepFailed(_failure_message(failed), metrics)
     # Nothing is published over a curated table that cannot be read whole.
     integrity.check(spark, args, (Namespace.CURATED,))
+    # What readers saw before: a rollback of this run (`sparkify rollback`) moves `main` back to it.
+    metrics["main_before"] = {name: refs[name][0] for name in pending}
     try:
         with uninterrupted():  # every table's main moves, or none: a stop waits for the last commit
             published = tables.publish_all(spark, {curated[name]: cast(int, refs[name][1]) for name in pending})

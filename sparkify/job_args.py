@@ -7,6 +7,8 @@ A job's `run(spark, args)` reads `args`, a `Mapping[str, str]` (`JobArgs.as_mapp
 - `full_refresh`: `"true"` to forget what earlier runs staged and rebuild from every raw file, else `"false"`;
 - `run_date` (when given): the run's logical date and time, ISO 8601, as a scheduler's logical date: the
   clock of table upkeep (snapshot expiry, orphan sweeps) and of date rules; else the wall clock;
+- `backfill_from`, `backfill_to` (when given, ISO dates): a backfill; the stage job reads the raw files of
+  those days again, unchanged ones included, replacing their staged rows (`sparkify.lake.ledger.of_days`);
 - each stack setting its step accepts (`JobStep.options`) when the stack gives one (the job has a default),
   such as validate's `table_upkeep` (`upkeep_by`).
 
@@ -20,13 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sparkify.pipeline import HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, TABLE_UPKEEP, JobStep, Place, job_arguments
 
 RUN_ID = "run_id"
 FULL_REFRESH = "full_refresh"
 RUN_DATE = "run_date"
+BACKFILL_FROM, BACKFILL_TO = "backfill_from", "backfill_to"
 # Glue's own arguments of a job run: every run has a JOB_RUN_ID; a run the workflow started also has
 # the WORKFLOW_RUN_ID all jobs of that workflow run share.
 JOB_RUN_ID = "JOB_RUN_ID"
@@ -52,6 +55,7 @@ class JobArgs:
     full_refresh: bool = False
     options: Mapping[str, str] = field(default_factory=dict)
     run_date: datetime | None = None
+    backfill: tuple[date, date] | None = None  # the first and last day whose raw files are read again
 
     def __post_init__(self) -> None:
         missing = [place.value for place in self.step.locations if place not in self.places]
@@ -73,6 +77,8 @@ class JobArgs:
         args[FULL_REFRESH] = "true" if self.full_refresh else "false"
         if self.run_date is not None:
             args[RUN_DATE] = self.run_date.isoformat()
+        if self.backfill is not None:
+            args[BACKFILL_FROM], args[BACKFILL_TO] = (day.isoformat() for day in self.backfill)
         args.update(self.options)
         return args
 
@@ -84,6 +90,8 @@ class JobArgs:
             arguments[f"--{FULL_REFRESH}"] = "true"
         if self.run_date is not None:
             arguments[f"--{RUN_DATE}"] = self.run_date.isoformat()
+        if self.backfill is not None:
+            arguments[f"--{BACKFILL_FROM}"], arguments[f"--{BACKFILL_TO}"] = (d.isoformat() for d in self.backfill)
         return arguments
 
     @staticmethod
@@ -92,7 +100,8 @@ class JobArgs:
         step's places (required), and the workflow run id, `full_refresh` and the step's settings when
         the run has them. Not JOB_RUN_ID: awsglue reads it unasked (asking again is an argparse conflict)."""
         names = [place.value for place in step.locations]
-        names += [name for name in (WORKFLOW_RUN_ID, FULL_REFRESH, RUN_DATE, *step.options) if f"--{name}" in argv]
+        given = (WORKFLOW_RUN_ID, FULL_REFRESH, RUN_DATE, BACKFILL_FROM, BACKFILL_TO, *step.options)
+        names += [name for name in given if f"--{name}" in argv]
         return names
 
     @classmethod
@@ -107,6 +116,7 @@ class JobArgs:
             run_id=run_id,
             full_refresh=(resolved.get(FULL_REFRESH) or "false").lower() == "true",
             run_date=parse_run_date(resolved.get(RUN_DATE)),
+            backfill=backfill_days(resolved),
             options={name: value for name in step.options if (value := resolved.get(name)) is not None},
         )
 
@@ -132,6 +142,28 @@ def parse_run_date(text: str | None) -> datetime | None:
     except ValueError:
         raise ValueError(f"run date {text!r} is not an ISO 8601 date or date and time (e.g. 2026-12-24)") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def parse_day(text: str, option: str) -> date:
+    """A day as given (`2018-11-01`); raises `ValueError` naming the option and the value otherwise."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{option} {text!r} is not a date: give it as YYYY-MM-DD (e.g. 2018-11-01)") from None
+
+
+def backfill_days(args: Mapping[str, str | None]) -> tuple[date, date] | None:
+    """The first and last day a backfill reads again (`backfill_from`, `backfill_to`), or None for a
+    plain run. Raises `ValueError` when only one is given, a value is not a date, or the range is empty."""
+    first, last = args.get(BACKFILL_FROM), args.get(BACKFILL_TO)
+    if not first and not last:
+        return None
+    if not first or not last:
+        raise ValueError(f"a backfill needs both --{BACKFILL_FROM} and --{BACKFILL_TO}")
+    days = (parse_day(first, "--from"), parse_day(last, "--to"))
+    if days[0] > days[1]:
+        raise ValueError(f"--from {first} is after --to {last}: give the earlier day first")
+    return days
 
 
 def run_id_of(args: Mapping[str, str]) -> str:

@@ -4,6 +4,7 @@ Shape (every key always present, so scripts can rely on it; JSON Schema: docs/sc
 {
   "schema_version": "sparkify.run-report/1",
   "run_id": str, "status": "succeeded" | "failed" | "interrupted" | "running", "started_at": ISO time,
+  "kind": "run" | "backfill" | "rollback",   # + "backfill": {"from", "to"} (days); a rollback: "rolled_back"
   "seconds": float,
   "error": str | null,              # why the run broke off, the one line it ended with (`sparkify.lake.run_errors`);
                                     #   null when it ran to its end (a failed suite is its step's to say)
@@ -25,6 +26,8 @@ Shape (every key always present, so scripts can rely on it; JSON Schema: docs/sc
   "model":   {"mode": "full" | "incremental" | "none", "users": how the user tables were brought up to date},
   "data_docs_index": str | null,
   "diff": {table: {"added", "changed", "removed", "examples"}} | null,
+  "published": {table: snapshot id},  # what the run moved `main` to ({} when it published nothing)
+  "main_before": {table: snapshot id | null} | null,   # what `main` held before (a rollback goes back to it)
                                   # a failed audit: what waits on `audit` against `main` (`sparkify diff`)
   "selected_steps": [str] | null,   # `sparkify run --step`: the steps asked for (the others are skipped)
   "nothing_new": bool | null        # the stage step ran and found no new, changed or deleted raw file
@@ -88,6 +91,7 @@ def build_report(
     return {
         "schema_version": schema_version("run-report"),
         "run_id": run_id,
+        "kind": "run",
         "status": status or ("succeeded" if ok and error is None else "failed"),
         "started_at": started_at,
         "seconds": round(seconds, 2),
@@ -102,6 +106,8 @@ def build_report(
         "lake": merged.get("lake"),
         "data_docs_index": merged.get("data_docs_index"),
         "diff": merged.get("diff"),
+        "published": merged.get("published") or {},
+        "main_before": merged.get("main_before"),
         "selected_steps": list(selected) if selected is not None else None,
         "nothing_new": nothing_new,
         "error": error,

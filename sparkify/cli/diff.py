@@ -54,6 +54,13 @@ def diff_lines(document: dict[str, Any]) -> list[Any]:
     for name, d in waiting.items():
         for example in d["examples"]:
             lines.append(f"{name} {example['change']}: {escape(example_text(example))}")
+    for rejected in document.get("rejected") or []:
+        for row in rejected["rows"]:
+            key = " ".join(f"{k}={v}" for k, v in row.items() if k not in ("source_file", "line"))
+            at = f" at {row['source_file']} line {row['line']}" if row.get("source_file") else ""
+            lines.append(
+                f"[red]rejected[/] {escape(rejected['table'])} by {escape(rejected['rule'])}: {escape(key + at)}"
+            )
     return lines
 
 

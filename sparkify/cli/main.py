@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -208,11 +209,28 @@ def run(
     except ValueError as exc:
         raise fail(str(exc)) from None
     _check_lake(lake)
+    run_and_report(raw, lake, report, full_refresh, selected, logical_date, json_output)
+
+
+def run_and_report(
+    raw: Path,
+    lake: Path,
+    report: Path | None,
+    full_refresh: bool,
+    selected: list[str] | None,
+    logical_date: datetime | None,
+    json_output: bool,
+    backfill: tuple[date, date] | None = None,
+) -> None:
+    """Run the workflow with its progress on screen, then its summary (or the run report under --json);
+    exits with the run's exit code. Shared by `run` and `backfill` (which gives the days to read again)."""
     from sparkify.local.runner import LakeLocked, RunNotStarted, exit_code, run_pipeline
 
     out = progress()
     out.print(
-        escape(f"Sparkify local run  raw={raw}  lake={lake}") + (f"  steps={','.join(selected)}" if selected else "")
+        escape(f"Sparkify local {'backfill' if backfill else 'run'}  raw={raw}  lake={lake}")
+        + (f"  steps={','.join(selected)}" if selected else "")
+        + (f"  days={backfill[0]}..{backfill[1]}" if backfill else "")
     )
     steps = pipeline.STEPS
     shown = StepProgress(out)
@@ -228,7 +246,13 @@ def run(
 
     try:
         report_data = run_pipeline(
-            raw, lake, on_step=on_step, full_refresh=full_refresh, steps=selected, run_date=logical_date
+            raw,
+            lake,
+            on_step=on_step,
+            full_refresh=full_refresh,
+            steps=selected,
+            run_date=logical_date,
+            backfill=backfill,
         )
     except LakeLocked as locked:
         raise fail(str(locked), code=3) from None
@@ -452,13 +476,17 @@ def quarantine_command(
 
 
 # The everyday verbs over a lake, each in its own module.
+from sparkify.cli import backfill as backfill_verb  # noqa: E402
 from sparkify.cli import diff as diff_verb  # noqa: E402
+from sparkify.cli import rollback as rollback_verb  # noqa: E402
 from sparkify.cli import runs as runs_verb  # noqa: E402
 from sparkify.cli import sql as sql_verb  # noqa: E402
 
 app.command("diff")(diff_verb.diff)
 app.command("sql")(sql_verb.sql)
 app.command("runs")(runs_verb.runs)
+app.command("backfill")(backfill_verb.backfill)
+app.command("rollback")(rollback_verb.rollback)
 
 # The verbs that operate a deployed stack, and the benchmark; each module registers its commands.
 from sparkify.bench.cli import register as register_bench  # noqa: E402

@@ -23,9 +23,11 @@ hands the results here. Nothing in it knows about Spark, S3 or folders.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 
 
@@ -233,6 +235,36 @@ def to_judge_again(duplicates: Iterable[Duplicate], p: Plan, outcome: Outcome) -
         if current and d.of in leaving and outcome.classes.get(d.path) == FileClass.UNCHANGED:
             found.add(d.path)
     return sorted(found)
+
+
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def day_of(path: str) -> date | None:
+    """The day a raw file holds, from the date in its name (`log_data/2018/11/2018-11-01-events.json`);
+    None for a name without one (song files carry no day)."""
+    found = _DAY.search(path.rsplit("/", 1)[-1])
+    if found is None:
+        return None
+    try:
+        return date(*(int(part) for part in found.groups()))
+    except ValueError:  # 2018-13-45: digits, not a day
+        return None
+
+
+def of_days(p: Plan, outcome: Outcome, days: tuple[date, date] | None) -> list[str]:
+    """A backfill's files to read again: the unchanged files listed now whose day lies within `days`
+    (first and last included). New and changed files of those days are read anyway; a deleted one has
+    nothing to read. Read again in the batch, each file's staged rows are replaced by its records, as a
+    changed file's are, so nothing is counted twice."""
+    if days is None:
+        return []
+    first, last = days
+    return sorted(
+        path
+        for path in outcome.paths(FileClass.UNCHANGED)
+        if path in p.listed and (day := day_of(path)) is not None and first <= day <= last
+    )
 
 
 class LedgerMismatch(RuntimeError):

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -132,13 +132,16 @@ def run_pipeline(
     full_refresh: bool = False,
     steps: Sequence[str] | None = None,
     run_date: datetime | None = None,
+    backfill: tuple[date, date] | None = None,
 ) -> dict[str, Any]:
     """Run every step (or only `steps`, in pipeline order; the others are reported `skipped`); a failed
     step stops the run (later steps are `not run`). Returns the run report, also written to
     `<lake>/reports/runs/<run_id>/report.json` and `<lake>/reports/latest.json`. Only raw files no
     earlier run staged are read, unless `full_refresh`. `run_date` is the run's logical date (the clock
     of table upkeep), as a scheduler gives it; default now. Raises `LakeLocked` when another run holds the
-    lake, `KeyError` for a step `pipeline.STEPS` does not have.
+    lake, `KeyError` for a step `pipeline.STEPS` does not have. `backfill`: the first and last day whose raw
+    files the stage step reads again (`sparkify backfill`); the run is otherwise any run, judged and
+    published alike, and its report says `"kind": "backfill"`.
 
     A run of some steps is as safe as a whole run: it holds the lake, its jobs get the same arguments,
     and only `validate` publishes (`model` alone writes to the `audit` branches)."""
@@ -146,7 +149,7 @@ def run_pipeline(
         for name in steps:
             pipeline.step(name)
     with lake_lock(lake):
-        return _run_locked(raw, lake, on_step, full_refresh, steps, run_date)
+        return _run_locked(raw, lake, on_step, full_refresh, steps, run_date, backfill)
 
 
 class RunNotStarted(RuntimeError):
@@ -162,6 +165,7 @@ class _Run:
     full_refresh: bool
     selected: Sequence[str] | None
     run_date: datetime | None
+    backfill: tuple[date, date] | None = None
     run_id: str = field(default_factory=new_run_id)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     start: float = field(default_factory=time.perf_counter)
@@ -175,9 +179,13 @@ class _Run:
         self, status: RunStatus | None = None, error: str | None = None, running: StepResult | None = None
     ) -> dict[str, Any]:
         steps = [*self.results, running] if running else self.results
-        return build_report(
+        report = build_report(
             self.run_id, self.started_at, time.perf_counter() - self.start, steps, self.selected, error, status
         )
+        if self.backfill is not None:
+            report["kind"] = "backfill"
+            report["backfill"] = {"from": self.backfill[0].isoformat(), "to": self.backfill[1].isoformat()}
+        return report
 
 
 def _run_locked(
@@ -187,8 +195,9 @@ def _run_locked(
     full_refresh: bool,
     selected: Sequence[str] | None,
     run_date: datetime | None,
+    backfill: tuple[date, date] | None = None,
 ) -> dict[str, Any]:
-    run = _Run(lake, lake_locations(raw.resolve(), lake.resolve()), full_refresh, selected, run_date)
+    run = _Run(lake, lake_locations(raw.resolve(), lake.resolve()), full_refresh, selected, run_date, backfill)
     # C1 alone when the run reads little (a new day, the sample): a short run ends before C2 pays. Chosen
     # before this run's report takes the place of the last one.
     quick = jit_choice.choose(raw, lake, full_refresh) == "quick"
@@ -244,7 +253,14 @@ def _run_steps(
         else:
             assert spark is not None
             run.record.progress(run.report("running", running=StepResult(step.name, step.kind, "running")))
-            job_args = JobArgs(step, run.locations, run.run_id, full_refresh=run.full_refresh, run_date=run.run_date)
+            job_args = JobArgs(
+                step,
+                run.locations,
+                run.run_id,
+                full_refresh=run.full_refresh,
+                run_date=run.run_date,
+                backfill=run.backfill,
+            )
             result, line = _run_job(spark, step, job_args, stop, run.record.folder)
             broke = f"step {step.name}: {line}" if line else None
         run.results.append(result)

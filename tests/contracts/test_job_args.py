@@ -121,3 +121,18 @@ def test_a_job_reads_its_arguments_typed_with_the_defaults_of_a_run_given_none()
     plain = JobArgs(STAGE, PLACES, "r-10").as_mapping()
     assert (is_full_refresh(plain), history_days_of(plain)) == (False, 90)
     assert is_full_refresh({}) is False  # a mapping a test builds by hand may leave it out
+
+
+def test_a_backfill_travels_as_two_days_and_is_read_back() -> None:
+    from datetime import date
+
+    from sparkify.job_args import backfill_days
+
+    args = JobArgs(STAGE, PLACES, "r", backfill=(date(2018, 11, 1), date(2018, 11, 3))).as_mapping()
+    assert (args["backfill_from"], args["backfill_to"]) == ("2018-11-01", "2018-11-03")
+    assert backfill_days(args) == (date(2018, 11, 1), date(2018, 11, 3))
+    assert backfill_days({}) is None
+    with pytest.raises(ValueError, match=r"--from 2018-11-05 is after --to 2018-11-03: give the earlier day first"):
+        backfill_days({"backfill_from": "2018-11-05", "backfill_to": "2018-11-03"})
+    with pytest.raises(ValueError, match=r"--to 'Nov 3' is not a date: give it as YYYY-MM-DD"):
+        backfill_days({"backfill_from": "2018-11-01", "backfill_to": "Nov 3"})

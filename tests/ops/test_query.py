@@ -388,8 +388,9 @@ def test_the_audit_branch_holds_what_the_failed_run_wrote(run_lake: Path, cli) -
 
 
 @pytest.mark.slow
-def test_a_table_never_published_reads_empty_on_main(run_lake: Path, cli, tmp_path: Path) -> None:
-    """Only the audit branch of a first run that failed has rows; `main` has none yet, as on Spark."""
+def test_a_table_never_published_is_one_error_line_not_zero_rows(run_lake: Path, cli, tmp_path: Path) -> None:
+    """Only the audit branch of a first run that failed has rows; `main` has none yet: the query says so
+    (exit 2) instead of answering 0 rows, and `--branch audit` reads what waits."""
     import shutil
 
     lake = tmp_path / "lake"
@@ -404,7 +405,12 @@ def test_a_table_never_published_reads_empty_on_main(run_lake: Path, cli, tmp_pa
     version = int(hint.read_text().strip()) + 1
     (metadata / f"v{version}.metadata.json").write_text(json.dumps(refs))
     hint.write_text(str(version))
-    assert _answer(cli, lake, "plays_by_level")["rows"] == []
+    never = cli.invoke(app, ["query", "plays_by_level", "--lake", str(lake)])
+    assert never.exit_code == 2
+    assert never.stderr == (
+        f"error: {lake} has never published songplays: no run has passed its audit yet; "
+        f"`sparkify diff --lake {lake}` shows what waits on the audit branch\n"
+    )
     assert _answer(cli, lake, "plays_by_level", "--branch", "audit")["rows"] == [["free", 2, 1], ["paid", 3, 1]]
 
 

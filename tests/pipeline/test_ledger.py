@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from sparkify.lake import ledger
 from sparkify.lake.ledger import (
     Duplicate,
     Entry,
@@ -159,3 +162,25 @@ def test_files_holding_duplicates_of_rows_that_leave_staging_are_read_again_in_t
     # Nothing leaves staging: nothing is judged again, whatever the quarantine holds.
     quiet = plan("events", [Listed(DAY, 100, 10), *listed], previous)
     assert to_judge_again(duplicates, quiet, resolve(quiet, {}, batch_id=3)) == []
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A backfill's days
+
+
+def test_a_files_day_is_the_date_in_its_name() -> None:
+    assert ledger.day_of("s3://raw/log_data/2018/11/2018-11-07-events.json") == date(2018, 11, 7)
+    assert ledger.day_of("log_data/2018/11/2018-11-07-events.jsonl.gz") == date(2018, 11, 7)
+    assert ledger.day_of("song_data/A/B/C/TRABCXX128F4286E6C.json") is None
+    assert ledger.day_of("log_data/2018/13/2018-13-45-events.json") is None  # digits, not a day
+
+
+def test_a_backfill_reads_again_the_unchanged_files_of_its_days_only() -> None:
+    day = "log_data/2018/11/2018-11-0{}-events.json"
+    before = [ledger.Entry("events", day.format(d), 10, 1, "h", ledger.Status.STAGED, 0) for d in (1, 2, 3)]
+    listed = [ledger.Listed(day.format(d), 10, 1) for d in (1, 2, 3)] + [ledger.Listed(day.format(4), 5, 1)]
+    p = ledger.plan("events", listed, before)
+    decided = ledger.resolve(p, {}, 1)
+
+    assert ledger.of_days(p, decided, (date(2018, 11, 2), date(2018, 11, 4))) == [day.format(2), day.format(3)]
+    assert ledger.of_days(p, decided, None) == []
