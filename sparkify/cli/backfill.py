@@ -5,6 +5,7 @@ published like any other (the same write-audit-publish, the same report, `"kind"
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -18,38 +19,45 @@ from sparkify.pipeline import SOURCES
 DEFAULT_RAW, DEFAULT_LAKE = Path("sample_raw"), Path("lake")
 
 
-def backfill(
-    first: Annotated[str, typer.Option("--from", help="The first day to read again (YYYY-MM-DD).", show_default=False)],
-    last: Annotated[
-        str, typer.Option("--to", help="The last day to read again (YYYY-MM-DD), included.", show_default=False)
-    ],
-    raw: Annotated[Path, typer.Option(help="Raw folder with song_data/ and log_data/.")] = DEFAULT_RAW,
-    lake: Annotated[Path, typer.Option(help="The lake to backfill.")] = DEFAULT_LAKE,
-    run_date: Annotated[
-        str | None, typer.Option("--run-date", help="The run's logical date, as for `run`. Default: now.")
-    ] = None,
-    report: Annotated[Path | None, typer.Option(help="Also write the run report (JSON) here.")] = None,
-    json_output: JsonOption = False,
-) -> None:
-    """Reprocess the raw files of a range of days (after a parsing fix, or to re-judge them): a run that
-    reads those days' files again, unchanged ones included, and replaces their staged rows; then model,
-    validate and publish as any run. Song files carry no day: they are read when new or changed. Local
-    lake only (on a stack: start the workflow with --backfill_from/--backfill_to)."""
-    from sparkify.cli.main import _check_lake, run_and_report
+def register(app: typer.Typer, run_and_report: Callable[..., None], check_lake: Callable[[Path], None]) -> None:
+    """Add `backfill` to the command, running through `run`'s own display (`run_and_report`, given by the
+    command's module, which imports this one)."""
 
-    try:
-        days = backfill_days({"backfill_from": first, "backfill_to": last})
-        logical_date = parse_run_date(run_date)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    assert days is not None
-    for prefix in SOURCES.values():
-        if not (raw / prefix).is_dir():
-            raise fail(f"{raw / prefix} does not exist: give the raw folder the lake was run from (--raw)")
-    if not (lake / "reports").is_dir():
-        raise fail(f"{lake} holds no run yet: a backfill reprocesses days of a lake (`sparkify run --lake {lake}`)")
-    in_range = [p for p in raw.rglob("*") if p.is_file() and (d := day_of(p.name)) and days[0] <= d <= days[1]]
-    if not in_range:
-        raise fail(f"no raw file of {days[0]} … {days[1]} under {raw} (their names hold the date): nothing to backfill")
-    _check_lake(lake)
-    run_and_report(raw, lake, report, False, None, logical_date, json_output, backfill=days)
+    def backfill(
+        first: Annotated[
+            str, typer.Option("--from", help="The first day to read again (YYYY-MM-DD).", show_default=False)
+        ],
+        last: Annotated[
+            str, typer.Option("--to", help="The last day to read again (YYYY-MM-DD), included.", show_default=False)
+        ],
+        raw: Annotated[Path, typer.Option(help="Raw folder with song_data/ and log_data/.")] = DEFAULT_RAW,
+        lake: Annotated[Path, typer.Option(help="The lake to backfill.")] = DEFAULT_LAKE,
+        run_date: Annotated[
+            str | None, typer.Option("--run-date", help="The run's logical date, as for `run`. Default: now.")
+        ] = None,
+        report: Annotated[Path | None, typer.Option(help="Also write the run report (JSON) here.")] = None,
+        json_output: JsonOption = False,
+    ) -> None:
+        """Reprocess the raw files of a range of days (after a parsing fix, or to re-judge them): a run that
+        reads those days' files again, unchanged ones included, and replaces their staged rows; then model,
+        validate and publish as any run. Song files carry no day: they are read when new or changed. Local lake only."""
+        try:
+            days = backfill_days({"backfill_from": first, "backfill_to": last})
+            logical_date = parse_run_date(run_date)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        assert days is not None
+        for prefix in SOURCES.values():
+            if not (raw / prefix).is_dir():
+                raise fail(f"{raw / prefix} does not exist: give the raw folder the lake was run from (--raw)")
+        if not (lake / "reports").is_dir():
+            raise fail(f"{lake} holds no run yet: a backfill reprocesses days of a lake (`sparkify run --lake {lake}`)")
+        in_range = [p for p in raw.rglob("*") if p.is_file() and (d := day_of(p.name)) and days[0] <= d <= days[1]]
+        if not in_range:
+            raise fail(
+                f"no raw file of {days[0]} … {days[1]} under {raw} (their names hold the date): nothing to backfill"
+            )
+        check_lake(lake)
+        run_and_report(raw, lake, report, False, None, logical_date, json_output, backfill=days)
+
+    app.command("backfill")(backfill)

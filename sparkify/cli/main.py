@@ -485,7 +485,7 @@ from sparkify.cli import sql as sql_verb  # noqa: E402
 app.command("diff")(diff_verb.diff)
 app.command("sql")(sql_verb.sql)
 app.command("runs")(runs_verb.runs)
-app.command("backfill")(backfill_verb.backfill)
+backfill_verb.register(app, run_and_report, _check_lake)
 app.command("rollback")(rollback_verb.rollback)
 
 # The verbs that operate a deployed stack, and the benchmark; each module registers its commands.
