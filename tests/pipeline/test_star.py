@@ -30,7 +30,7 @@ EVENT_COLUMNS = [
     "length",
 ]
 EVENT_SCHEMA = T.StructType([schemas.STAGING_EVENTS[c] for c in EVENT_COLUMNS])
-SONG_SCHEMA = T.StructType(schemas.STAGING_SONGS.fields[:-1])  # without source_file
+SONG_SCHEMA = T.StructType(schemas.STAGING_SONGS.fields[:-2])  # without source_file and line
 
 
 def at(ms: int) -> dt.datetime:
