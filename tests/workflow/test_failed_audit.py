@@ -157,8 +157,11 @@ def test_diff_for_a_person_names_the_rejected_song_and_one_table_when_asked(fail
 
 def test_the_run_report_carries_the_diff_and_each_failing_row_its_raw_file_and_line(failed) -> None:
     report = failed["report"]
+    # Every table the run left on `audit` (users' branches moved with a merge that changed no row).
     assert {name: (d["added"], d["changed"], d["removed"]) for name, d in report["diff"].items()} == {
         "songplays": (2, 0, 0),
+        "users": (0, 0, 0),
+        "users_history": (0, 0, 0),
         "songs": (1, 1, 1),
         "artists": (1, 0, 1),
         "time": (2, 0, 0),
