@@ -12,11 +12,12 @@ from typing import Annotated
 import typer
 
 from sparkify.cli.console import JsonOption, fail
+from sparkify.cli.target import LOCAL_RULE, local_only
 from sparkify.job_args import backfill_days, parse_run_date
 from sparkify.lake.ledger import day_of
 from sparkify.pipeline import SOURCES
 
-DEFAULT_RAW, DEFAULT_LAKE = Path("sample_raw"), Path("lake")
+DEFAULT_RAW = Path("sample_raw")
 
 
 def register(app: typer.Typer, run_and_report: Callable[..., None], check_lake: Callable[[Path], None]) -> None:
@@ -31,7 +32,7 @@ def register(app: typer.Typer, run_and_report: Callable[..., None], check_lake: 
             str, typer.Option("--to", help="The last day to read again (YYYY-MM-DD), included.", show_default=False)
         ],
         raw: Annotated[Path, typer.Option(help="Raw folder with song_data/ and log_data/.")] = DEFAULT_RAW,
-        lake: Annotated[Path, typer.Option(help="The lake to backfill.")] = DEFAULT_LAKE,
+        lake: Annotated[Path | None, typer.Option(help=f"The lake to backfill. {LOCAL_RULE}")] = None,
         run_date: Annotated[
             str | None, typer.Option("--run-date", help="The run's logical date, as for `run`. Default: now.")
         ] = None,
@@ -41,6 +42,7 @@ def register(app: typer.Typer, run_and_report: Callable[..., None], check_lake: 
         """Reprocess the raw files of a range of days (after a parsing fix, or to re-judge them): a run that
         reads those days' files again, unchanged ones included, and replaces their staged rows; then model,
         validate and publish as any run. Song files carry no day: they are read when new or changed. Local lake only."""
+        lake = local_only(lake)
         try:
             days = backfill_days({"backfill_from": first, "backfill_to": last})
             logical_date = parse_run_date(run_date)

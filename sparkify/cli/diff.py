@@ -12,22 +12,23 @@ from rich.markup import escape
 from rich.table import Table
 
 from sparkify.cli.console import JsonOption, console, emit, fail
+from sparkify.cli.target import LOCAL_RULE, local_only
 from sparkify.ops import OpsError
-
-DEFAULT_LAKE = Path("lake")
 
 
 def diff(
     table: Annotated[
         list[str] | None, typer.Option("--table", help="Only this curated table; repeat for several.")
     ] = None,
-    lake: Annotated[Path, typer.Option(help="A local lake folder.")] = DEFAULT_LAKE,
+    lake: Annotated[Path | None, typer.Option(help=f"A local lake folder. {LOCAL_RULE}")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Show what waits on the `audit` branches: per table, the rows a publish would add, change and
     remove on `main`, with examples by the table's key (a failed audit's rejected rows among them).
     Local lake only; no Spark starts."""
     from sparkify.local.lake_diff import diff_lake
+
+    lake = local_only(lake)
 
     try:
         document = diff_lake(lake, table)

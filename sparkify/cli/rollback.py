@@ -10,13 +10,12 @@ import typer
 from rich.markup import escape
 
 from sparkify.cli.console import JsonOption, console, emit, fail
-
-DEFAULT_LAKE = Path("lake")
+from sparkify.cli.target import LOCAL_RULE, local_only
 
 
 def rollback(
     run_id: Annotated[str, typer.Option("--run", help="The run whose publish to undo (`sparkify runs` lists them).")],
-    lake: Annotated[Path, typer.Option(help="A local lake folder.")] = DEFAULT_LAKE,
+    lake: Annotated[Path | None, typer.Option(help=f"A local lake folder. {LOCAL_RULE}")] = None,
     also_later: Annotated[
         bool, typer.Option("--also-later", help="Also undo every publish made after that run (refused without it).")
     ] = False,
@@ -31,6 +30,8 @@ def rollback(
     from sparkify.lake.rollback import RollbackRefused
     from sparkify.local.rollback import rollback as roll_back
     from sparkify.local.runner import LakeLocked
+
+    lake = local_only(lake)
 
     if not (lake / "reports").is_dir():
         raise fail(f"{lake} holds no run reports: is it a lake (`sparkify run --lake {lake}`)?")

@@ -11,17 +11,18 @@ from rich.table import Table
 
 from sparkify.cli.console import JsonOption, console, emit, fail
 from sparkify.cli.render import status_text
-
-DEFAULT_LAKE = Path("lake")
+from sparkify.cli.target import LOCAL_RULE, local_only
 
 
 def runs(
-    lake: Annotated[Path, typer.Option(help="A local lake folder.")] = DEFAULT_LAKE,
+    lake: Annotated[Path | None, typer.Option(help=f"A local lake folder. {LOCAL_RULE}")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """List a local lake's runs, newest first: id, kind (run, backfill, rollback), start, status, seconds
     and the rows published after it. Local lake only (a stack's runs: `sparkify status --stack NAME`)."""
     from sparkify.local.run_history import history
+
+    lake = local_only(lake)
 
     try:
         found = history(lake)

@@ -11,9 +11,8 @@ from rich import box
 from rich.table import Table
 
 from sparkify.cli.console import JsonOption, console, emit, fail
+from sparkify.cli.target import RULE
 from sparkify.ops import OpsError
-
-DEFAULT_LAKE = Path("lake")
 
 
 def sql(
@@ -23,27 +22,29 @@ def sql(
     branch: Annotated[
         str, typer.Option(help="`main` (published) or `audit` (what the last run wrote, rejected or not). Local only.")
     ] = "main",
-    lake: Annotated[Path | None, typer.Option(help="A local lake folder. Default: ./lake.")] = None,
-    stack: Annotated[str | None, typer.Option(help="Run in the stack's Athena workgroup instead (main only).")] = None,
+    lake: Annotated[Path | None, typer.Option(help="A local lake folder.")] = None,
+    stack: Annotated[
+        str | None, typer.Option(help=f"Run in the stack's Athena workgroup instead (main only). {RULE}")
+    ] = None,
     region: Annotated[str | None, typer.Option(help="With --stack: the AWS region.")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Run SQL over the curated tables: locally with DuckDB (DuckDB's dialect), or in Athena with --stack."""
-    from sparkify.cli.stack import _guard, _resolve
+    from sparkify.cli import target
+    from sparkify.cli.stack import _guard, _resolve, choose_target
     from sparkify.ops import query as ops_query
     from sparkify.ops.stack import Overrides
 
-    if lake is not None and stack is not None:
-        raise fail("pass --lake DIR or --stack NAME, not both")
     if not text.strip():
         raise fail('give the SQL to run, e.g. sparkify sql "SELECT count(*) FROM songplays"')
+    where = choose_target(lake, stack)
     try:
-        if stack is None:
-            result = ops_query.run_sql_local(lake or DEFAULT_LAKE, text, branch)
+        if isinstance(where, target.Local):
+            result = ops_query.run_sql_local(where.lake, text, branch)
         else:
             if branch != "main":
                 raise fail("--branch audit reads a local lake only: Athena sees what is published (main)")
-            names, aws = _guard(lambda: _resolve(stack, Overrides(region=region)))
+            names, aws = _guard(lambda: _resolve(where.name, Overrides(region=region)))
             result = ops_query.run_sql_athena(aws, names, text)
     except OpsError as exc:
         raise fail(str(exc)) from None
@@ -65,5 +66,5 @@ def result_table(columns: list[str], rows: list[list[Any]]) -> Table:
     for i, column in enumerate(columns):
         table.add_column(column, justify="right" if _numeric(row[i] for row in rows) else "left")
     for row in rows:
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(_cell(v, column) for v, column in zip(row, columns, strict=True)))
     return table

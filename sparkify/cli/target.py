@@ -77,3 +77,14 @@ def stack_only(stack: str | None, env: Mapping[str, str] = os.environ) -> str:
     if not name:
         raise NoTarget(f"which stack? pass --stack NAME (dev, prod, …) or set {STACK_ENV}")
     return name
+
+
+LOCAL_RULE = "Default: ./lake when it exists, else the lake `make run` made."
+
+
+def local_only(lake: Path | None, checkout: Path | None = None) -> Path:
+    """The lake a local-only verb works on (`diff`, `runs`, `backfill`, `rollback`): `--lake`, else the
+    first of `default_lakes` that exists, else `./lake` (for the verb to say it holds no lake)."""
+    if lake is not None:
+        return lake
+    return next((candidate for candidate in default_lakes(checkout) if candidate.is_dir()), Path(layout.DEFAULT_LAKE))

@@ -29,7 +29,7 @@ STACK_ONLY = {"upload", "trigger", "status", "migrate-catalog"}
 
 # Verbs the README and docs/cli.md describe ahead of their code. Once a verb is in `sparkify --help`, take it
 # out of here: its examples are then checked like every other.
-DOCUMENTED_AHEAD = {"diff", "backfill", "sql", "runs", "rollback"}
+DOCUMENTED_AHEAD: set[str] = set()
 
 runner = CliRunner()
 
