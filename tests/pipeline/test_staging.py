@@ -407,7 +407,9 @@ def test_values_that_do_not_fit_their_staged_type_are_null_not_an_error_under_an
         if name not in tagged_df.columns:
             tagged_df = tagged_df.withColumn(name, F.lit(None).cast(schemas.RAW_EVENT[name].dataType))
     row = staging.staged_events(
-        tagged_df.withColumn(staging.REASON, F.lit(None).cast("string")).withColumn("source_file", F.lit("f"))
+        tagged_df.withColumn(staging.REASON, F.lit(None).cast("string"))
+        .withColumn("source_file", F.lit("f"))
+        .withColumn("line", F.lit(1))
     ).first()
     assert (row["user_id"], row["item_in_session"], row["registration"], row["status"]) == (8, None, None, None)
 
