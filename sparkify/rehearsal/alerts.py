@@ -38,7 +38,7 @@ def job_state_event(job: str, run_id: str, state: str, message: str) -> dict[str
 def _drain(aws: Emulator, queue: str) -> list[dict[str, Any]]:
     sqs = aws.client("sqs")
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    messages = []
+    messages: list[dict[str, Any]] = []
     while True:
         got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
         batch = got.get("Messages", [])

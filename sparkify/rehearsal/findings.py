@@ -60,8 +60,8 @@ def written(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]])
         for key, size in keys.items():
             if before.get(bucket, {}).get(key) == size:
                 continue
-            prefix = "/".join(key.split("/")[:PREFIX_DEPTH][: max(1, len(key.split("/")) - 1)])
-            uri = f"s3://{bucket}/{prefix}/"
+            folders = key.split("/")[:-1][:PREFIX_DEPTH]
+            uri = f"s3://{bucket}/" + "".join(f"{folder}/" for folder in folders)
             counts[uri] += 1
             sizes[uri] += size
     return [{"uri": uri, "objects": counts[uri], "bytes": sizes[uri]} for uri in sorted(counts)]
@@ -115,7 +115,7 @@ def data_docs(after: dict[str, dict[str, int]], stack: StackRender) -> dict[str,
 def cost(stack: StackRender, runs: list[RunResult]) -> dict[str, Any]:
     """Each run priced from its measured seconds on the job's rendered workers (Glue bills per second with
     a 1-minute minimum: `sparkify.ops.glue_runs.job_run_cost`, the prices of `sparkify.glue_pricing`)."""
-    priced = []
+    priced: list[dict[str, Any]] = []
     for run in runs:
         job = stack.jobs[run.job]
         _, usd = job_run_cost(

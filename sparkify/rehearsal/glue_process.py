@@ -86,8 +86,8 @@ def _install_stand_ins(spark: Any) -> None:
         def commit(self) -> None:
             STAND_IN_CALLS.append("Job.commit")
 
-    awsglue.context.GlueContext = GlueContextStandIn  # type: ignore[misc,assignment]
-    awsglue.job.Job = JobStandIn  # type: ignore[misc,assignment]
+    awsglue.context.GlueContext = GlueContextStandIn
+    awsglue.job.Job = JobStandIn
 
 
 def main(spec_path: str) -> int:

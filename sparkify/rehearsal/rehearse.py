@@ -27,7 +27,6 @@ from sparkify.rehearsal.workflow import Fired, walk
 from sparkify.synthetic.generate import generate
 
 SCHEMA = "sparkify.rehearsal/1"
-SAMPLE = {"songs": 20, "events": 300, "seed": 7, "days": 3}
 # Well-formed and of the right types, so staging keeps it; the songs suite rejects a negative duration.
 BAD_SONG_KEY = "song_data/Z/Z/Z/TRZZZREHEARSAL001.json"
 BAD_SONG = (
@@ -207,7 +206,7 @@ def rehearse(
     stack = render_stack(stack_name)
     workdir = Path(workdir or tempfile.mkdtemp(prefix=f"sparkify-rehearse-{stack_name}-"))
     shutil.rmtree(workdir / "raw", ignore_errors=True)
-    generate(workdir / "raw", **SAMPLE)
+    generate(workdir / "raw", songs=20, events=300, seed=7, days=3)  # a small sample: seconds per step
     policy = drop(stack.glue_role_policy, drop_statements)
     rehearsal = Rehearsal(stack, workdir, dropped_statements=drop_statements)
     with emulator.running(stack.region) as aws, _aimed_at(aws):
