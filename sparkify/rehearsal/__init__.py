@@ -1,7 +1,7 @@
 """`sparkify rehearse`: the stack's own job definitions run end to end on an emulated AWS (a local moto
 server), before the first `pulumi up`. Laptop side: nothing here ships to Glue.
 
-- `stack_render`: the stack as Pulumi's mocks render it (`python -m infra.render`), read into typed facts;
+- `stack_render`: the stack as Pulumi's mocks render it (`python -m infra.render_document`), read as typed facts;
 - `emulator`: the moto server, and the job role's credentials with its policy enforced;
 - `provision`: what `pulumi up` and `sparkify upload` would create there, from the render;
 - `glue_process`: one job run's driver process, as Glue starts it (the only module that builds a session);

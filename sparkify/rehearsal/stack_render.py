@@ -1,4 +1,4 @@
-"""The stack as `pulumi up` would create it, read from Pulumi's mocks: `python -m infra.render --stack S`
+"""The stack as `pulumi up` would create it, read from Pulumi's mocks: `python -m infra.render_document --stack S`
 (the Pulumi program's own render, run in a process of its own: this package never imports Pulumi) gives
 every resource with its inputs; the facts a rehearsal needs are taken from it exactly as rendered."""
 
@@ -91,7 +91,7 @@ def run_render(stack: str, repo_root: Path = pipeline.REPO_ROOT) -> dict[str, An
     """The render document of `stack`; raises RenderError with the program's own last line."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo_root), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run(
-        [sys.executable, "-m", "infra.render", "--stack", stack],
+        [sys.executable, "-m", "infra.render_document", "--stack", stack],
         cwd=repo_root,
         env=env,
         capture_output=True,
@@ -103,7 +103,7 @@ def run_render(stack: str, repo_root: Path = pipeline.REPO_ROOT) -> dict[str, An
         raise RenderError(f"rendering stack {stack} under Pulumi's mocks failed: {lines[-1]}")
     document: dict[str, Any] = json.loads(done.stdout)
     if document.get("schema_version") != RENDER_SCHEMA:
-        raise RenderError(f"infra.render printed {document.get('schema_version')!r}, not {RENDER_SCHEMA}")
+        raise RenderError(f"infra.render_document printed {document.get('schema_version')!r}, not {RENDER_SCHEMA}")
     return document
 
 
