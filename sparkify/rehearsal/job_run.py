@@ -44,6 +44,7 @@ INSTALLER_ARGUMENT = "--python-modules-installer-option"
 
 # `package.module.SomeError: message`, as Python and Java end a traceback.
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.$]*: \S")
+PY4J_ERROR = "py4j.protocol.Py4JJavaError: An error occurred while calling"
 
 
 class SetupMissing(Exception):
@@ -161,11 +162,15 @@ def _base_env() -> dict[str, str]:
 
 
 def last_error_line(text: str) -> str:
-    """The line a failed job's output ends with (the exception Glue would show as the run's error)."""
+    """The line a failed job's output ends with (the exception Glue would show as the run's error); for a
+    Py4J error, the Java exception it carries (`: java...Exception: message`, the line after)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if EXCEPTION_LINE.match(line):
-            return line
+    for i in range(len(lines) - 1, -1, -1):
+        if EXCEPTION_LINE.match(lines[i]):
+            carried = lines[i + 1] if i + 1 < len(lines) else ""
+            if lines[i].startswith(PY4J_ERROR) and carried.startswith(": "):
+                return carried[2:]
+            return lines[i]
     return lines[-1] if lines else "the process ended without output"
 
 

@@ -6,12 +6,13 @@ policy, and read back what the runs left. With `bad_song`, a second workflow run
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -181,7 +182,12 @@ def _workflow_run(
     def run_one(job_name: str) -> str:
         job = stack.jobs[job_name]
         job_run_id = glue.start_job_run(JobName=job.name, Arguments=arguments)["JobRunId"]
+        denied_before = len(aws.denials.denials)
         result = run_job(aws, job, job_run_id, arguments, job_credentials, workdir / label / job.step)
+        refused = [d.line() for d in aws.denials.denials[denied_before:]]
+        if result.status != "SUCCEEDED" and refused:
+            # The SDKs report a refusal as a bare 403; the emulator knows the action the policy lacks.
+            result = replace(result, error=f"{result.error}; refused by the role policy: {', '.join(refused)}")
         run.runs.append(result)
         event = alerts.job_state_event(job.name, job_run_id, result.status, result.error or "")
         run.routed.extend(alerts.route(aws, event, stack.router_environment))
@@ -224,4 +230,5 @@ def rehearse(
         rehearsal.tables = findings.tables(aws, stack)
         rehearsal.data_docs = findings.data_docs(after, stack)
         rehearsal.denials = [d.line() for d in aws.denials.denials]
+    (workdir / "rehearsal.json").write_text(json.dumps(rehearsal.document(), indent=2, default=str))
     return rehearsal

@@ -71,3 +71,13 @@ def test_a_failed_run_s_error_is_the_exception_line_not_the_java_frames() -> Non
         "26/12/07 03:15:29 INFO ShutdownHookManager: Shutdown hook called\n"
     )
     assert last_error_line(output) == "sparkify.lake.glue_entry.StepFailed: suites failed: songs"
+
+
+def test_a_py4j_error_is_named_by_the_java_exception_it_carries() -> None:
+    output = (
+        "py4j.protocol.Py4JJavaError: An error occurred while calling o67.sql.\n"
+        ": software.amazon.awssdk.services.glue.model.GlueException: Service returned HTTP status code 403\n"
+        "\tat software.amazon.awssdk.core.internal.http.CombinedResponseHandler.handleErrorResponse\n"
+    )
+    expected = "software.amazon.awssdk.services.glue.model.GlueException: Service returned HTTP status code 403"
+    assert last_error_line(output) == expected

@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from sparkify.pipeline import REPO_ROOT
+from sparkify.rehearsal.job_run import last_error_line
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
@@ -54,7 +55,7 @@ def test_forget_removes_an_unreadable_table_s_catalog_entry_so_a_full_refresh_ca
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "SPARK_LOCAL_IP": "127.0.0.1"}
     done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert lines, done.stderr[-3000:]
+    assert lines, last_error_line(done.stderr)
     found = json.loads(lines[-1].removeprefix("RESULT "))
     assert found["whole_in_s3a_spelling"] is None
     assert found["cut_short"].startswith("curated.t: its metadata file s3://lake/curated/t/metadata/")

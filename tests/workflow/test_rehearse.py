@@ -76,5 +76,6 @@ def test_a_role_policy_without_its_catalog_grants_fails_stage_naming_the_refused
     (run,) = document["workflow_runs"]
     assert _jobs(run) == [("stage", "FAILED"), ("model", "NOT RUN"), ("validate", "NOT RUN")], run
     assert any(d.startswith(("glue:GetDatabase on ", "glue:GetTable on ")) for d in document["denied"])
-    assert "not authorized to perform: glue:" in run["jobs"][0]["error"]
+    assert "GlueException: Service returned HTTP status code 403" in run["jobs"][0]["error"]
+    assert "; refused by the role policy: glue:" in run["jobs"][0]["error"]
     assert document["as_expected"] is False
