@@ -41,3 +41,13 @@ def test_every_module_left_to_glue_is_one_glue_5_1_provides() -> None:
 
 def test_the_glue_venv_requirements_pin_exactly_the_table_and_awsglue() -> None:
     assert pins(REQUIREMENTS.read_text()) == {**pins(TABLE.read_text()), "awsgluedataplanepython": "5.1.0"}
+
+
+def test_the_local_environment_locks_glue_5_1_s_numpy_pandas_and_pyarrow() -> None:
+    locked = dict(
+        re.findall(r'\[\[package\]\]\nname = "([^"]+)"\nversion = "([^"]+)"', (REPO_ROOT / "uv.lock").read_text())
+    )
+    table = pins(TABLE.read_text())
+    assert {name: locked[name] for name in ("numpy", "pandas", "pyarrow")} == {
+        name: table[name] for name in ("numpy", "pandas", "pyarrow")
+    }
