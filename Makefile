@@ -11,7 +11,7 @@ RAW ?=
 LAKE ?= lake
 RUN_ARGS := $(if $(RAW),--raw $(RAW)) --lake $(LAKE)
 
-.PHONY: setup jars wheels jvm run test test-quick lint format typecheck bench perf-page lock clean
+.PHONY: setup jars wheels glue-venv glue-requirements jvm run test test-quick lint format typecheck bench perf-page lock clean
 
 # uv itself is pinned and lives in its own small venv; the project venv (.venv) is built from uv.lock.
 $(UV):
@@ -41,13 +41,33 @@ jars: .jars/.fetched
 
 wheels: .wheels/.fetched
 
+# A Python 3.11 venv holding exactly the Python modules AWS Glue 5.1 provides (glue-runtime/provided-5.1.txt,
+# AWS's table) and awsglue, pinned by hash: `sparkify rehearse` runs the jobs in it, the validate job after
+# installing its wheels as Glue does. PySpark comes from Spark's own folder, as on Glue.
+.glue-venv/.built: $(UV) glue-runtime/requirements-5.1.txt
+	rm -rf .glue-venv
+	$(PYTHON) -m venv --without-pip .glue-venv
+	$(UV) pip install --python .glue-venv/bin/python --no-deps --require-hashes --only-binary :all: \
+		--compile-bytecode -r glue-runtime/requirements-5.1.txt
+	touch $@
+
+glue-venv: .glue-venv/.built
+
+# After editing glue-runtime/provided-5.1.txt: pin every module's files by hash again.
+glue-requirements: $(UV)
+	{ sed -n '1,4p' glue-runtime/requirements-5.1.txt; \
+	  { grep -v '^#' glue-runtime/provided-5.1.txt; echo awsgluedataplanepython==5.1.0; } | \
+	  $(UV) pip compile --no-deps --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_34 \
+		--no-header --no-annotate - ; } > glue-runtime/requirements-5.1.tmp
+	mv glue-runtime/requirements-5.1.tmp glue-runtime/requirements-5.1.txt
+
 # A class-data-sharing archive of the local Spark driver, from a short training run (sparkify/local/jvm_archive.py):
 # local runs and tests start with Spark's and Iceberg's classes already loaded. Rebuilt only when the
 # Java binary or the class path it was made for changes.
 jvm: .venv/.synced .jars/.fetched
 	$(UV) run --frozen python -m sparkify.local.jvm_archive_build --if-missing
 
-setup: .venv/.synced .jars/.fetched .wheels/.fetched jvm
+setup: .venv/.synced .jars/.fetched .wheels/.fetched .glue-venv/.built jvm
 
 run: setup
 	$(UV) run --frozen sparkify run $(RUN_ARGS)

@@ -32,6 +32,7 @@ Document = Literal[
     "bench",  # `sparkify bench`
     "bench-incremental",  # `sparkify bench --incremental`
     "soak",  # `sparkify soak`
+    "rehearsal",  # `sparkify rehearse`
     "error",  # any verb's error under --json
 ]
 
@@ -53,6 +54,7 @@ VERSIONS: dict[Document, int] = {
     "bench": 1,
     "bench-incremental": 1,
     "soak": 1,
+    "rehearsal": 1,
     "error": 1,
 }
 

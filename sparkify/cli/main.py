@@ -492,12 +492,14 @@ app.command("rollback")(rollback_verb.rollback)
 from sparkify.bench.cli import register as register_bench  # noqa: E402
 from sparkify.cli.plan import register as register_plan  # noqa: E402
 from sparkify.cli.stack import register as register_ops  # noqa: E402
+from sparkify.rehearsal.cli import register as register_rehearsal  # noqa: E402
 from sparkify.soak.cli import register as register_soak  # noqa: E402
 
 register_ops(app)
 register_plan(app)
 register_bench(app)
 register_soak(app)
+register_rehearsal(app)
 
 
 def main() -> None:  # pragma: no cover - console script shim

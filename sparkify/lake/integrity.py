@@ -14,6 +14,7 @@ folder still points at the first one, where a run would read, write and purge.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -77,12 +78,17 @@ def problem_of(spark: SparkSession, key: str, table: str, location: str) -> str 
 def forget(spark: SparkSession, table: str, location: str) -> None:
     """Drop a table for a full refresh, deleting only files inside its lake location: a table whose
     files are elsewhere (a copied lake's) loses only its entry, one whose metadata cannot be read its
-    folder here."""
+    entry and its folder here."""
     try:
         present = tables.exists(spark, table)
         inside = present and same_place(tables.location(spark, table), location)
-    except Exception:  # unreadable metadata: nothing to drop through it, only its folder here goes
+    except Exception:  # unreadable metadata: nothing to drop through it
         present = inside = False
+        # The Glue catalog keeps an entry apart from the files: without this a full refresh meets the old
+        # entry (measured on the emulated catalog). A file-based catalog's entry is the folder deleted below,
+        # and it reads the metadata to drop, so its refusal is no loss.
+        with suppress(Exception):
+            tables.drop_entry(spark, table)
     if present:
         spark.sql(f"DROP TABLE IF EXISTS {table}{' PURGE' if inside else ''}")
     delete(spark, location)

@@ -112,6 +112,22 @@ def drop(spark: SparkSession, table: str) -> None:
     spark.sql(f"DROP TABLE IF EXISTS {table} PURGE")
 
 
+def drop_entry(spark: SparkSession, table: str) -> bool:
+    """Remove a table's catalog entry through the catalog itself, without reading its metadata (which may be
+    unreadable: SQL's DROP TABLE loads the table first and fails on it). Iceberg's `SparkCatalog.dropTable`
+    drops without purging, which on the Glue catalog deletes only the entry. True when an entry went."""
+    catalog, _, path = table.partition(".")
+    *namespace, name = path.split(".")
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    levels = spark.sparkContext._gateway.new_array(jvm.java.lang.String, len(namespace))  # type: ignore[union-attr]
+    for i, level in enumerate(namespace):
+        levels[i] = level
+    identifier = jvm.org.apache.spark.sql.connector.catalog.Identifier.of(levels, name)
+    plugin = spark._jsparkSession.sessionState().catalogManager().catalog(catalog)
+    return bool(plugin.dropTable(identifier))
+
+
 def snapshot_id(spark: SparkSession, table: str, branch: str = MAIN) -> int | None:
     """The snapshot a branch points at; None when the table or the branch does not exist yet."""
     return refs(spark, table).get(branch)

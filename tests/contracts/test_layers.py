@@ -1,7 +1,7 @@
 """The arrows between the package's rooms run one way.
 
 - The Glue side (the job scripts and what they import: the top level, `transforms/`, `lake/`, `quality/`,
-  `docs_site/`) never imports the laptop side (`local/`, `cli/`, `ops/`, `bench/`, `soak/`, `synthetic/`),
+  `docs_site/`) never imports the laptop side (`local/`, `cli/`, `ops/`, `bench/`, `soak/`, `synthetic/`, `rehearsal/`),
   which is not in the Glue zip.
 - The top level holds the facts both sides read and imports no subpackage (`__main__`, the command's
   entry, excepted).
@@ -23,6 +23,7 @@ LAPTOP_SIDE = (
     "sparkify.bench",
     "sparkify.soak",
     "sparkify.synthetic",
+    "sparkify.rehearsal",
 )
 ENTRY_POINTS = {"sparkify.__main__"}
 
