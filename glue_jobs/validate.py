@@ -23,12 +23,12 @@ import functools
 import json
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from sparkify import job_args, schemas
@@ -103,7 +103,6 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         for name, (main, audit) in refs.items()
         if name in judged and main is not None and audit is not None
     }
-    staged = {s: spark.table(tables.ident(args[Namespace.STAGING], s)) for s in SOURCES}
     # What a failed audit leaves on `audit`, worked out once and only then (for the run page and the report).
     would_publish = functools.cache(lambda: branch_diff.in_spark(spark, curated, KEYS, pending))
     summaries, docs_index = quality.validate_and_publish(
@@ -114,7 +113,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         job_args.run_id_of(args),
         changed=changed,
         quarantine=run_quarantine(spark, args),
-        origins={name: origins.origins(name, staged["songs"], staged["events"]) for name in judged},
+        origins=lambda: staged_origins(spark, args, judged),
         would_publish=would_publish,
     )
     # A suite not judged again keeps its verdict of the publish that made its table what it is.
@@ -151,6 +150,17 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     metrics["upkeep"], metrics["lake"] = table_upkeep(spark, args)
     metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
     return metrics
+
+
+def staged_origins(spark: SparkSession, args: Mapping[str, str], names: Iterable[str]) -> dict[str, DataFrame]:
+    """Per curated table of `names`, the staged records' keys with their raw file and line
+    (`origins.origins`), to name a failing row's line; none when staging lacks a table (rows are then
+    named by key only)."""
+    staged = {s: tables.ident(args[Namespace.STAGING], s) for s in SOURCES}
+    if not all(tables.exists(spark, t) for t in staged.values()):
+        return {}
+    songs, events = spark.table(staged["songs"]), spark.table(staged["events"])
+    return {name: origins.origins(name, songs, events) for name in names}
 
 
 def _main_and_audit(refs: Mapping[str, int]) -> tuple[int | None, int | None]:

@@ -278,14 +278,14 @@ def validate_and_publish(
     run_id: str,
     changed: Mapping[str, DataFrame] | None = None,
     quarantine: run_page.Quarantine | None = None,
-    origins: Mapping[str, DataFrame] | None = None,
+    origins: Callable[[], Mapping[str, DataFrame]] | None = None,
     would_publish: Callable[[], Mapping[str, Any]] | None = None,
 ) -> tuple[dict[str, Summary], str]:
     """`validate` with Data Docs published at `docs_uri`; returns the summaries and the index of this
     run's pages. With `quarantine`, the site gets the run page (`sparkify.docs_site.run_page`): the batch's
     quarantined records and the failing rows by key. With `origins` (per table, the staged records' keys,
     raw files and lines: `sparkify.transforms.origins`) each failing row names its raw file and line; with
-    `would_publish`, called only when a suite fails, the run page shows what waits on `audit`.
+    `would_publish`: what waits on `audit`, for the run page. Both are called only when a suite fails.
 
     A local folder gets the run's pages in `runs/<run_id>/` (GX builds a site of one run; the pages of
     earlier runs stay beside it, and `sparkify.docs_site.site` writes the index of them all). An `s3://`
@@ -310,7 +310,7 @@ def _explain(
     run_id: str,
     summaries: dict[str, Summary],
     quarantine: run_page.Quarantine | None,
-    origins: Mapping[str, DataFrame] | None,
+    origins: Callable[[], Mapping[str, DataFrame]] | None,
     would_publish: Callable[[], Mapping[str, Any]] | None,
 ) -> None:
     """What a failed audit needs beside GX's pages: each failing row's raw file and line, and the run
@@ -319,7 +319,7 @@ def _explain(
     if failed and origins:
         from sparkify.quality.trace import trace_failing_rows
 
-        trace_failing_rows(summaries, origins)
+        trace_failing_rows(summaries, origins())
     if quarantine is not None:
         diff = would_publish() if failed and would_publish is not None else None
         run_page.add_to_site(site, run_id, summaries, quarantine, diff)
