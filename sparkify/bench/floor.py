@@ -39,10 +39,11 @@ def _read(spark: SparkSession, path: Path, schema: T.StructType) -> DataFrame:
     reader = spark.read.schema(schema).option("recursiveFileLookup", "true")
     # One file is named as it is: MERGE refuses the nondeterministic `input_file_name()`.
     source = F.lit(path.as_uri()) if path.is_file() else F.input_file_name()
-    # Every record is taken as good: the floor judges nothing.
+    # Every record is taken as good and its line is not kept: the floor judges nothing, traces nothing.
     return (
         reader.json(str(path))
         .withColumn(staging.SOURCE_FILE, source)
+        .withColumn(staging.LINE, F.lit(None).cast("int"))
         .withColumn(staging.REASON, F.lit(None).cast("string"))
     )
 

@@ -42,7 +42,10 @@ class StopSignals:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         for number, handler in self._previous.items():
             signal.signal(number, handler)
-        logging.getLogger().removeFilter(_quiet_py4j)
+        if self.received is None:
+            # After a stop the JVM is gone for good: calls made after the run (an object's clean-up, the
+            # interpreter's exit) would each log a traceback below the run's one line.
+            logging.getLogger().removeFilter(_quiet_py4j)
 
     def attach(self, spark: Any) -> None:
         """The session a signal stops. Again installs the handlers: PySpark's SparkContext sets its own."""

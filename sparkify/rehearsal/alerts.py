@@ -11,14 +11,11 @@ alert is read back from a queue subscribed to the alert topic, as a subscriber w
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sparkify.ops import alert_router
-from sparkify.rehearsal.emulator import Emulator
+from sparkify.rehearsal.emulator import Emulator, environment
 from sparkify.rehearsal.provision import ALERT_INBOX, ROUTER_INBOX
 
 
@@ -49,26 +46,12 @@ def _drain(aws: Emulator, queue: str) -> list[dict[str, Any]]:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
-@contextmanager
-def _environment(variables: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def route(aws: Emulator, event: dict[str, Any], router_environment: dict[str, str]) -> list[dict[str, Any]]:
     """Put `event` on the bus; run the router on whatever the rule delivers; return what each call did."""
     aws.client("events").put_events(Entries=[event])
     outcomes = []
     clients = {name: aws.client(name) for name in ("glue", "sns", "cloudwatch")}
-    with _environment(router_environment):
+    with environment(router_environment):
         for delivered in _drain(aws, ROUTER_INBOX):
             outcomes.append(alert_router.handler(delivered, clients=clients))
     return outcomes

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import re
 import socket
 import threading
@@ -210,3 +211,20 @@ def running(region: str) -> Iterator[Emulator]:
         moto_api_backend.reset()
         settings.INITIAL_NO_AUTH_ACTION_COUNT, ActionAuthenticatorMixin.request_count = saved
         IAMRequestBase.check_signature = check_signature  # type: ignore[method-assign]
+
+
+@contextmanager
+def environment(variables: dict[str, str], remove: Iterable[str] = ()) -> Iterator[None]:
+    """`variables` set and `remove` unset in this process's environment for the block, then as they were."""
+    saved = {k: os.environ.get(k) for k in [*variables, *remove]}
+    for key in remove:
+        os.environ.pop(key, None)
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

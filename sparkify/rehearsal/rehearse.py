@@ -7,7 +7,6 @@ policy, and read back what the runs left. With `bad_song`, a second workflow run
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -118,18 +117,8 @@ def _aimed_at(aws: emulator.Emulator) -> Iterator[None]:
         "AWS_SECRET_ACCESS_KEY": aws.admin.secret_key,
         "AWS_REGION": aws.region,
     }
-    saved = {k: os.environ.get(k) for k in [*variables, "AWS_PROFILE", "AWS_SESSION_TOKEN"]}
-    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        os.environ.pop(key, None)
-    os.environ.update(variables)
-    try:
+    with emulator.environment(variables, remove=("AWS_PROFILE", "AWS_SESSION_TOKEN")):
         yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def stack_names(stack: StackRender) -> StackNames:

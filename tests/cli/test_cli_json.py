@@ -270,7 +270,7 @@ def test_a_real_run_in_a_pipe_then_single_steps(tmp_path: Path) -> None:
         "✗ [3/3] job validate       failed N s  data quality failed: songs (1 of 11 expectations: "
         "expect_column_values_to_be_between(duration))",
         "✗ songs: expect_column_values_to_be_between(duration): 1 of 2 rows unexpected (e.g. -5.0); rows: "
-        "song_id=SOCCCCCCCCCCCCCCC3",
+        f"song_id=SOCCCCCCCCCCCCCCC3 (file:{raw.resolve()}/song_data/C/C/C/TRCCCCC128F4287B03.json line 1)",
     ]
     assert [line for line in lines if "Data Docs" in line] == [f"Data Docs: {lake}/data_docs/index.html"]
     assert "Setting default log level" not in failed.stderr and "NativeCodeLoader" not in failed.stderr

@@ -3,6 +3,7 @@ published without its dimensions. Outside a publish it stops the run at once."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -70,3 +71,22 @@ def test_a_hold_ended_by_an_error_still_releases_the_stop() -> None:
         pass
     assert stops == ["stopped"]
     assert after_hold(lambda: stops.append("again")) is False and stops == ["stopped", "again"]
+
+
+def test_after_a_stop_py4j_says_nothing_about_the_jvm_it_lost(caplog) -> None:
+    """Once a signal stopped the session, Py4J logs a traceback for each later call to the stopped JVM
+    (an object's clean-up, the interpreter's exit), after the run has already said in one line why."""
+    session = _Session()
+    with StopSignals() as stop:
+        stop.attach(session)
+        _deliver(signal.SIGTERM)
+        assert session.stopped.wait(5)
+    logging.getLogger().error("Exception while sending command.")
+    assert caplog.records == []
+
+
+def test_without_a_stop_py4j_logs_as_it_always_did(caplog) -> None:
+    with StopSignals():
+        pass
+    logging.getLogger().error("Exception while sending command.")
+    assert [r.getMessage() for r in caplog.records] == ["Exception while sending command."]

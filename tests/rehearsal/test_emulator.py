@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -77,3 +78,14 @@ def test_a_call_the_policy_does_not_grant_is_refused_and_named() -> None:
             "s3:PutObject on s3://lake/elsewhere/a.json",
             "glue:CreateTable on AWSGlue.CreateTable",
         ]
+
+
+def test_an_environment_is_set_for_the_block_and_then_as_it_was(monkeypatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "someone")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with emulator.environment({"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_REGION": "us-east-1"}, ["AWS_PROFILE"]):
+        assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1" and os.environ["AWS_REGION"] == "us-east-1"
+        assert "AWS_PROFILE" not in os.environ
+    assert "AWS_ENDPOINT_URL" not in os.environ
+    assert (os.environ["AWS_REGION"], os.environ["AWS_PROFILE"]) == ("eu-west-1", "someone")
