@@ -28,7 +28,8 @@ from typing import Any, NamedTuple, cast
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import job_args, schemas
+from sparkify import schemas
+from sparkify.job_args import JobArgs
 from sparkify.lake import integrity, lake_state, tables
 from sparkify.lake.glue_entry import glue_main
 from sparkify.lake.io import delete, join_uri
@@ -49,17 +50,17 @@ class Changes(NamedTuple):
     later_plays: bool  # every play that came in is later than every event staged before
 
 
-def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
+def run(spark: SparkSession, args: JobArgs) -> dict[str, Any]:
     curated = {t.name: tables.ident(args[Namespace.CURATED], t.name) for t in CURATED_TABLES}
     staged = {s: tables.ident(args[Namespace.STAGING], s) for s in SOURCES}
     curated_uri = args[Location.CURATED]
-    if job_args.is_full_refresh(args):
+    if args.full_refresh:
         for t in CURATED_TABLES:
             integrity.forget(spark, curated[t.name], join_uri(curated_uri, t.name))
         for name in (lake_state.MODEL, lake_state.PUBLISHED):
             delete(spark, lake_state.state_uri(curated_uri, name))
     else:
-        integrity.check(spark, args, (Namespace.CURATED,))
+        integrity.check(spark, args.places, (Namespace.CURATED,))
     for t in CURATED_TABLES:
         tables.ensure_table(
             spark, curated[t.name], schemas.CURATED[t.name], t.partition_by, join_uri(curated_uri, t.name)

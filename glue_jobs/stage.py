@@ -32,13 +32,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from sparkify import job_args, schemas
+from sparkify import schemas
+from sparkify.job_args import JobArgs
 from sparkify.lake import integrity, ledger, quarantine_catalog, tables
 from sparkify.lake.glue_entry import glue_main
 from sparkify.lake.io import (
@@ -54,7 +55,7 @@ from sparkify.lake.io import (
     stream_hashes,
 )
 from sparkify.layout import batch_partition
-from sparkify.pipeline import LEDGER_TABLE, QUARANTINE_DATABASE, SOURCES, Location, Namespace
+from sparkify.pipeline import LEDGER_TABLE, SOURCES, Location, Namespace
 from sparkify.transforms import staging
 
 STEP = "stage"
@@ -83,26 +84,26 @@ _TAG = {"songs": staging.tag_songs, "events": staging.tag_events}
 _STAGE = {"songs": staging.staged_songs, "events": staging.staged_events}
 
 
-def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
-    if job_args.is_full_refresh(args):
-        for table, location in integrity.owned(args, (Namespace.STAGING,)).values():
+def run(spark: SparkSession, args: JobArgs) -> dict[str, Any]:
+    if args.full_refresh:
+        for table, location in integrity.owned(args.places, (Namespace.STAGING,)).values():
             integrity.forget(spark, table, location)
         for location in (Location.STAGING, Location.QUARANTINE):
             delete(spark, args[location])
     else:
         # A table broken or out of place is named before anything reads or writes it.
-        integrity.check(spark, args, (Namespace.STAGING,))
+        integrity.check(spark, args.places, (Namespace.STAGING,))
     ensure_tables(spark, args)
-    days = job_args.backfill_days(args)
+    days = args.backfill
     previous = previous_entries(spark, args)
     plans = {source: plan_source(spark, args, source, previous.get(source, [])) for source in SOURCES}
     # A run with nothing to read, remove or record takes no batch id and commits nothing (the usual
     # "nothing new" run pays for a listing and one read of the ledger).
     batch_id = None if all(_idle(p, days) for p in plans.values()) else next_batch_id(spark, args)
     sources = {source: ingest(spark, args, plans[source], batch_id, days) for source in SOURCES}
-    if args.get(QUARANTINE_DATABASE):  # the lifecycle has expired these batches' files
+    if args.quarantine_database:  # the lifecycle has expired these batches' files
         for source in SOURCES:
-            quarantine_catalog.forget_expired(args[QUARANTINE_DATABASE], source, job_args.history_days_of(args))
+            quarantine_catalog.forget_expired(args.quarantine_database, source, args.history_days)
     return {"status": "succeeded", "batch_id": batch_id, "sources": sources}
 
 
@@ -112,15 +113,15 @@ def _idle(plan: ledger.Plan, days: tuple[date, date] | None = None) -> bool:
     return not plan.to_read() and not decided.updates and not ledger.of_days(plan, decided, days)
 
 
-def staging_table(args: Mapping[str, str], source: str) -> str:
+def staging_table(args: JobArgs, source: str) -> str:
     return tables.ident(args[Namespace.STAGING], source)
 
 
-def ledger_table(args: Mapping[str, str]) -> str:
+def ledger_table(args: JobArgs) -> str:
     return tables.ident(args[Namespace.STAGING], LEDGER)
 
 
-def ensure_tables(spark: SparkSession, args: Mapping[str, str]) -> None:
+def ensure_tables(spark: SparkSession, args: JobArgs) -> None:
     for source in SOURCES:
         schema = schemas.with_batch(schemas.STAGING[source])
         tables.ensure_table(
@@ -131,7 +132,7 @@ def ensure_tables(spark: SparkSession, args: Mapping[str, str]) -> None:
     tables.ensure_table(spark, ledger_table(args), LEDGER_SCHEMA, (), join_uri(args[Location.STAGING], LEDGER))
 
 
-def next_batch_id(spark: SparkSession, args: Mapping[str, str]) -> int:
+def next_batch_id(spark: SparkSession, args: JobArgs) -> int:
     """One more than any batch the ledger or a staging table has seen (Iceberg answers max from metadata)."""
     names = [ledger_table(args), *(staging_table(args, s) for s in SOURCES)]
     union = " UNION ALL ".join(f"SELECT max({BATCH}) AS b FROM {name}" for name in names)
@@ -139,7 +140,7 @@ def next_batch_id(spark: SparkSession, args: Mapping[str, str]) -> int:
     return 0 if row is None or row["b"] is None else int(row["b"]) + 1
 
 
-def previous_entries(spark: SparkSession, args: Mapping[str, str]) -> dict[str, list[ledger.Entry]]:
+def previous_entries(spark: SparkSession, args: JobArgs) -> dict[str, list[ledger.Entry]]:
     """The ledger's rows by source, in one read."""
     rows = spark.table(ledger_table(args)).withColumn("modification_time", F.unix_millis("modification_time")).collect()
     entries: dict[str, list[ledger.Entry]] = {}
@@ -159,7 +160,7 @@ def previous_entries(spark: SparkSession, args: Mapping[str, str]) -> dict[str, 
     return entries
 
 
-def plan_source(spark: SparkSession, args: Mapping[str, str], source: str, previous: list[ledger.Entry]) -> ledger.Plan:
+def plan_source(spark: SparkSession, args: JobArgs, source: str, previous: list[ledger.Entry]) -> ledger.Plan:
     """Each raw file of `source` against the ledger (`ledger.plan`); an error when there is nothing to stage."""
     plan = ledger.plan(source, list_raw_files(spark, args[Location.RAW], source), previous)
     if not previous and not [p for p, c in plan.classes.items() if c == ledger.FileClass.NEW]:
@@ -173,7 +174,7 @@ def plan_source(spark: SparkSession, args: Mapping[str, str], source: str, previ
 
 def ingest(
     spark: SparkSession,
-    args: Mapping[str, str],
+    args: JobArgs,
     plan: ledger.Plan,
     batch_id: int | None,
     days: tuple[date, date] | None = None,
@@ -187,17 +188,9 @@ def ingest(
     leftovers = clean_crash_leftovers(spark, quarantine_uri)
     if batch_id is None:
         decided = ledger.resolve(plan, {}, -1)
-        return _report(plan, decided, {"read": 0, "staged": 0, "quarantined": 0}, {}, [], 0, leftovers, [])
+        return _report(plan, _Batch.reading_nothing(decided), leftovers, [])
 
-    hashes: dict[str, str] = {}
-    if plan.to_hash:
-        # Same size, new time: compare bytes. Only these files are read for it; a large one as a stream.
-        streamed = [p for p in plan.to_hash if not read_whole(p, plan.listed[p].size)]
-        hashes.update(stream_hashes(spark, streamed))
-        if len(streamed) < len(plan.to_hash):
-            rest = sorted(set(plan.to_hash) - set(streamed))
-            suspects = read_raw_files(spark, args[Location.RAW], source, rest).select("path", "content_hash")
-            hashes.update({r["path"]: r["content_hash"] for r in suspects.collect()})
+    hashes = _hashes_of_suspects(spark, args, plan)
     decided = ledger.resolve(plan, hashes, batch_id)
     # Rows leaving staging may be the kept copies of records quarantined as their duplicates.
     leaving = decided.paths(ledger.FileClass.CHANGED, ledger.FileClass.DELETED)
@@ -206,115 +199,167 @@ def ingest(
     again = sorted(set(duplicates_of_leaving) | set(backfilled))
     read_now = sorted(decided.paths(ledger.FileClass.NEW, ledger.FileClass.CHANGED) + again)
     replace = read_now + decided.paths(ledger.FileClass.DELETED)
-    readable_listed = [p for p, c in plan.classes.items() if c != ledger.FileClass.UNSUPPORTED and p in plan.listed]
 
-    counts = {"read": 0, "staged": 0, "quarantined": 0}
-    unknown: dict[str, int] = {}
-    top: list[dict[str, Any]] = []
-    rows_removed = 0
     if read_now:
-        whole = [p for p in read_now if read_whole(p, plan.listed[p].size, staging.is_json_lines(source, p))]
-        in_blocks = sorted(set(read_now) - set(whole))
-        # Hashed before their lines are read (unless hashed above as a suspect): a file rewritten in
-        # between then has a new time and an older hash in the ledger, so the next run reads it again.
-        hashes.update(stream_hashes(spark, [p for p in in_blocks if p not in hashes]))
-        batch_files = (
-            read_raw_files(spark, args[Location.RAW], source, whole, whole_prefix=len(whole) == len(readable_listed))
-            if whole
-            else None
-        )
-        targets = spark.createDataFrame([(p,) for p in replace], "source_file string")
-        cores = spark.sparkContext.defaultParallelism
-        spread = cores if len(read_now) < cores else 0  # few files: parse their lines on every core
-        readable = None if batch_files is None else batch_files.filter(F.col("unreadable").isNull())
-        rows = staging.records(
-            None if readable is None else readable.select("path", "content", "content_hash"),
-            source,
-            spread,
-            read_raw_lines(spark, in_blocks) if in_blocks else None,
-        )
-        earlier = _staged_rows(spark, staged, targets)
-        # Tagged without the window that finds a key twice in the batch (it sorts whole rows); only a
-        # batch that holds a key twice is tagged again with it.
-        tagged, total = _tag(rows, source, earlier, repeats=False)
-        if staging.has_repeated_key(tagged, source):
-            tagged.unpersist()
-            tagged, total = _tag(rows, source, earlier, repeats=True)
-        # Hashes ride on each file's first record (see `staging.split_records`); a file with no
-        # record keeps none, so a later touch makes it be read again (it holds nothing to replace).
-        hashes.update(
-            {
-                r[staging.SOURCE_FILE]: r["content_hash"]
-                for r in tagged.filter(F.col("content_hash").isNotNull())
-                .select(staging.SOURCE_FILE, "content_hash")
-                .collect()
-            }
-        )
-        unreadable: dict[str, str] = {}
-        if batch_files is not None and any(
-            p.endswith(ledger.COMPRESSED) for p in whole
-        ):  # only compressed files can be unreadable
-            bad = (
-                batch_files.filter(F.col("unreadable").isNotNull())
-                .select("path", "unreadable", "content_hash")
-                .collect()
-            )
-            unreadable = {r["path"]: r["unreadable"] for r in bad}
-            hashes.update({r["path"]: r["content_hash"] for r in bad})
-        decided = ledger.resolve(plan, hashes, batch_id, unreadable, reread=again)
-        staged_rows = total["read"] - total["quarantined"]
-        quarantine = staging.quarantined(tagged, source).unionByName(_unreadable_records(spark, unreadable, source))
-        rejected = total["quarantined"] + len(unreadable)
-        if rejected:
-            _write_quarantine(quarantine, quarantine_uri, batch_id)
-        else:  # a batch replayed after a crash may have left a partition: this batch quarantines nothing
-            delete(spark, join_uri(quarantine_uri, batch_partition(batch_id)))
-        if args.get(QUARANTINE_DATABASE) and rejected:
-            quarantine_catalog.register_batch(
-                args[QUARANTINE_DATABASE],
-                source,
-                batch_id,
-                quarantine_catalog.partition_location(args[Location.QUARANTINE], source, batch_id),
-            )
-        # Everything read from `tagged` is read before staging changes: `tagged` is built on the
-        # staging table (for duplicates), and Spark drops a cached plan when a table under it changes
-        # (measured: 17 s to recompute it for `unknown_fields` at 15k song files).
-        unknown = staging.unknown_fields(tagged)
-        top = top_reasons(quarantine) if rejected else []
-        good = _STAGE[source](tagged).withColumn(BATCH, F.lit(batch_id).cast("long"))
-        rows_removed = _count_rows_of(spark, staged, replace)
-        _replace_rows_of_files(
-            spark, staged, good.coalesce(max(1, -(-staged_rows // ROWS_PER_FILE))), replace, rows_removed
-        )
-        counts = {
-            "read": total["read"] + len(unreadable),
-            "staged": staged_rows,
-            "quarantined": total["quarantined"] + len(unreadable),
-        }
-        tagged.unpersist()
-    elif replace:  # only deletions
-        rows_removed = _count_rows_of(spark, staged, replace)
-        _replace_rows_of_files(spark, staged, None, replace, rows_removed)
-    _update_ledger(spark, ledger_table(args), decided.updates)
-    report = _report(plan, decided, counts, unknown, top, rows_removed, leftovers, duplicates_of_leaving)
+        batch = _stage_batch(spark, args, plan, batch_id, read_now, replace, again, hashes)
+    else:
+        batch = _Batch.reading_nothing(decided)
+        if replace:  # only deletions
+            rows_removed = _count_rows_of(spark, staged, replace)
+            _replace_rows_of_files(spark, staged, None, replace, rows_removed)
+            batch = _Batch.reading_nothing(decided, rows_removed)
+    _update_ledger(spark, ledger_table(args), batch.decided.updates)
+    report = _report(plan, batch, leftovers, duplicates_of_leaving)
     if days is not None:
         report["files"] += len(set(backfilled) - set(duplicates_of_leaving))
         report["backfilled_files"] = backfilled[:LISTED]
     return report
 
 
-def _report(
+class _Batch(NamedTuple):
+    """What a batch did to one source's staging table. (Not a dataclass: Glue and the local runner load a
+    job script as a module that `sys.modules` does not hold, and dataclasses look their module up there.)"""
+
+    decided: ledger.Outcome
+    counts: dict[str, int]
+    unknown: dict[str, int]
+    top: list[dict[str, Any]]
+    rows_removed: int
+
+    @classmethod
+    def reading_nothing(cls, decided: ledger.Outcome, rows_removed: int = 0) -> _Batch:
+        return cls(decided, {"read": 0, "staged": 0, "quarantined": 0}, {}, [], rows_removed)
+
+
+def _records(
+    spark: SparkSession, args: JobArgs, plan: ledger.Plan, read_now: list[str], whole: list[str], hashes: dict[str, str]
+) -> tuple[DataFrame | None, DataFrame]:
+    """The batch's raw files (`whole` read at once, with an `unreadable` column; None when none is) and the
+    records of every file of `read_now`, one row per record with its file and line."""
+    source = plan.source
+    in_blocks = sorted(set(read_now) - set(whole))
+    # Hashed before their lines are read (unless hashed above as a suspect): a file rewritten in
+    # between then has a new time and an older hash in the ledger, so the next run reads it again.
+    hashes.update(stream_hashes(spark, [p for p in in_blocks if p not in hashes]))
+    readable_listed = [p for p, c in plan.classes.items() if c != ledger.FileClass.UNSUPPORTED and p in plan.listed]
+    batch_files = (
+        read_raw_files(spark, args[Location.RAW], source, whole, whole_prefix=len(whole) == len(readable_listed))
+        if whole
+        else None
+    )
+    cores = spark.sparkContext.defaultParallelism
+    spread = cores if len(read_now) < cores else 0  # few files: parse their lines on every core
+    readable = None if batch_files is None else batch_files.filter(F.col("unreadable").isNull())
+    rows = staging.records(
+        None if readable is None else readable.select("path", "content", "content_hash"),
+        source,
+        spread,
+        read_raw_lines(spark, in_blocks) if in_blocks else None,
+    )
+    return batch_files, rows
+
+
+def _keep_quarantine(
+    spark: SparkSession, args: JobArgs, source: str, batch_id: int, quarantine: DataFrame | None
+) -> None:
+    """The batch's rejected records in its own partition (registered for Athena on AWS), or none."""
+    quarantine_uri = join_uri(args[Location.QUARANTINE], source)
+    if quarantine is None:  # a batch replayed after a crash may have left a partition: this batch rejects nothing
+        delete(spark, join_uri(quarantine_uri, batch_partition(batch_id)))
+        return
+    _write_quarantine(quarantine, quarantine_uri, batch_id)
+    if args.quarantine_database:
+        quarantine_catalog.register_batch(
+            args.quarantine_database,
+            source,
+            batch_id,
+            quarantine_catalog.partition_location(args[Location.QUARANTINE], source, batch_id),
+        )
+
+
+def _hashes_of_suspects(spark: SparkSession, args: JobArgs, plan: ledger.Plan) -> dict[str, str]:
+    """The content hash of each file with its old size and a new time: only its bytes tell whether it changed.
+    Only these files are read for it; a large one as a stream."""
+    if not plan.to_hash:
+        return {}
+    streamed = [p for p in plan.to_hash if not read_whole(p, plan.listed[p].size)]
+    hashes = dict(stream_hashes(spark, streamed))
+    if len(streamed) < len(plan.to_hash):
+        rest = sorted(set(plan.to_hash) - set(streamed))
+        suspects = read_raw_files(spark, args[Location.RAW], plan.source, rest).select("path", "content_hash")
+        hashes.update({r["path"]: r["content_hash"] for r in suspects.collect()})
+    return hashes
+
+
+def _stage_batch(
+    spark: SparkSession,
+    args: JobArgs,
     plan: ledger.Plan,
-    decided: ledger.Outcome,
-    counts: dict[str, int],
-    unknown: dict[str, int],
-    top: list[dict[str, Any]],
-    rows_removed: int,
-    leftovers: list[str],
-    judged_again: list[str],
-) -> dict[str, Any]:
+    batch_id: int,
+    read_now: list[str],
+    replace: list[str],
+    again: list[str],
+    hashes: dict[str, str],
+) -> _Batch:
+    """Read `read_now`, quarantine its rejected records, and replace the staged rows of `replace` with its
+    good ones in one commit. `hashes` gains the hash of every file read."""
+    source = plan.source
+    staged = staging_table(args, source)
+    whole = [p for p in read_now if read_whole(p, plan.listed[p].size, staging.is_json_lines(source, p))]
+    batch_files, rows = _records(spark, args, plan, read_now, whole, hashes)
+    targets = spark.createDataFrame([(p,) for p in replace], "source_file string")
+    earlier = _staged_rows(spark, staged, targets)
+    # Tagged without the window that finds a key twice in the batch (it sorts whole rows); only a
+    # batch that holds a key twice is tagged again with it.
+    tagged, total = _tag(rows, source, earlier, repeats=False)
+    if staging.has_repeated_key(tagged, source):
+        tagged.unpersist()
+        tagged, total = _tag(rows, source, earlier, repeats=True)
+    # Hashes ride on each file's first record (see `staging.split_records`); a file with no
+    # record keeps none, so a later touch makes it be read again (it holds nothing to replace).
+    hashes.update(
+        {
+            r[staging.SOURCE_FILE]: r["content_hash"]
+            for r in tagged.filter(F.col("content_hash").isNotNull())
+            .select(staging.SOURCE_FILE, "content_hash")
+            .collect()
+        }
+    )
+    unreadable: dict[str, str] = {}
+    if batch_files is not None and any(p.endswith(ledger.COMPRESSED) for p in whole):
+        # only compressed files can be unreadable
+        bad = batch_files.filter(F.col("unreadable").isNotNull()).select("path", "unreadable", "content_hash").collect()
+        unreadable = {r["path"]: r["unreadable"] for r in bad}
+        hashes.update({r["path"]: r["content_hash"] for r in bad})
+    decided = ledger.resolve(plan, hashes, batch_id, unreadable, reread=again)
+    staged_rows = total["read"] - total["quarantined"]
+    quarantine = staging.quarantined(tagged, source).unionByName(_unreadable_records(spark, unreadable, source))
+    rejected = total["quarantined"] + len(unreadable)
+    _keep_quarantine(spark, args, source, batch_id, quarantine if rejected else None)
+    # Everything read from `tagged` is read before staging changes: `tagged` is built on the
+    # staging table (for duplicates), and Spark drops a cached plan when a table under it changes
+    # (measured: 17 s to recompute it for `unknown_fields` at 15k song files).
+    unknown = staging.unknown_fields(tagged)
+    top = top_reasons(quarantine) if rejected else []
+    good = _STAGE[source](tagged).withColumn(BATCH, F.lit(batch_id).cast("long"))
+    rows_removed = _count_rows_of(spark, staged, replace)
+    _replace_rows_of_files(
+        spark, staged, good.coalesce(max(1, -(-staged_rows // ROWS_PER_FILE))), replace, rows_removed
+    )
+    tagged.unpersist()
+    counts = {
+        "read": total["read"] + len(unreadable),
+        "staged": staged_rows,
+        "quarantined": total["quarantined"] + len(unreadable),
+    }
+    return _Batch(decided, counts, unknown, top, rows_removed)
+
+
+def _report(plan: ledger.Plan, batch: _Batch, leftovers: list[str], judged_again: list[str]) -> dict[str, Any]:
     """What the run did for one source, once every file is accounted for."""
+    decided = batch.decided
     seen = ledger.check_accounted(plan, decided)
+    counts = dict(batch.counts)
     assert counts["read"] == counts["staged"] + counts["quarantined"]
     return {
         **counts,
@@ -322,14 +367,14 @@ def _report(
         "files_seen": seen,
         "file_classes": decided.counts(),
         "deleted_files": decided.paths(ledger.FileClass.DELETED)[:LISTED],
-        "rows_removed": rows_removed,
+        "rows_removed": batch.rows_removed,
         "judged_again_files": judged_again[:LISTED],
         "unsupported_files": [
             {"path": p, "reason": ledger.unsupported_reason(p)}
             for p in decided.paths(ledger.FileClass.UNSUPPORTED)[:LISTED]
         ],
-        "top_reasons": top,
-        "unknown_fields": unknown,
+        "top_reasons": list(batch.top),
+        "unknown_fields": dict(batch.unknown),
         "crash_leftovers_removed": len(leftovers),
     }
 

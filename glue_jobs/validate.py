@@ -31,11 +31,11 @@ from typing import Any, cast
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from sparkify import job_args, schemas
+from sparkify import schemas
 from sparkify.docs_site import history as site_history
 from sparkify.docs_site import publish as docs_publish
 from sparkify.docs_site import run_page, site
-from sparkify.job_args import UPKEEP_BY_JOBS, run_moment, upkeep_by
+from sparkify.job_args import UPKEEP_BY_JOBS, JobArgs
 from sparkify.lake import branch_diff, integrity, lake_state, tables
 from sparkify.lake.glue_entry import StepFailed, glue_main, step_metrics_uri, timing
 from sparkify.lake.io import exists, join_uri, list_names, read_small_text, read_text, write_text
@@ -62,9 +62,8 @@ STAGING_NEXT_SONG_EVENTS = "staging_next_song_events"
 LATEST_START_TIME = "latest_start_time"
 
 
-def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
+def run(spark: SparkSession, args: JobArgs) -> dict[str, Any]:
     started_at, start = datetime.now(UTC), time.perf_counter()
-    upkeep_by(args)  # a bad --table_upkeep fails before anything is judged or published
     suites = load_suites(args[Location.EXPECTATIONS])
     missing = sorted({t.name for t in CURATED_TABLES} - set(suites))
     if missing:
@@ -95,7 +94,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         events = spark.table(tables.ident(args[Namespace.STAGING], "events"))
         parameters[STAGING_NEXT_SONG_EVENTS] = events.filter(F.col("page") == schemas.NEXT_SONG).count()
     if any(LATEST_START_TIME in suite_parameters(suite) for suite in judged.values()):
-        parameters[LATEST_START_TIME] = quality.latest_start_time(run_moment(args))
+        parameters[LATEST_START_TIME] = quality.latest_start_time(args.moment())
 
     # Once a table is published, its row-local rules judge only the rows that differ from `main`.
     changed = {
@@ -110,7 +109,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         judged,
         parameters,
         args[Location.DATA_DOCS],
-        job_args.run_id_of(args),
+        args.run_id,
         changed=changed,
         quarantine=run_quarantine(spark, args),
         origins=lambda: staged_origins(spark, args, judged),
@@ -134,7 +133,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
         metrics["data_docs_site"] = publish_site(spark, args, suites, {**metrics, **timing(started_at, start)})
         raise StepFailed(_failure_message(failed), metrics)
     # Nothing is published over a curated table that cannot be read whole.
-    integrity.check(spark, args, (Namespace.CURATED,))
+    integrity.check(spark, args.places, (Namespace.CURATED,))
     # What readers saw before: a rollback of this run (`sparkify rollback`) moves `main` back to it.
     metrics["main_before"] = {name: refs[name][0] for name in pending}
     try:
@@ -152,7 +151,7 @@ def run(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
     return metrics
 
 
-def staged_origins(spark: SparkSession, args: Mapping[str, str], names: Iterable[str]) -> dict[str, DataFrame]:
+def staged_origins(spark: SparkSession, args: JobArgs, names: Iterable[str]) -> dict[str, DataFrame]:
     """Per curated table of `names`, the staged records' keys with their raw file and line
     (`origins.origins`), to name a failing row's line; none when staging lacks a table (rows are then
     named by key only)."""
@@ -191,7 +190,7 @@ def waiting(
     return pending
 
 
-def record_published(spark: SparkSession, args: Mapping[str, str], curated: Mapping[str, str]) -> None:
+def record_published(spark: SparkSession, args: JobArgs, curated: Mapping[str, str]) -> None:
     """After a publish (or when nothing waits), what `main` was built from is what the model step last
     built, provided `audit` still holds the heads it left (`sparkify.lake.lake_state`)."""
     built = lake_state.read_built_from(spark, args[Location.CURATED], lake_state.MODEL)
@@ -204,7 +203,7 @@ def record_published(spark: SparkSession, args: Mapping[str, str], curated: Mapp
 
 
 def publish_site(
-    spark: SparkSession, args: Mapping[str, str], suites: Mapping[str, Any], metrics: Mapping[str, Any]
+    spark: SparkSession, args: JobArgs, suites: Mapping[str, Any], metrics: Mapping[str, Any]
 ) -> str | None:
     """On S3, the site's own pages (`sparkify.docs_site.site`: every kept run, tables, lineage, charts) at the
     docs location's root, from every run's step metrics (no run report is written on AWS) and this
@@ -213,7 +212,7 @@ def publish_site(
     if not docs_publish.is_s3(docs):
         return None
     reports_uri = args[Location.REPORTS]
-    run_ids = set(list_names(spark, join_uri(reports_uri, RUNS_DIR))) | {job_args.run_id_of(args)}
+    run_ids = set(list_names(spark, join_uri(reports_uri, RUNS_DIR))) | {args.run_id}
     reports = []
     for run_id in sorted(run_ids):
         found = {}
@@ -221,11 +220,11 @@ def publish_site(
             text = read_small_text(spark, step_metrics_uri(reports_uri, run_id, step.name))
             if text:
                 found[step.name] = json.loads(text)
-        if run_id == job_args.run_id_of(args):
+        if run_id == args.run_id:
             found[STEP] = dict(metrics)
         if found:
             reports.append(site_history.report_from_metrics(run_id, found))
-    history_days = job_args.history_days_of(args)
+    history_days = args.history_days
     with_pages = {str(r["run_id"]) for r in reports if r.get("data_docs_index")}
     pages = site.pages(reports, suites, with_pages, datetime.now(UTC), history_days)
     with tempfile.TemporaryDirectory(prefix="data_docs_site_") as folder:
@@ -233,12 +232,12 @@ def publish_site(
         return docs_publish.upload_pages(folder, docs)
 
 
-def owned_table_idents(args: Mapping[str, str]) -> dict[str, str]:
+def owned_table_idents(args: JobArgs) -> dict[str, str]:
     """Every Iceberg table the workflow owns (`pipeline.owned_tables`), by `<layer>.<name>`."""
     return {key: tables.ident(args[namespace], name) for key, (namespace, name) in owned_tables().items()}
 
 
-def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+def table_upkeep(spark: SparkSession, args: JobArgs) -> tuple[dict[str, Any], dict[str, Any]]:
     """Upkeep (`tables.maintain`) of every owned table whose `main` moved since its last upkeep; called
     only when nothing waits on an `audit` branch. Returns what upkeep did, and every owned table's
     health after it (`tables.health`, measured when its upkeep ran). Kept per table in
@@ -249,10 +248,10 @@ def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> tuple[dict[str
     A table's first upkeep gives it every `tables.TABLE_PROPERTIES` (old metadata files are then
     deleted at each commit) and starts its orphan clock instead of sweeping: a sweep takes only files
     older than `orphan_age_days`, and the sweep due that long after takes those too."""
-    upkeep = tables.Upkeep(snapshot_retention_days=job_args.snapshot_retention_days_of(args))
+    upkeep = tables.Upkeep(snapshot_retention_days=args.snapshot_retention_days)
     # The optimizers commit to `main` on their own schedule; a second keeper would only redo their work.
-    by_jobs = upkeep_by(args) == UPKEEP_BY_JOBS
-    now = run_moment(args)
+    by_jobs = args.table_upkeep == UPKEEP_BY_JOBS
+    now = args.moment()
     state_uri = lake_state.state_uri(args[Location.CURATED], lake_state.UPKEEP)
     seen: dict[str, dict[str, Any]] = {}
     for key, value in json.loads(read_text(spark, state_uri) or "{}").items():
@@ -278,9 +277,9 @@ def table_upkeep(spark: SparkSession, args: Mapping[str, str]) -> tuple[dict[str
     return done, {key: mine["health"] for key, mine in sorted(seen.items()) if "health" in mine}
 
 
-def run_quarantine(spark: SparkSession, args: Mapping[str, str]) -> run_page.Quarantine:
+def run_quarantine(spark: SparkSession, args: JobArgs) -> run_page.Quarantine:
     """What this run's stage batch quarantined (from the stage step's metrics), for the run page."""
-    metrics = read_text(spark, step_metrics_uri(args[Location.REPORTS], job_args.run_id_of(args), "stage"))
+    metrics = read_text(spark, step_metrics_uri(args[Location.REPORTS], args.run_id, "stage"))
     batch = json.loads(metrics).get("batch_id") if metrics else None
     if batch is None:
         return run_page.Quarantine(None)

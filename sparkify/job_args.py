@@ -1,21 +1,22 @@
 """What a job run receives: the one contract between the job scripts and whoever starts them.
 
-A job's `run(spark, args)` reads `args`, a `Mapping[str, str]` (`JobArgs.as_mapping()`):
+A job's `run(spark, args)` receives a `JobArgs`, typed:
 
-- each place of its step (`pipeline.Place`) by the place's name: `raw_uri`, `curated_namespace`, …;
+- `args[place]`: each place of its step (`pipeline.Place`): `args[Location.RAW]`, `args[Namespace.CURATED]`, …;
 - `run_id`: the workflow run's id on Glue (every job of one run shares it), the local run's id locally;
-- `full_refresh`: `"true"` to forget what earlier runs staged and rebuild from every raw file, else `"false"`;
-- `run_date` (when given): the run's logical date and time, ISO 8601, as a scheduler's logical date: the
-  clock of table upkeep (snapshot expiry, orphan sweeps) and of date rules; else the wall clock;
-- `backfill_from`, `backfill_to` (when given, ISO dates): a backfill; the stage job reads the raw files of
-  those days again, unchanged ones included, replacing their staged rows (`sparkify.lake.ledger.of_days`);
-- each stack setting its step accepts (`JobStep.options`) when the stack gives one (the job has a default),
-  such as validate's `table_upkeep` (`upkeep_by`).
+- `full_refresh`: forget what earlier runs staged and rebuild from every raw file;
+- `run_date` (or None): the run's logical date and time, as a scheduler's logical date: the clock of table
+  upkeep (snapshot expiry, orphan sweeps) and of date rules (`moment()`); else the wall clock;
+- `backfill` (or None): the first and last day whose raw files the stage job reads again, unchanged ones
+  included, replacing their staged rows (`sparkify.lake.ledger.of_days`);
+- the stack settings its step accepts (`JobStep.options`), each read through a property with the job's
+  default when the stack gives none: `history_days`, `snapshot_retention_days`, `quarantine_database`,
+  `table_upkeep`.
 
 On Glue they arrive as `--name value` arguments: places and settings are the job's default arguments
 (`glue_defaults`, which infra/jobs.py deploys), the run id is Glue's own, and a manual job run may add
-`--full_refresh true`; `sparkify.lake.glue_entry.glue_main` reads them back with `JobArgs.from_glue`. The local runner
-builds a `JobArgs` directly.
+`--full_refresh true`; `sparkify.lake.glue_entry.glue_main` reads them back with `JobArgs.from_glue`. The local
+runner builds a `JobArgs` directly.
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sparkify.pipeline import HISTORY_DAYS, SNAPSHOT_RETENTION_DAYS, TABLE_UPKEEP, JobStep, Place, job_arguments
+from sparkify.pipeline import (
+    HISTORY_DAYS,
+    QUARANTINE_DATABASE,
+    SNAPSHOT_RETENTION_DAYS,
+    TABLE_UPKEEP,
+    JobStep,
+    Place,
+    job_arguments,
+)
 
 RUN_ID = "run_id"
 FULL_REFRESH = "full_refresh"
@@ -69,18 +78,40 @@ class JobArgs:
             raise ValueError(f"a run of job {self.step.name!r} needs a run id")
         object.__setattr__(self, "places", {place: self.places[place] for place in self.step.locations})
         object.__setattr__(self, "options", {o: self.options[o] for o in self.step.options if o in self.options})
+        # A bad setting is named when the arguments are read, before the job reads or writes anything.
+        _ = (self.history_days, self.snapshot_retention_days, self.table_upkeep)
 
-    def as_mapping(self) -> dict[str, str]:
-        """What the job's `run(spark, args)` receives."""
-        args = {place.value: value for place, value in self.places.items()}
-        args[RUN_ID] = self.run_id
-        args[FULL_REFRESH] = "true" if self.full_refresh else "false"
-        if self.run_date is not None:
-            args[RUN_DATE] = self.run_date.isoformat()
-        if self.backfill is not None:
-            args[BACKFILL_FROM], args[BACKFILL_TO] = (day.isoformat() for day in self.backfill)
-        args.update(self.options)
-        return args
+    def __getitem__(self, place: Place) -> str:
+        """Where one of the step's places is: `args[Location.RAW]`."""
+        return self.places[place]
+
+    @property
+    def history_days(self) -> int:
+        """How many days of runs the Data Docs and the quarantine keep (`--history_days`, else the default)."""
+        return _days(self.options, HISTORY_DAYS, DEFAULT_HISTORY_DAYS)
+
+    @property
+    def snapshot_retention_days(self) -> int:
+        """How many days of snapshots the upkeep keeps (`--snapshot_retention_days`, else the default)."""
+        return _days(self.options, SNAPSHOT_RETENTION_DAYS, DEFAULT_SNAPSHOT_RETENTION_DAYS)
+
+    @property
+    def quarantine_database(self) -> str | None:
+        """The Glue database of the quarantine's Athena tables; None locally."""
+        return self.options.get(QUARANTINE_DATABASE) or None
+
+    @property
+    def table_upkeep(self) -> str:
+        """Who keeps the tables this run: `--table_upkeep` as given (default: the jobs, as locally). Raises
+        `ValueError` naming the value for anything else."""
+        keeper = self.options.get(TABLE_UPKEEP) or UPKEEP_BY_JOBS
+        if keeper not in TABLE_UPKEEP_CHOICES:
+            raise ValueError(f"--{TABLE_UPKEEP} {keeper!r}: use one of {', '.join(TABLE_UPKEEP_CHOICES)}")
+        return keeper
+
+    def moment(self) -> datetime:
+        """The run's clock: its `run_date` when given, else now (UTC)."""
+        return self.run_date or datetime.now(UTC)
 
     def to_glue(self) -> dict[str, str]:
         """The `--name value` arguments that carry these on Glue, but the run id (Glue's own `--JOB_RUN_ID`
@@ -166,35 +197,14 @@ def backfill_days(args: Mapping[str, str | None]) -> tuple[date, date] | None:
     return days
 
 
-def run_id_of(args: Mapping[str, str]) -> str:
-    """The run's id (every job of one workflow run shares it)."""
-    return args[RUN_ID]
-
-
-def is_full_refresh(args: Mapping[str, str]) -> bool:
-    """Whether this run forgets what earlier runs staged and rebuilds from every raw file."""
-    return args.get(FULL_REFRESH) == "true"
-
-
-def snapshot_retention_days_of(args: Mapping[str, str]) -> int:
-    """How many days of snapshots the upkeep keeps (`--snapshot_retention_days`, else the default)."""
-    return int(args.get(SNAPSHOT_RETENTION_DAYS, str(DEFAULT_SNAPSHOT_RETENTION_DAYS)))
-
-
-def history_days_of(args: Mapping[str, str]) -> int:
-    """How many days of runs the Data Docs keep (`--history_days`, else the default)."""
-    return int(args.get(HISTORY_DAYS, str(DEFAULT_HISTORY_DAYS)))
-
-
-def run_moment(args: Mapping[str, str]) -> datetime:
-    """The run's clock: its `run_date` when given, else now (UTC)."""
-    return parse_run_date(args.get(RUN_DATE)) or datetime.now(UTC)
-
-
-def upkeep_by(args: Mapping[str, str]) -> str:
-    """Who keeps the tables this run: `--table_upkeep` as given (default: the jobs, as locally). Raises
-    `ValueError` naming the value for anything else."""
-    keeper = args.get(TABLE_UPKEEP) or UPKEEP_BY_JOBS
-    if keeper not in TABLE_UPKEEP_CHOICES:
-        raise ValueError(f"--{TABLE_UPKEEP} {keeper!r}: use one of {', '.join(TABLE_UPKEEP_CHOICES)}")
-    return keeper
+def _days(options: Mapping[str, str], name: str, default: int) -> int:
+    text = options.get(name)
+    if text is None:
+        return default
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise ValueError(f"--{name} {text!r} is not a whole number of days (1 or more)")
+    return days

@@ -7,9 +7,11 @@ import datetime as dt
 from typing import Any
 
 from sparkify import pipeline, schemas
+from sparkify.job_args import JobArgs
 from sparkify.lake import tables
 from sparkify.local.runner import lake_locations
 from sparkify.local.session import register_local_catalog
+from sparkify.pipeline import Namespace
 
 SONG_A, SONG_B = "SOMZWCG12A8C13C480", "SOGVQGJ12AB017F169"
 ARTIST_A, ARTIST_B = "ARD7TVE1187B99BFB1", "AR62SOJ1187FB47BB5"
@@ -71,11 +73,11 @@ def staging_event(page: str, start_time: dt.datetime) -> tuple[Any, ...]:
     return tuple(values.get(name) for name in schemas.STAGING_EVENTS.fieldNames())
 
 
-def write_lake(spark, lake, next_song_events: int) -> dict[str, str]:
-    """The curated tables of `curated_rows()` (3 songplays) and staging events with `next_song_events` plays."""
+def write_lake(spark, lake, next_song_events: int) -> JobArgs:
+    """The curated tables of `curated_rows()` (3 songplays) and staging events with `next_song_events` plays;
+    returns the arguments of the validate job's run `run-1` on that lake."""
     register_local_catalog(spark, lake)
-    locations = lake_locations(lake / "raw", lake)
-    args = {loc.value: value for loc, value in locations.items()} | {"run_id": "run-1"}
+    args = JobArgs(pipeline.step("validate"), lake_locations(lake / "raw", lake), "run-1")
     for table in pipeline.CURATED_TABLES:
         frame = curated_frames(spark, {table.name: curated_rows()[table.name]})[table.name]
         identifier = curated_table(args, table.name)
@@ -83,11 +85,11 @@ def write_lake(spark, lake, next_song_events: int) -> dict[str, str]:
         tables.ensure_branch(spark, identifier)
         tables.replace(frame, identifier, tables.AUDIT)
     events = [staging_event("Home", SUNDAY)] + [staging_event("NextSong", MONDAY)] * next_song_events
-    staged = tables.ident(args["staging_namespace"], "events")
+    staged = tables.ident(args[Namespace.STAGING], "events")
     tables.ensure_table(spark, staged, schemas.STAGING_EVENTS)
     spark.createDataFrame(events, schemas.STAGING_EVENTS).writeTo(staged).append()
     return args
 
 
-def curated_table(args: dict[str, str], name: str) -> str:
-    return tables.ident(args["curated_namespace"], name)
+def curated_table(args: JobArgs, name: str) -> str:
+    return tables.ident(args[Namespace.CURATED], name)

@@ -1,8 +1,8 @@
 """How a job script starts: on AWS Glue (GlueContext, Job.init/commit) or locally (plain SparkSession).
 
 Every script in `glue_jobs/` defines `run(spark, args) -> dict` and ends with
-`if __name__ == "__main__": glue_main(STEP, run)`. `args` is the step's `JobArgs` as a mapping (its
-places, `run_id`, `full_refresh`, its settings: see `sparkify.job_args`); `run` returns the step's
+`if __name__ == "__main__": glue_main(STEP, run)`. `args` is the step's `JobArgs` (its places, `run_id`,
+`full_refresh`, its settings, typed: see `sparkify.job_args`); `run` returns the step's
 metrics (or raises `StepFailed` carrying them when the data is bad), which are
 written as JSON to `<reports_uri>/runs/<run_id>/<step>.json` by whoever started the job.
 On Glue, an input error (`InputError`: no raw files yet, a run-level `--conf` that dropped the Iceberg
@@ -17,18 +17,18 @@ import functools
 import json
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from pyspark.sql import SparkSession
 
 from sparkify import pipeline
-from sparkify.job_args import JOB_RUN_ID, JobArgs, run_id_of
+from sparkify.job_args import JOB_RUN_ID, JobArgs
 from sparkify.lake.io import InputError, write_text
 from sparkify.layout import step_metrics_path
 
-JobFn = Callable[[SparkSession, Mapping[str, str]], dict[str, Any]]
+JobFn = Callable[[SparkSession, JobArgs], dict[str, Any]]
 
 
 class StepFailed(Exception):
@@ -43,8 +43,8 @@ def step_metrics_uri(reports_uri: str, run_id: str, step_name: str) -> str:
     return f"{reports_uri.rstrip('/')}/{step_metrics_path(run_id, step_name)}"
 
 
-def write_metrics(spark: SparkSession, args: Mapping[str, str], step_name: str, metrics: dict[str, Any]) -> None:
-    uri = step_metrics_uri(args[pipeline.Location.REPORTS.value], run_id_of(args), step_name)
+def write_metrics(spark: SparkSession, args: JobArgs, step_name: str, metrics: dict[str, Any]) -> None:
+    uri = step_metrics_uri(args[pipeline.Location.REPORTS], args.run_id, step_name)
     write_text(spark, uri, json.dumps(metrics, indent=2, sort_keys=True, default=str))
 
 
@@ -79,19 +79,19 @@ def glue_main(step_name: str, run: JobFn, argv: list[str] | None = None) -> None
 
     stop = functools.partial(stop_own_run, boto3.client("glue"), resolved["JOB_NAME"], resolved[JOB_RUN_ID])
 
-    def with_catalog(spark: SparkSession, args: Mapping[str, str]) -> dict[str, Any]:
+    def with_catalog(spark: SparkSession, args: JobArgs) -> dict[str, Any]:
         # A run-level --conf drops the catalog: a run that cannot work, and that no retry would mend.
         problem = missing_catalog_conf(dict(spark.sparkContext.getConf().getAll()))
         if problem:
             raise InputError(problem)
         return run(spark, args)
 
-    run_step(spark, job_args.as_mapping(), step_name, with_catalog, stop_run=stop)
+    run_step(spark, job_args, step_name, with_catalog, stop_run=stop)
     job.commit()
 
 
 def run_step(
-    spark: SparkSession, args: Mapping[str, str], step_name: str, run: JobFn, stop_run: Callable[[str], None]
+    spark: SparkSession, args: JobArgs, step_name: str, run: JobFn, stop_run: Callable[[str], None]
 ) -> dict[str, Any]:
     """Run a step and record its metrics. A failed suite (`StepFailed`) fails the run, which stops the
     workflow and raises the alert; an input error stops the run (`stop_run`) so that Glue does not retry

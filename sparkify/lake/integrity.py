@@ -22,7 +22,7 @@ from pyspark.sql import SparkSession
 from sparkify.lake import run_errors, tables
 from sparkify.lake.glue_entry import StepFailed
 from sparkify.lake.io import delete, join_uri, list_files
-from sparkify.pipeline import Location, Namespace, owned_tables
+from sparkify.pipeline import Location, Namespace, Place, owned_tables
 
 _LAYER = {Namespace.STAGING: Location.STAGING, Namespace.CURATED: Location.CURATED}
 
@@ -34,18 +34,18 @@ class LakeBroken(StepFailed):
         super().__init__(problem, {"status": "failed", "lake_broken": problem})
 
 
-def owned(args: Mapping[str, str], layers: tuple[Namespace, ...] = tuple(_LAYER)) -> dict[str, tuple[str, str]]:
-    """Every owned table of `layers` by `<layer>.<name>`: its identifier and the location the lake gives it."""
+def owned(places: Mapping[Place, str], layers: tuple[Namespace, ...] = tuple(_LAYER)) -> dict[str, tuple[str, str]]:
+    """Every owned table of `layers` by `<layer>.<name>`: its identifier and the location `places` give it."""
     return {
-        key: (tables.ident(args[namespace], name), join_uri(args[_LAYER[namespace]], name))
+        key: (tables.ident(places[namespace], name), join_uri(places[_LAYER[namespace]], name))
         for key, (namespace, name) in owned_tables().items()
         if namespace in layers
     }
 
 
-def check(spark: SparkSession, args: Mapping[str, str], layers: tuple[Namespace, ...] = tuple(_LAYER)) -> None:
+def check(spark: SparkSession, places: Mapping[Place, str], layers: tuple[Namespace, ...] = tuple(_LAYER)) -> None:
     """Raise `LakeBroken` for the first owned table (of `layers`) that is broken or out of place."""
-    for key, (table, location) in owned(args, layers).items():
+    for key, (table, location) in owned(places, layers).items():
         problem = problem_of(spark, key, table, location)
         if problem is not None:
             raise LakeBroken(problem)

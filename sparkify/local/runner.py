@@ -307,10 +307,9 @@ def build_site(locations: dict[Place, str], history_days: int = site_history.DEF
 
 
 def _run_job(
-    spark: SparkSession, job: pipeline.JobStep, job_args: JobArgs, stop: StopSignals, run_folder: Path
+    spark: SparkSession, job: pipeline.JobStep, args: JobArgs, stop: StopSignals, run_folder: Path
 ) -> tuple[StepResult, str | None]:
     """Run one job; returns its result and, when it broke off (an error, a signal), why in one line."""
-    args = job_args.as_mapping()
     status: StepStatus
     start = time.perf_counter()
     try:

@@ -256,7 +256,7 @@ def _model_between_judgement_and_publish(day: cal.Day, pool: Path, raw: Path, la
         spark, locations, run_id = local_session(), lake_locations(raw.resolve(), lake.resolve()), new_run_id()
         for step in (pipeline.step("stage"), pipeline.step("model")):
             assert isinstance(step, pipeline.JobStep)
-            load_job(step).run(spark, JobArgs(step, locations, run_id, run_date=day.run_date).as_mapping())
+            load_job(step).run(spark, JobArgs(step, locations, run_id, run_date=day.run_date))
         return verdict
 
     quality.validate_and_publish = judge_then_model

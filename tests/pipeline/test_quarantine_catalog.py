@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sparkify import pipeline
+from sparkify.job_args import JobArgs
 from sparkify.lake import quarantine_catalog
 from sparkify.local.runner import lake_locations, load_job
 from sparkify.local.session import register_local_catalog
@@ -123,9 +124,8 @@ def test_the_stage_job_registers_the_batches_that_quarantined_records(spark, aws
     register_local_catalog(spark, lake)
     write_song(raw, "TRAAAAW128F429D538", song())
     write_log(raw, "2018-11-01", [event(), "{not json"])
-    args = {k.value: v for k, v in lake_locations(raw, lake).items()} | {"run_id": "t", "full_refresh": "false"}
-    args[QUARANTINE_DATABASE] = DATABASE
-    args[HISTORY_DAYS] = "30"
+    options = {QUARANTINE_DATABASE: DATABASE, HISTORY_DAYS: "30"}
+    args = JobArgs(pipeline.step("stage"), lake_locations(raw, lake), "t", options=options)
     register_days_ago(aws, "songs", 999, 31)  # its folder expired yesterday
 
     first = load_job(pipeline.step("stage")).run(spark, args)
@@ -146,7 +146,7 @@ def test_the_saved_quarantine_queries_read_the_stage_jobs_files(spark, tmp_path:
     register_local_catalog(spark, lake)
     write_song(raw, "TRAAAAW128F429D538", "[1, 2]")
     write_log(raw, "2018-11-01", [event(), "{not json", event(ts="soon")])
-    args = {k.value: v for k, v in lake_locations(raw, lake).items()} | {"run_id": "t", "full_refresh": "false"}
+    args = JobArgs(pipeline.step("stage"), lake_locations(raw, lake), "t")
     load_job(pipeline.step("stage")).run(spark, args)
 
     db = duckdb.connect()

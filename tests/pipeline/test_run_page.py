@@ -116,10 +116,10 @@ def test_the_validate_job_puts_the_runs_quarantine_on_the_page(spark, tmp_path: 
     args = write_lake(spark, tmp_path, next_song_events=3)
     # What the stage step of this run left: its metrics and batch 5's quarantined records.
     (tmp_path / "reports" / "runs" / "run-1").mkdir(parents=True)
-    Path(step_metrics_uri(args["reports_uri"], "run-1", "stage")).write_text('{"batch_id": 5}')
+    Path(step_metrics_uri(args[pipeline.Location.REPORTS], "run-1", "stage")).write_text('{"batch_id": 5}')
     rejected = [("events", "/raw/log_data/b.json", n, "{cut", "malformed JSON: invalid syntax") for n in (2, 7)]
     spark.createDataFrame(rejected, schemas.QUARANTINE).write.parquet(
-        str(Path(args["quarantine_uri"]) / "events" / "batch_id=5")
+        str(Path(args[pipeline.Location.QUARANTINE]) / "events" / "batch_id=5")
     )
 
     metrics = load_job(pipeline.step("validate")).run(spark, args)

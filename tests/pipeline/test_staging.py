@@ -11,6 +11,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from sparkify import schemas
+from sparkify.job_args import JobArgs
 from sparkify.lake.io import RawInputError, read_raw_files
 from sparkify.transforms import staging
 from tests.helpers import event, song, write_log, write_song
@@ -285,7 +286,7 @@ def test_a_source_without_any_file_stops_the_stage_job_with_the_folder_named(spa
     write_log(raw, "2018-11-01", [event()])
     stage = load_job(pipeline.step("stage"))
     register_local_catalog(spark, tmp_path / "lake")
-    args = {place.value: value for place, value in lake_locations(raw, tmp_path / "lake").items()}
+    args = JobArgs(pipeline.step("stage"), lake_locations(raw, tmp_path / "lake"), "t")
     with pytest.raises(
         RawInputError, match=r"no readable files \(\.json, \.jsonl, .*\) under .*song_data: nothing to stage for songs"
     ):

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from sparkify import pipeline
+from sparkify.job_args import JobArgs
 from sparkify.lake import tables
 from sparkify.local.runner import lake_locations, load_job
 from sparkify.local.session import register_local_catalog
@@ -39,7 +40,7 @@ def raw(tmp_path):
 
 
 def stage(spark, raw: Path, lake: Path) -> dict:
-    args = {k.value: v for k, v in lake_locations(raw, lake).items()} | {"run_id": "t", "full_refresh": "false"}
+    args = JobArgs(pipeline.step("stage"), lake_locations(raw, lake), "t")
     return load_job(pipeline.step("stage")).run(spark, args)
 
 

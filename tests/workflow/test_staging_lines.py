@@ -8,6 +8,7 @@ from pathlib import Path
 from pyspark.sql import types as T
 
 from sparkify import pipeline, schemas
+from sparkify.job_args import JobArgs
 from sparkify.lake import tables
 from sparkify.local.runner import lake_locations, lake_table, load_job
 from sparkify.local.session import register_local_catalog
@@ -21,10 +22,10 @@ def test_a_staging_table_without_lines_gains_the_column_and_new_rows_carry_their
     write_log(raw, "2018-11-01", [event(itemInSession=1), event(itemInSession=2, ts=1541106206796)])
     register_local_catalog(spark, lake.resolve())
     locations = lake_locations(raw.resolve(), lake.resolve())
-    args = {place.value: value for place, value in locations.items()} | {"run_id": "r1", "full_refresh": "false"}
+    args = JobArgs(pipeline.step("stage"), locations, "r1")
     # The staging table as an earlier version made it: no `line`, and one row staged then.
     old_schema = T.StructType([f for f in schemas.with_batch(schemas.STAGING_EVENTS).fields if f.name != "line"])
-    events = tables.ident(args[pipeline.Namespace.STAGING.value], "events")
+    events = tables.ident(args[pipeline.Namespace.STAGING], "events")
     tables.ensure_table(spark, events, old_schema, ("batch_id",))
     staged_before = spark.createDataFrame([], old_schema).unionByName(
         spark.sql(

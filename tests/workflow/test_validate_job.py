@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from dataclasses import replace
 
 import pytest
 
@@ -14,6 +15,7 @@ from sparkify.lake import tables
 from sparkify.lake.glue_entry import StepFailed
 from sparkify.lake.io import write_text
 from sparkify.local.runner import load_job
+from sparkify.pipeline import Location
 from tests.star_rows import curated_table, write_lake
 
 
@@ -56,7 +58,14 @@ def test_good_lake_returns_metrics_and_uploads_data_docs_to_s3(spark, validate_j
 
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket="docs-bucket")
-        metrics = validate_job.run(spark, args | {"data_docs_uri": "s3://docs-bucket/data_docs", "history_days": "3"})
+        metrics = validate_job.run(
+            spark,
+            replace(
+                args,
+                places={**args.places, Location.DATA_DOCS: "s3://docs-bucket/data_docs"},
+                options={"history_days": "3"},
+            ),
+        )
         keys = {o["Key"] for o in s3.list_objects_v2(Bucket="docs-bucket")["Contents"]}
         index = s3.get_object(Bucket="docs-bucket", Key="data_docs/index.html")["Body"].read().decode()
         charts = s3.get_object(Bucket="docs-bucket", Key="data_docs/charts.html")["Body"].read().decode()
@@ -195,7 +204,7 @@ def test_upkeep_runs_when_due_and_orphan_files_are_swept_once_per_their_age(spar
 def test_when_the_catalog_keeps_the_tables_validate_maintains_nothing_and_measures_health(
     spark, validate_job, tmp_path
 ):
-    args = {**write_lake(spark, tmp_path, next_song_events=3), "table_upkeep": "catalog-optimizers"}
+    args = replace(write_lake(spark, tmp_path, next_song_events=3), options={"table_upkeep": "catalog-optimizers"})
     validate_job.run(spark, args)
     artists = curated_table(args, "artists")
     for n in range(5):  # five appends: six small files, which our upkeep would compact
@@ -256,7 +265,7 @@ def test_a_run_dated_ahead_of_the_clock_sweeps_only_files_old_on_the_clock(spark
     may still commit."""
     args = write_lake(spark, tmp_path, next_song_events=3)
     first_day = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
-    validate_job.run(spark, args | {"run_date": first_day.isoformat()})
+    validate_job.run(spark, replace(args, run_date=first_day))
     # Written an hour ago by a job that has not committed yet, and one a crash left four days ago.
     in_flight = tmp_path / "curated" / "artists" / "data" / "00000-in-flight.parquet"
     crashed = tmp_path / "curated" / "artists" / "data" / "00000-crashed.parquet"
@@ -270,7 +279,7 @@ def test_a_run_dated_ahead_of_the_clock_sweeps_only_files_old_on_the_clock(spark
     new.writeTo(tables.on_branch(artists, tables.AUDIT)).append()
 
     # Six days later on the run's clock the sweep is due; on the wall clock the in-flight file is an hour old.
-    later = validate_job.run(spark, args | {"run_date": (first_day + dt.timedelta(days=6)).isoformat()})
+    later = validate_job.run(spark, replace(args, run_date=first_day + dt.timedelta(days=6)))
 
     assert later["status"] == "succeeded"
     assert later["upkeep"]["curated.artists"]["orphan_files_removed"] == 1
