@@ -1,7 +1,7 @@
 """Alerts: one message a person can act on per failed workflow run, and alarms for silence.
 
 EventBridge sends every state change of the stack's Glue jobs and every raw-crawler failure to the alert
-router (a small Lambda, `sparkify/ops/alert_router.py`), which alerts once per run that ended badly (an
+router (a small Lambda, `lambdas/alert_router.py`), which alerts once per run that ended badly (an
 attempt Glue will retry and a run a person stopped stay quiet), names the step, the reason and the Data
 Docs, and records each successful run as a metric. Alarms on that metric ("no successful run" for 26 hours,
 scheduled stacks only, armed by the router when the first run ends) and on the dead-letter queue (an event
@@ -20,8 +20,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from lambdas import alert_router
 from sparkify.layout import Names
-from sparkify.ops import alert_router
 
 ROUTER_SOURCE = Path(alert_router.__file__)
 ROUTER_RUNTIME = "python3.12"

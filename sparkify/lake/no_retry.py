@@ -6,7 +6,7 @@ opts out. It does not retry a run that is stopped: STOPPED is not one of the fai
 (https://docs.aws.amazon.com/glue/latest/dg/job-run-statuses.html). An input error is the same on every
 attempt (no raw files yet), so the job stops its own run with BatchStopJobRun: one attempt and one bill,
 the workflow goes no further (the next step waits for SUCCEEDED), and the alert router alerts on a stop
-nobody asked for (`sparkify/ops/alert_router.py`).
+nobody asked for (`lambdas/alert_router.py`).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Glue sends EventBridge a "Glue Job State Change" event when a job run ends (fiel
 https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html). The rehearsal
 puts that event on the emulated event bus, where the rendered rule's pattern decides whether it reaches
 the router (a queue stands in for the Lambda target); the router's own handler
-(`sparkify.ops.alert_router`) then runs on the delivered event with the rendered environment, and the
+(`lambdas/alert_router.py`) then runs on the delivered event with the rendered environment, and the
 alert is read back from a queue subscribed to the alert topic, as a subscriber would receive it.
 """
 
@@ -14,7 +14,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sparkify.ops import alert_router
+from lambdas import alert_router
 from sparkify.rehearsal.emulator import Emulator, environment
 from sparkify.rehearsal.provision import ALERT_INBOX, ROUTER_INBOX
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sparkify.pipeline import REPO_ROOT
 
-PACKAGES = ("sparkify", "infra", "glue_jobs")
+PACKAGES = ("sparkify", "infra", "glue_jobs", "lambdas")
 
 
 def project_modules(root: Path = REPO_ROOT) -> dict[str, Path]:

@@ -3,6 +3,8 @@
 - The Glue side (the job scripts and what they import: the top level, `transforms/`, `lake/`, `quality/`,
   `docs_site/`) never imports the laptop side (`local/`, `cli/`, `ops/`, `bench/`, `soak/`, `synthetic/`, `rehearsal/`),
   which is not in the Glue zip.
+- `lambdas/` (what runs in AWS Lambda) ships each module as its one file: it imports nothing else of ours,
+  only the standard library and boto3 (which the Lambda runtime provides).
 - The top level holds the facts both sides read and imports no subpackage (`__main__`, the command's
   entry, excepted).
 - `transforms/` are pure: they read the top-level facts and nothing else of ours.
@@ -13,9 +15,13 @@ The graph is the one `test_imports.py` reads from the source, imports inside fun
 
 from __future__ import annotations
 
-from tests.contracts.test_imports import import_graph, project_modules
+import sys
+
+from sparkify.pipeline import REPO_ROOT
+from tests.contracts.test_imports import import_graph, imported_names, project_modules
 
 GLUE_SIDE = ("glue_jobs", "sparkify.transforms", "sparkify.lake", "sparkify.quality", "sparkify.docs_site")
+LAMBDA_SIDE = ("lambdas",)
 LAPTOP_SIDE = (
     "sparkify.local",
     "sparkify.cli",
@@ -42,6 +48,9 @@ def wrong_arrows(graph: dict[str, set[str]], packages: set[str]) -> list[str]:
     modules that are packages (`sparkify.lake` is a room, not a top-level fact)."""
     found = []
     for module, imported in sorted(graph.items()):
+        if _in(module, LAMBDA_SIDE):
+            found += [f"{module} -> {target}: a Lambda imports a module of ours" for target in sorted(imported)]
+            continue
         for target in sorted(t for t in imported if t.startswith("sparkify.")):
             if (_in(module, GLUE_SIDE) or _fact(module, packages)) and _in(target, LAPTOP_SIDE):
                 found.append(f"{module} -> {target}: the Glue side imports the laptop side")
@@ -70,9 +79,12 @@ def test_the_rule_finds_each_wrong_arrow() -> None:
         "sparkify.local.runner": {"sparkify.lake.io", "sparkify.cli.console"},
         "sparkify.__main__": {"sparkify.cli.main"},
         "sparkify.lake": set(),
+        "lambdas.router": {"sparkify.pipeline", "sparkify.ops.aws"},
     }
     assert wrong_arrows(graph, packages={"sparkify.lake"}) == [
         "glue_jobs.stage -> sparkify.local.runner: the Glue side imports the laptop side",
+        "lambdas.router -> sparkify.ops.aws: a Lambda imports a module of ours",
+        "lambdas.router -> sparkify.pipeline: a Lambda imports a module of ours",
         "sparkify.lake.io -> sparkify.docs_site.site: storage imports the suites or the site",
         "sparkify.layout -> sparkify.lake.io: a top-level fact imports a subpackage",
         "sparkify.pipeline -> sparkify.lake: a top-level fact imports a subpackage",
@@ -88,5 +100,14 @@ def test_every_arrow_runs_the_rooms_way() -> None:
 def test_the_rooms_named_here_exist() -> None:
     # A renamed room would make the rules above pass by matching nothing.
     modules = set(import_graph())
-    for room in (*GLUE_SIDE, *LAPTOP_SIDE):
+    for room in (*GLUE_SIDE, *LAMBDA_SIDE, *LAPTOP_SIDE):
         assert any(_in(m, (room,)) for m in modules), f"{room} holds no module"
+
+
+def test_a_lambda_imports_only_the_standard_library_and_boto3() -> None:
+    # What the Lambda runtime holds besides the one file it is given.
+    provided = set(sys.stdlib_module_names) | {"boto3", "botocore"}
+    for module, path in project_modules().items():
+        if _in(module, LAMBDA_SIDE):
+            extra = {n.split(".")[0] for n in imported_names(path)} - provided
+            assert not extra, f"{path.relative_to(REPO_ROOT)} imports {sorted(extra)}, which a Lambda does not hold"

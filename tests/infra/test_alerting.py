@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sparkify.pipeline import REPO_ROOT
 from tests.infra.conftest import ACCOUNT, Rendered, policy_of, render, stack_config
 
 RULE = "aws:cloudwatch/eventRule:EventRule"
@@ -90,6 +92,14 @@ def test_every_rule_delivers_to_the_router_with_retries_and_a_dead_letter_queue(
     (statement,) = policy_of(stack, "aws:sqs/queuePolicy:QueuePolicy", "alerts-dlq-policy")["Statement"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert sorted(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(permissions)
+
+
+def test_the_router_ships_as_its_one_file(stack: Rendered) -> None:
+    router = stack.one("aws:lambda/function:Function", "alerts-router").inputs
+    assert router["handler"] == "alert_router.handler"
+    assets = router["code"].assets
+    assert list(assets) == ["alert_router.py"]
+    assert Path(assets["alert_router.py"].path) == REPO_ROOT / "lambdas" / "alert_router.py"
 
 
 def test_the_router_knows_the_steps_and_where_the_data_docs_are(stack: Rendered) -> None:

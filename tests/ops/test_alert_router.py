@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from sparkify.ops import alert_router
+from lambdas import alert_router
 
 REGION = "us-east-1"
 DOCS = "s3://sparkify-prod-docs-123456789012-us-east-1/"
