@@ -15,14 +15,19 @@ import boto3  # type: ignore[import-untyped]
 import pytest
 from botocore.stub import Stubber  # type: ignore[import-untyped]
 
+from sparkify import pipeline
+from sparkify.job_args import JobArgs
 from sparkify.lake import no_retry
 from sparkify.lake.glue_entry import StepFailed, run_step
 from sparkify.lake.io import InputError, RawInputError
 from sparkify.lake.spark_conf import glue_catalog_conf, missing_catalog_conf
 
 
-def _args(tmp_path: Path) -> dict[str, str]:
-    return {"reports_uri": (tmp_path / "reports").as_uri(), "run_id": "wr_7"}
+def _args(tmp_path: Path) -> JobArgs:
+    """A stage run's arguments whose reports go to `tmp_path`; its other places are never read here."""
+    places = {place: f"s3://{place.value}" for place in pipeline.step("stage").locations}
+    places[pipeline.Location.REPORTS] = (tmp_path / "reports").as_uri()
+    return JobArgs(pipeline.step("stage"), places, "wr_7")
 
 
 def _metrics(tmp_path: Path) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from sparkify.cli.main import app
 from sparkify.local.runner import run_pipeline
+from sparkify.pipeline import Location
 from sparkify.synthetic.generate import generate
 from tests.documents import assert_document
 from tests.helpers import assert_same_tables, copy_raw
@@ -176,7 +177,7 @@ def disk(monkeypatch) -> DiskFull:
 
     def write_metrics(spark, args, step, data):
         if step == "model":
-            full.fill(f"{args['reports_uri']}/runs/{args['run_id']}/model.json")
+            full.fill(f"{args[Location.REPORTS]}/runs/{args.run_id}/model.json")
         metrics(spark, args, step, data)
 
     monkeypatch.setattr(runner, "write_metrics", write_metrics)
