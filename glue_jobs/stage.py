@@ -475,7 +475,10 @@ def _replace_rows_of_files(
     When the table holds none of their rows (`rows_of_files` is 0: new files, the usual case) it is a
     plain append, as a MERGE reads the whole table to find the rows to remove."""
     if rows is not None and rows_of_files == 0:
-        rows.writeTo(table).append()
+        # The batch is one partition (its batch id): Iceberg's default distribution would shuffle every
+        # row again onto that partition's one task. The rows are already spread as they should be written
+        # (`ROWS_PER_FILE` a task), so each task writes its own file.
+        rows.writeTo(table).option("distribution-mode", "none").append()
         return
     markers = spark.createDataFrame([(f,) for f in files], "source_file string").withColumn("_delete", F.lit(True))
     if rows is None:  # only deletions: no rows come in, but the source still has the table's columns

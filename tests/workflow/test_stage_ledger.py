@@ -426,3 +426,26 @@ def test_duplicates_of_rows_that_leave_staging_are_judged_again_and_staged(spark
     ]
     assert run_pipeline(raw, fresh, full_refresh=True)["status"] == "succeeded"
     assert_same_tables(spark, lake, fresh)
+
+
+def test_a_batch_is_appended_by_the_tasks_that_hold_its_rows(spark, lake):
+    """A batch's new rows go to staging from the tasks that hold them (a file each), not shuffled again
+    by Iceberg's write distribution onto the one task of the batch's partition: one file written by one
+    core, after every row went through a shuffle (34 s of a 4-million-event stage)."""
+    job = load_job(pipeline.step("stage"))
+    args = JobArgs(pipeline.step("stage"), lake_locations(lake, lake), "t")
+    job.ensure_tables(spark, args)
+    table = job.staging_table(args, "songs")
+    rows = (
+        spark.table(table)
+        .limit(0)
+        .unionByName(
+            spark.range(30).selectExpr("concat('SO', id) AS song_id", "'f.json' AS source_file", "7L AS batch_id"),
+            allowMissingColumns=True,
+        )
+    )
+
+    job._replace_rows_of_files(spark, table, rows.repartition(3), ["f.json"], 0)
+
+    files = spark.sql(f"SELECT record_count FROM {table}.files").collect()
+    assert (len(files), sum(r["record_count"] for r in files)) == (3, 30), files
