@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from pyspark.sql import Column, DataFrame, Row, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -103,8 +103,7 @@ def add_missing_columns(spark: SparkSession, table: str, schema: T.StructType) -
 
 def location(spark: SparkSession, table: str) -> str:
     """Where a table's files are, as its metadata says (an absolute URI)."""
-    rows = spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect()
-    return next(str(r.data_type) for r in rows if r.col_name == "Location")
+    return str(_iceberg(spark, table).location())
 
 
 def drop(spark: SparkSession, table: str) -> None:
@@ -286,8 +285,8 @@ def only_added(spark: SparkSession, table: str, start: int, end: int) -> bool:
     if between is None:
         return False  # `end` does not descend from `start` in what the table still keeps
     for snapshot in between:
-        summary = snapshot["summary"] or {}
-        if snapshot["operation"] == "replace":
+        summary = snapshot.summary
+        if snapshot.operation == "replace":
             continue
         if any(int(summary.get(k, "0")) for k in ("deleted-data-files", "deleted-records", "added-delete-files")):
             return False
@@ -300,19 +299,24 @@ def descends_from(spark: SparkSession, table: str, ancestor: int, snapshot: int)
     return _lineage_between(spark, table, ancestor, snapshot) is not None
 
 
-def _lineage_between(spark: SparkSession, table: str, start: int, end: int) -> list[Row] | None:
+class _Commit(NamedTuple):
+    operation: str
+    summary: dict[str, str]
+
+
+def _lineage_between(spark: SparkSession, table: str, start: int, end: int) -> list[_Commit] | None:
     """The snapshots after `start` up to `end` (newest first) when `end` descends from `start`, else None.
-    One read of the table's metadata."""
-    rows = spark.sql(f"SELECT snapshot_id, parent_id, operation, summary FROM {table}.snapshots").collect()
-    snapshots = {int(r["snapshot_id"]): r for r in rows}
-    between: list[Row] = []
+    One read of the table's metadata, walked through Iceberg's API (no Spark job)."""
+    iceberg = _iceberg(spark, table)
+    between: list[_Commit] = []
     current: int | None = end
     while current is not None and current != start:
-        snapshot = snapshots.get(current)
+        snapshot = iceberg.snapshot(int(current))
         if snapshot is None:
             return None
-        between.append(snapshot)
-        current = int(snapshot["parent_id"]) if snapshot["parent_id"] is not None else None
+        between.append(_Commit(str(snapshot.operation()), dict(snapshot.summary() or {})))
+        parent = snapshot.parentId()
+        current = int(parent) if parent is not None else None
     return between if current == start else None
 
 
@@ -400,15 +404,11 @@ def maintain(
             f"options => map('min-input-files', '{COMPACT_MIN_FILES}', 'partial-progress.enabled', 'false'))"
         ).first()
         done["files_compacted"] = int(compacted["rewritten_data_files_count"]) if compacted else 0
-    manifests = spark.sql(f"SELECT count(*) AS n FROM {table}.manifests").first()
-    if manifests is not None and manifests["n"] >= REWRITE_MIN_MANIFESTS:
+    if _manifest_count(spark, table) >= REWRITE_MIN_MANIFESTS:
         rewritten = spark.sql(f"CALL {catalog}.system.rewrite_manifests(table => '{path}')").first()
         done["manifests_rewritten"] = int(rewritten["rewritten_manifests_count"]) if rewritten else 0
-    snapshots = spark.sql(
-        f"SELECT count(*) AS kept, min(committed_at) < TIMESTAMP '{_sql_time(expire_before)}' AS has_old "
-        f"FROM {table}.snapshots"
-    ).first()
-    if snapshots is not None and snapshots["kept"] > upkeep.min_snapshots and snapshots["has_old"]:
+    committed = _commit_times(spark, table)
+    if len(committed) > upkeep.min_snapshots and min(committed) < expire_before:
         expired = spark.sql(
             f"CALL {catalog}.system.expire_snapshots(table => '{path}', "
             f"older_than => TIMESTAMP '{_sql_time(expire_before)}', retain_last => {upkeep.min_snapshots})"
@@ -428,16 +428,29 @@ def health(spark: SparkSession, table: str) -> dict[str, int]:
     partition, snapshots kept, and the files and bytes of its metadata folder (table metadata,
     manifest lists and manifests: what every query plan reads from)."""
     files = spark.sql(f"SELECT sum(file_count) AS files, max(file_count) AS most FROM {table}.partitions").first()
-    snapshots = spark.sql(f"SELECT count(*) AS kept FROM {table}.snapshots").first()
-    latest = spark.sql(f"SELECT file FROM {table}.metadata_log_entries ORDER BY timestamp DESC LIMIT 1").first()
-    metadata = list_sizes(spark, latest["file"].rsplit("/", 1)[0]) if latest else {}
+    latest = str(_iceberg(spark, table).operations().current().metadataFileLocation())
+    metadata = list_sizes(spark, latest.rsplit("/", 1)[0])
     return {
         "data_files": int(files["files"] or 0) if files else 0,
         "most_files_in_a_partition": int(files["most"] or 0) if files else 0,
-        "snapshots": int(snapshots["kept"]) if snapshots else 0,
+        "snapshots": len(_commit_times(spark, table)),
         "metadata_files": len(metadata),
         "metadata_bytes": sum(metadata.values()),
     }
+
+
+# Counts read through Iceberg's API: each metadata-table query is planned and run as a Spark job
+# (measured on a 29-day lake, warm: 0.13 s a query against 0.01-0.05 s through the API).
+def _manifest_count(spark: SparkSession, table: str) -> int:
+    """Manifests of the current snapshot: what every plan of the table reads."""
+    iceberg = _iceberg(spark, table)
+    current = iceberg.currentSnapshot()
+    return 0 if current is None else int(current.allManifests(iceberg.io()).size())
+
+
+def _commit_times(spark: SparkSession, table: str) -> list[datetime]:
+    """When each snapshot the table keeps was committed."""
+    return [datetime.fromtimestamp(int(s.timestampMillis()) / 1000, UTC) for s in _iceberg(spark, table).snapshots()]
 
 
 def set_properties(spark: SparkSession, table: str) -> None:
