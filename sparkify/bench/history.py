@@ -137,6 +137,9 @@ def table_line(row: Row, first: str) -> str:
 def daily_table(result: dict[str, Any]) -> str:
     lines = ["| run | stage | model | validate | wall |", "| --- | ---: | ---: | ---: | ---: |"]
     runs = [*result["runs"], {"run": "full run, 30 days", **result["full_run_30_days"]}]
+    if result.get("new_day_floor"):  # its aggregate check stands in the validate column
+        floor = result["new_day_floor"]
+        runs.append({**floor, "steps": {**floor["steps"], "validate": floor["steps"].get("check")}})
     for run in runs:
         steps = run["steps"]
         lines.append(
@@ -144,6 +147,8 @@ def daily_table(result: dict[str, Any]) -> str:
             + " | ".join(_num(steps.get(s)) for s in ("stage", "model", "validate"))
             + f" | {_num(run['wall'])} |"
         )
+    if result.get("new_day_to_floor"):
+        lines.append(f"\nOne new day ÷ the new-day floor: **{result['new_day_to_floor']:.2f}×**.")
     return "\n".join(lines)
 
 
