@@ -257,21 +257,29 @@ def table_upkeep(spark: SparkSession, args: JobArgs) -> tuple[dict[str, Any], di
     for key, value in json.loads(read_text(spark, state_uri) or "{}").items():
         # The first format: curated table name → when its orphans were last swept.
         seen[key if "." in key else f"curated.{key}"] = value if isinstance(value, dict) else {"swept_at": value}
+    heads = {key: (table, tables.snapshot_id(spark, table)) for key, table in owned_table_idents(args).items()}
+    due = {
+        key: table
+        for key, (table, head) in heads.items()
+        if head is not None and (seen.get(key) or {}).get("head") != head
+    }
+    counts = tables.file_counts(spark, due)  # one query for every table due
     done = {}
-    for key, table in owned_table_idents(args).items():
-        head = tables.snapshot_id(spark, table)
+    for key, table in due.items():
         mine = seen.get(key)
-        if head is None or (mine is not None and mine.get("head") == head):
-            continue
         if mine is None or "head" not in mine:
             tables.set_properties(spark, table)
             mine = {"swept_at": (mine or {}).get("swept_at", now.isoformat(timespec="seconds"))}
         if by_jobs:
-            done[key] = tables.maintain(spark, table, upkeep, now, datetime.fromisoformat(mine["swept_at"]))
+            done[key] = tables.maintain(
+                spark, table, upkeep, now, datetime.fromisoformat(mine["swept_at"]), counts[key]
+            )
             if done[key].pop("orphans_swept", False):
                 mine["swept_at"] = now.isoformat(timespec="seconds")
         mine["head"] = tables.snapshot_id(spark, table)
-        mine["health"] = tables.health(spark, table)
+        # Counted again only where upkeep committed (a compaction changes the files).
+        moved = mine["head"] != heads[key][1]
+        mine["health"] = tables.health(spark, table, None if moved else counts[key])
         seen[key] = mine
     write_text(spark, state_uri, json.dumps(seen, indent=2, sort_keys=True))
     return done, {key: mine["health"] for key, mine in sorted(seen.items()) if "health" in mine}

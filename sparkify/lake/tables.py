@@ -374,8 +374,33 @@ class Upkeep:
     orphan_age_days: int = 3  # older than any run in flight, so a running job's new files are never taken
 
 
+class FileCounts(NamedTuple):
+    """Data files of a table's `main`, and the most in one partition."""
+
+    files: int
+    most: int
+
+
+def file_counts(spark: SparkSession, named: Mapping[str, str]) -> dict[str, FileCounts]:
+    """`FileCounts` per table (name → identifier), from Iceberg's `partitions` metadata tables in one
+    query: one Spark job for all of them, where a run's upkeep asked each table twice."""
+    if not named:
+        return {}
+    # Partition rows, summed here: an aggregate per table would be a shuffle, and a Spark job, each.
+    query = " UNION ALL ".join(f"SELECT '{name}' AS name, file_count FROM {t}.partitions" for name, t in named.items())
+    per_partition: dict[str, list[int]] = {name: [] for name in named}
+    for row in spark.sql(query).collect():
+        per_partition[row["name"]].append(int(row["file_count"] or 0))
+    return {name: FileCounts(sum(found), max(found, default=0)) for name, found in per_partition.items()}
+
+
 def maintain(
-    spark: SparkSession, table: str, upkeep: Upkeep, now: datetime, orphans_swept_at: datetime | None = None
+    spark: SparkSession,
+    table: str,
+    upkeep: Upkeep,
+    now: datetime,
+    orphans_swept_at: datetime | None = None,
+    counts: FileCounts | None = None,
 ) -> dict[str, int | bool]:
     """What is due on a table nothing waits to publish: compact small files (when a partition holds
     `min-input-files` or more), fold the current snapshot's manifests into few (when it has
@@ -384,7 +409,7 @@ def maintain(
     remove files no snapshot references (what a crashed run left; at most once per `orphan_age_days`,
     the age below which a file is never taken, since `orphans_swept_at`). `now` is the run's clock
     (its logical date). Each check reads table metadata only, so a daily run pays for the upkeep it
-    needs, not for all of it."""
+    needs, not for all of it. `counts`: the table's `file_counts` when the caller has them."""
     catalog, path = _catalog_and_path(table)
     expire_before = now - timedelta(days=upkeep.snapshot_retention_days)
     # The sweep is due on the run's clock, but a file's age is its age on the wall clock it was
@@ -397,8 +422,7 @@ def maintain(
         "data_files_expired": 0,
         "orphan_files_removed": 0,
     }
-    files = spark.sql(f"SELECT max(file_count) AS most FROM {table}.partitions").first()
-    if files is not None and (files["most"] or 0) >= COMPACT_MIN_FILES:
+    if (counts or file_counts(spark, {table: table})[table]).most >= COMPACT_MIN_FILES:
         compacted = spark.sql(
             f"CALL {catalog}.system.rewrite_data_files(table => '{path}', "
             f"options => map('min-input-files', '{COMPACT_MIN_FILES}', 'partial-progress.enabled', 'false'))"
@@ -423,16 +447,16 @@ def maintain(
     return done
 
 
-def health(spark: SparkSession, table: str) -> dict[str, int]:
+def health(spark: SparkSession, table: str, counts: FileCounts | None = None) -> dict[str, int]:
     """What a table's `main` costs to plan and keep, from its metadata: data files, the most in one
-    partition, snapshots kept, and the files and bytes of its metadata folder (table metadata,
-    manifest lists and manifests: what every query plan reads from)."""
-    files = spark.sql(f"SELECT sum(file_count) AS files, max(file_count) AS most FROM {table}.partitions").first()
+    partition (`counts`, when the caller has them), snapshots kept, and the files and bytes of its
+    metadata folder (table metadata, manifest lists and manifests: what every query plan reads from)."""
+    files = counts or file_counts(spark, {table: table})[table]
     latest = str(_iceberg(spark, table).operations().current().metadataFileLocation())
     metadata = list_sizes(spark, latest.rsplit("/", 1)[0])
     return {
-        "data_files": int(files["files"] or 0) if files else 0,
-        "most_files_in_a_partition": int(files["most"] or 0) if files else 0,
+        "data_files": files.files,
+        "most_files_in_a_partition": files.most,
         "snapshots": len(_commit_times(spark, table)),
         "metadata_files": len(metadata),
         "metadata_bytes": sum(metadata.values()),
@@ -454,7 +478,12 @@ def _commit_times(spark: SparkSession, table: str) -> list[datetime]:
 
 
 def set_properties(spark: SparkSession, table: str) -> None:
-    """Give a table made before a property joined `TABLE_PROPERTIES` every one of them (one metadata commit)."""
+    """Give a table made before a property joined `TABLE_PROPERTIES` every one of them (one metadata
+    commit); a table that has them all (every table made since) is left as it is, with no commit."""
+    iceberg = _iceberg(spark, table)
+    have = {**dict(iceberg.properties()), "format-version": str(iceberg.operations().current().formatVersion())}
+    if all(have.get(k) == v for k, v in TABLE_PROPERTIES.items()):
+        return
     properties = ", ".join(f"'{k}'='{v}'" for k, v in TABLE_PROPERTIES.items())
     spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ({properties})")
 

@@ -71,3 +71,31 @@ def test_health_and_a_due_expiry_read_the_snapshots_the_table_keeps(spark, tmp_p
     later = now.replace(year=now.year + 1)
     tables.maintain(spark, users, upkeep, later, orphans_swept_at=later)
     assert tables.health(spark, users)["snapshots"] == 1
+
+
+def test_upkeep_counts_every_tables_files_in_one_job_and_a_table_made_with_the_properties_gets_no_commit(
+    spark, tmp_path
+):
+    args = write_lake(spark, tmp_path / "lake", next_song_events=2)
+    named = {name: curated_table(args, name) for name in ("songs", "artists", "users")}
+    for table in named.values():
+        tables.move_branch(spark, table, tables.MAIN, tables.snapshot_id(spark, table, tables.AUDIT))
+
+    counts = {}
+    assert spark_jobs(spark, lambda: counts.update(tables.file_counts(spark, named))) == 1
+    for name, found in counts.items():
+        data = tmp_path / "lake" / "curated" / name / "data"
+        assert found.files == len(list(data.rglob("*.parquet"))) > 0
+        assert 0 < found.most <= found.files
+
+    # Made by `ensure_table` with every property: upkeep's first visit writes no metadata file.
+    metadata = tmp_path / "lake" / "curated" / "songs" / "metadata"
+    before = sorted(p.name for p in metadata.glob("*.metadata.json"))
+    tables.set_properties(spark, named["songs"])
+    assert sorted(p.name for p in metadata.glob("*.metadata.json")) == before
+    # A property changed by hand is set back.
+    songs = named["songs"]
+    spark.sql(f"ALTER TABLE {songs} SET TBLPROPERTIES ('write.metadata.previous-versions-max'='3')")
+    tables.set_properties(spark, songs)
+    properties = dict(spark.sql(f"SHOW TBLPROPERTIES {songs}").collect())
+    assert properties["write.metadata.previous-versions-max"] == "20"
