@@ -224,7 +224,10 @@ def page(rows: list[Row], daily: list[dict[str, Any]]) -> str:
             f"{size['songs']:,} songs (seed {size['seed']}); a full run on 29 days, then the 30th day's log file "
             f"({result['new_day_events']:,} events), then a run with nothing new, each a fresh `sparkify run` on one "
             "lake; then a full run over all 30 days on a new lake, whose published row counts the incremental lake "
-            "must equal. Seconds.\n"
+            "must equal. Before the new day, Spark's new-day floor (`python -m sparkify.bench.floor new-day`: the "
+            "day's events appended to staging and merged into songplays, time and users as plainly as Spark allows, "
+            "one aggregate check per table, shown under validate) takes the same day into the same lake, which is "
+            "then put back as the history left it. Seconds.\n"
         )
         parts.append(daily_table(result))
         parts.append("")
