@@ -80,6 +80,7 @@ def bench(
 def _bench_incremental(data: Path, out: Path | None, json_output: bool) -> None:
     import json
 
+    from sparkify.bench.history import daily_runs
     from sparkify.bench.incremental import run_incremental
 
     with progress().status("generating data and running history, one new day, nothing new …"):
@@ -100,11 +101,8 @@ def _bench_incremental(data: Path, out: Path | None, json_output: bool) -> None:
     )
     for column in ("run", *harness.STEPS, "wall"):
         table.add_column(column, justify="left" if column == "run" else "right")
-    rows = [*result["runs"], {"run": "full run, 30 days", **result["full_run_30_days"]}, result["new_day_floor"]]
-    for run in rows:
-        steps = run["steps"]
-        seconds = (steps.get(s, steps.get("check", 0)) for s in harness.STEPS)  # the floor's check: validate
-        table.add_row(run["run"], *(f"{x:.1f}" for x in seconds), f"{run['wall']:.1f}")
+    for run in daily_runs(result):
+        table.add_row(run["run"], *(f"{run['steps'].get(s, 0):.1f}" for s in harness.STEPS), f"{run['wall']:.1f}")
     console.print(table)
     console.print(f"One new day ÷ the new-day floor: {result['new_day_to_floor']:.2f}× (its check under validate).")
     console.print("Published row counts after the new day equal a full run's over all 30 days.")

@@ -134,13 +134,19 @@ def table_line(row: Row, first: str) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def daily_table(result: dict[str, Any]) -> str:
-    lines = ["| run | stage | model | validate | wall |", "| --- | ---: | ---: | ---: | ---: |"]
+def daily_runs(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of a daily-run result: its runs, the full run, and the new-day floor when measured (its
+    aggregate check in the validate column)."""
     runs = [*result["runs"], {"run": "full run, 30 days", **result["full_run_30_days"]}]
-    if result.get("new_day_floor"):  # its aggregate check stands in the validate column
+    if result.get("new_day_floor"):
         floor = result["new_day_floor"]
         runs.append({**floor, "steps": {**floor["steps"], "validate": floor["steps"].get("check")}})
-    for run in runs:
+    return runs
+
+
+def daily_table(result: dict[str, Any]) -> str:
+    lines = ["| run | stage | model | validate | wall |", "| --- | ---: | ---: | ---: | ---: |"]
+    for run in daily_runs(result):
         steps = run["steps"]
         lines.append(
             f"| {run['run']} | "

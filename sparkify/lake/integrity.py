@@ -67,13 +67,8 @@ def check(spark: SparkSession, places: Mapping[Place, str], layers: tuple[Namesp
 
 def _referenced_files(spark: SparkSession, named: Mapping[str, str]) -> dict[str, set[str]]:
     """Per table, every file its kept snapshots reference (`all_files`), in one query."""
-    if not named:
-        return {}
-    query = " UNION ALL ".join(f"SELECT '{key}' AS key, file_path FROM {t}.all_files" for key, t in named.items())
-    referenced: dict[str, set[str]] = {key: set() for key in named}
-    for row in spark.sql(query).collect():
-        referenced[row["key"]].add(plain(row["file_path"]))
-    return referenced
+    found = tables.metadata_column(spark, named, "all_files", "file_path")
+    return {key: {plain(path) for path in paths} for key, paths in found.items()}
 
 
 def problem_of(spark: SparkSession, key: str, table: str, location: str) -> str | None:

@@ -381,17 +381,28 @@ class FileCounts(NamedTuple):
     most: int
 
 
-def file_counts(spark: SparkSession, named: Mapping[str, str]) -> dict[str, FileCounts]:
-    """`FileCounts` per table (name → identifier), from Iceberg's `partitions` metadata tables in one
-    query: one Spark job for all of them, where a run's upkeep asked each table twice."""
+def metadata_column(spark: SparkSession, named: Mapping[str, str], metadata: str, column: str) -> dict[str, list[Any]]:
+    """One column of a metadata table (`<table>.<metadata>`) of each table (name → identifier), in one
+    `UNION ALL` query: one Spark job for all of them, where a query per table is a job each."""
+    found: dict[str, list[Any]] = {name: [] for name in named}
     if not named:
-        return {}
-    # Partition rows, summed here: an aggregate per table would be a shuffle, and a Spark job, each.
-    query = " UNION ALL ".join(f"SELECT '{name}' AS name, file_count FROM {t}.partitions" for name, t in named.items())
-    per_partition: dict[str, list[int]] = {name: [] for name in named}
+        return found
+    query = " UNION ALL ".join(
+        f"SELECT '{name}' AS name, {column} AS value FROM {t}.{metadata}" for name, t in named.items()
+    )
     for row in spark.sql(query).collect():
-        per_partition[row["name"]].append(int(row["file_count"] or 0))
-    return {name: FileCounts(sum(found), max(found, default=0)) for name, found in per_partition.items()}
+        found[row["name"]].append(row["value"])
+    return found
+
+
+def file_counts(spark: SparkSession, named: Mapping[str, str]) -> dict[str, FileCounts]:
+    """`FileCounts` per table (name → identifier), from the partitions' rows of every table in one query
+    (summed here: an aggregate per table would be a shuffle, and a Spark job, each)."""
+    counts = {
+        name: [int(c or 0) for c in found]
+        for name, found in metadata_column(spark, named, "partitions", "file_count").items()
+    }
+    return {name: FileCounts(sum(found), max(found, default=0)) for name, found in counts.items()}
 
 
 def maintain(
@@ -452,12 +463,13 @@ def health(spark: SparkSession, table: str, counts: FileCounts | None = None) ->
     partition (`counts`, when the caller has them), snapshots kept, and the files and bytes of its
     metadata folder (table metadata, manifest lists and manifests: what every query plan reads from)."""
     files = counts or file_counts(spark, {table: table})[table]
-    latest = str(_iceberg(spark, table).operations().current().metadataFileLocation())
+    iceberg = _iceberg(spark, table)
+    latest = str(iceberg.operations().current().metadataFileLocation())
     metadata = list_sizes(spark, latest.rsplit("/", 1)[0])
     return {
         "data_files": files.files,
         "most_files_in_a_partition": files.most,
-        "snapshots": len(_commit_times(spark, table)),
+        "snapshots": len(iceberg.snapshots()),
         "metadata_files": len(metadata),
         "metadata_bytes": sum(metadata.values()),
     }
